@@ -1,0 +1,1 @@
+"""The Raccordo application: settings, service wiring, answers, CLI, API and Telegram bot."""

@@ -1,0 +1,62 @@
+"""Data types of answers: an `Answer` with its `Citation`s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.models import Hit
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer, built from passage metadata only."""
+
+    n: int
+    file: str
+    title: str
+    kind: str
+    locator: str
+    page: int | None
+    quote: str  # verbatim substring of the chunk text
+    url: str | None
+    chunk_id: int
+    doc_id: int | None = None
+    city: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """The citation contract of `raccordo ask --json`."""
+        return {"n": self.n, "file": self.file, "title": self.title, "kind": self.kind,
+                "locator": self.locator, "page": self.page, "quote": self.quote,
+                "url": self.url, "chunk_id": self.chunk_id}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A previous exchange in a conversation."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What every front door formats: text with [n] marks, citations, abstention."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    abstained: bool
+    hits: tuple[Hit, ...] = ()  # the passages considered, best first
+    suggestions: tuple[Hit, ...] = ()  # "potrebbero esserti utili" when abstaining
+    mode: str = "extractive"  # or "llm"
+    rewritten_question: str | None = None  # set when a follow-up was rewritten
+    notes: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        """The `raccordo ask --json` contract."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [c.to_json() for c in self.citations],
+        }

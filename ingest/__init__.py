@@ -1,0 +1,1 @@
+"""Ingestion: files → `Document` → `Chunk`s, stored in SQLite."""

@@ -1,0 +1,94 @@
+"""Data types of ingestion: `Block` → `Document` → `Chunk`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KINDS = ("law", "decree", "regulation", "statute", "plan", "practice", "guideline", "other")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A run of text as the reader found it: a heading or a paragraph, on a page."""
+
+    text: str
+    page: int | None = None
+    heading_level: int | None = None  # 1..6 for headings found by the reader, None for body
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """Descriptive metadata from a manifest, a sidecar or the document itself."""
+
+    title: str
+    kind: str = "other"
+    issuer: str | None = None
+    city: str | None = None
+    year: int | None = None
+    url: str | None = None
+    act: str | None = None  # normalised act key, e.g. "dlgs:267/2000" (see ingest.acts)
+    themes: tuple[str, ...] = ()  # theme ids forced by manifest/sidecar
+    contributor: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed file: its identity, metadata and text blocks."""
+
+    file: str  # path relative to the ingested folder, as shown to users
+    sha256: str
+    format: str  # pdf, docx, html, markdown, text, rst, nir-xml
+    meta: DocumentMeta
+    blocks: tuple[Block, ...]
+    pages: int | None = None
+
+
+@dataclass(frozen=True)
+class Locator:
+    """Where a chunk sits in its document."""
+
+    section: tuple[str, ...] = ()  # heading path: ("Capo I", "Sezione II") or ("3 Servizi", "3.2 ...")
+    article: str | None = None  # "107", "10-bis"
+    commi: tuple[str, ...] = ()  # ("3",) or ("1", "1-bis")
+    letters: tuple[str, ...] = ()  # ("a", "b")
+    page_start: int | None = None
+    page_end: int | None = None
+
+    def label(self) -> str:
+        """Human label: 'art. 107, comma 3, lett. a)', else the section path, plus pages."""
+        parts: list[str] = []
+        if self.article:
+            parts.append(f"art. {self.article}")
+            if len(self.commi) == 1:
+                parts.append(f"comma {self.commi[0]}")
+            elif self.commi:
+                parts.append(f"commi {self.commi[0]}-{self.commi[-1]}")
+            if len(self.letters) == 1:
+                parts.append(f"lett. {self.letters[0]})")
+            elif self.letters:
+                parts.append(f"lett. {self.letters[0]})-{self.letters[-1]})")
+        elif self.section:
+            parts.append(" > ".join(self.section[-2:]))
+        if self.page_start is not None:
+            if self.page_end is not None and self.page_end != self.page_start:
+                parts.append(f"pp. {self.page_start}-{self.page_end}")
+            else:
+                parts.append(f"p. {self.page_start}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage: verbatim `text`, plus a `context` header for embedding."""
+
+    ordinal: int
+    text: str
+    locator: Locator
+    context: str = ""  # "<title> — <locator label>", prepended when embedding/indexing
+    id: int | None = None  # assigned by the store
+    doc_id: int | None = None
+    themes: tuple[str, ...] = field(default=())
+
+    def indexed_text(self) -> str:
+        """The text given to the embedder and to BM25: context header + body."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
