@@ -1,0 +1,69 @@
+"""Shared fixtures: repo on sys.path, the shared data folder, ready-made services."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bot.settings import Settings  # noqa: E402
+
+
+def shared_path() -> Path:
+    """The read-only shared folder (corpus, eval sets), beside the repository by default."""
+    return Path(os.environ.get("RACCORDO_SHARED_DIR", REPO.parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared folder; tests that need it skip with a reason when it is absent."""
+    path = shared_path()
+    if not (path / "corpus").is_dir():
+        pytest.skip(f"cartella condivisa assente: {path}")
+    return path
+
+
+def real_cache_dir() -> Path:
+    """The embedding cache shared across runs on this machine (CI's included)."""
+    return Path(os.environ.get("RACCORDO_CACHE_DIR", Path.home() / ".cache" / "raccordo"))
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a test: state in `data_dir`, the real embedding cache, no LLM."""
+    values: dict[str, object] = {"data_dir": data_dir, "cache_dir": real_cache_dir(),
+                                 "llm_base_url": None, "telegram_token": None}
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A `Raccordo` over the repository's demo corpus, ingested once per test session.
+
+    Tests must not modify it; build your own (see `fresh_service`) to ingest or delete.
+    """
+    from bot.service import Raccordo
+
+    data = tmp_path_factory.mktemp("demo-data")
+    service = Raccordo(make_settings(data))
+    service.ingest(REPO / "corpus")
+    yield service
+    service.close()
+
+
+@pytest.fixture()
+def fresh_service(tmp_path: Path) -> Iterator[object]:
+    """A `Raccordo` over the demo corpus in its own data dir, free to modify."""
+    from bot.service import Raccordo
+
+    service = Raccordo(make_settings(tmp_path / "data"))
+    service.ingest(REPO / "corpus")
+    yield service
+    service.close()
