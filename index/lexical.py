@@ -1,0 +1,84 @@
+"""The lexical side: Italian BM25 (bm25s) over pre-analysed passages, saved without pickle."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+
+from index.tokenizer import analyze
+
+log = logging.getLogger(__name__)
+
+K1 = 1.2
+B = 0.75
+
+
+class LexicalIndex:
+    """BM25 scores of every indexed row for an analysed query."""
+
+    def __init__(self, retriever: bm25s.BM25, size: int) -> None:
+        self._bm25 = retriever
+        self.size = size
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        """Analyse and index texts; row i of the index is texts[i]."""
+        return cls.build_from_terms([analyze(t) for t in texts])
+
+    @classmethod
+    def build_from_terms(cls, terms: Sequence[list[str]]) -> LexicalIndex:
+        """Index already analysed passages."""
+        retriever = bm25s.BM25(k1=K1, b=B, method="lucene")
+        if terms:
+            retriever.index([list(t) for t in terms], show_progress=False)
+        return cls(retriever, len(terms))
+
+    def save(self, directory: Path) -> list[Path]:
+        """Write the index files (npy arrays with allow_pickle=False, JSON vocab/params)."""
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.size:
+            self._bm25.save(str(directory), show_progress=False, allow_pickle=False)
+        return sorted(p for p in directory.iterdir() if p.is_file())
+
+    @classmethod
+    def load(cls, directory: Path, size: int) -> LexicalIndex:
+        """Load files written by `save` (never unpickling)."""
+        if size == 0:
+            return cls(bm25s.BM25(k1=K1, b=B), 0)
+        retriever = bm25s.BM25.load(str(directory), allow_pickle=False, mmap=False,
+                                    show_progress=False)
+        return cls(retriever, size)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for the query (zeros when no term is known)."""
+        if self.size == 0:
+            return np.zeros(0, dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(analyze(query))
+        if not ids:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)
+
+    def top(self, query: str, n: int, mask: np.ndarray | None = None) -> tuple[np.ndarray,
+                                                                               np.ndarray]:
+        """Rows and scores of the best `n` rows with a positive score (within `mask`)."""
+        scores = self.scores(query)
+        if mask is not None and scores.size:
+            scores = np.where(mask, scores, 0.0).astype(np.float32)
+        return top_positive(scores, n)
+
+
+def top_positive(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and values of the `n` largest positive scores, best first."""
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0 or n <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    if positive.size > n:
+        part = np.argpartition(-scores[positive], n - 1)[:n]
+        positive = positive[part]
+    order = np.argsort(-scores[positive], kind="stable")
+    rows = positive[order].astype(np.int64)
+    return rows, scores[rows]

@@ -1,0 +1,121 @@
+"""Legal references in queries (via `ingest.acts`) matched to chunks' acts and locators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+try:
+    from ingest.acts import act_key, find_act_references
+except ImportError:  # TEMPORARY until ingest/acts.py lands
+    def act_key(text: str) -> str | None:
+        """Placeholder."""
+        return None
+
+    def find_act_references(text: str) -> list[Any]:
+        """Placeholder."""
+        return []
+
+MAX_PINNED_PER_REF = 3
+ARTICLE_BONUS = 0.5  # in units of a first rank in one list: 0.5 / (k + 1)
+ACT_BONUS = 0.5
+
+
+@dataclass(frozen=True)
+class QueryRef:
+    """A reference found in a query: act key (or None), article and comma (or None)."""
+
+    act: str | None
+    article: str | None
+    comma: str | None
+
+
+def normalise_number(value: str | None) -> str | None:
+    """'14 ter' / '14-Ter' / '14ter' → '14-ter'; None stays None."""
+    if value is None:
+        return None
+    text = re.sub(r"\s+", "", str(value).lower()).replace("–", "-")
+    text = re.sub(r"^(\d+)-?([a-z]+)$", r"\1-\2", text)
+    return text or None
+
+
+def parse_references(query: str) -> list[QueryRef]:
+    """Act/article/comma references mentioned in a query, in order, without duplicates."""
+    refs: list[QueryRef] = []
+    for found in find_act_references(query):
+        ref = QueryRef(act=found.act, article=normalise_number(found.article),
+                       comma=normalise_number(found.comma))
+        if (ref.act or ref.article) and ref not in refs:
+            refs.append(ref)
+    return refs
+
+
+def document_act(act: str | None, title: str) -> str | None:
+    """A document's act key: its metadata's, else the one its title names."""
+    if act:
+        return act
+    refs = find_act_references(title)
+    return refs[0].act if refs and refs[0].act else act_key(title)
+
+
+class ReferenceTable:
+    """Rows of a generation grouped by (act, article) and by article, for quick look-up."""
+
+    def __init__(self, acts: Sequence[str | None], articles: Sequence[str | None],
+                 commi: Sequence[Sequence[str]]) -> None:
+        self._commi = [tuple(normalise_number(c) for c in cs) for cs in commi]
+        self._by_act_article: dict[tuple[str, str], list[int]] = {}
+        self._by_article: dict[str, list[int]] = {}
+        self._by_act: dict[str, list[int]] = {}
+        for row, (act, article) in enumerate(zip(acts, articles, strict=True)):
+            art = normalise_number(article)
+            if act:
+                self._by_act.setdefault(act, []).append(row)
+            if art:
+                self._by_article.setdefault(art, []).append(row)
+                if act:
+                    self._by_act_article.setdefault((act, art), []).append(row)
+
+    def pinned(self, refs: Sequence[QueryRef], score: dict[int, float]) -> list[int]:
+        """Rows that must come first: the referenced act's article (and comma) chunks."""
+        out: list[int] = []
+        for ref in refs:
+            if not (ref.act and ref.article):
+                continue
+            rows = self._by_act_article.get((ref.act, ref.article), [])
+            exact = [r for r in rows if ref.comma and ref.comma in self._commi[r]]
+            rest = [r for r in rows if r not in exact]
+            ranked = _by_score(exact, score) + _by_score(rest, score)
+            out.extend(ranked[:max(MAX_PINNED_PER_REF, len(exact))])
+        return list(dict.fromkeys(out))
+
+    def candidates(self, refs: Sequence[QueryRef]) -> list[int]:
+        """Rows of the articles named with their act (what `pinned` chooses from)."""
+        out: list[int] = []
+        for ref in refs:
+            if ref.act and ref.article:
+                out.extend(self._by_act_article.get((ref.act, ref.article), []))
+        return out
+
+    def bonus(self, refs: Sequence[QueryRef], candidates: Sequence[int]) -> dict[int, float]:
+        """Modest bonuses (rank-1 units) for candidates of a named act or a bare article."""
+        out: dict[int, float] = {}
+        for ref in refs:
+            if ref.act and not ref.article:
+                rows = set(self._by_act.get(ref.act, ()))
+                weight = ACT_BONUS
+            elif ref.article and not ref.act:
+                rows = set(self._by_article.get(ref.article, ()))
+                weight = ARTICLE_BONUS
+            else:
+                continue
+            for row in candidates:
+                if row in rows:
+                    out[row] = max(out.get(row, 0.0), weight)
+        return out
+
+
+def _by_score(rows: list[int], score: dict[int, float]) -> list[int]:
+    return sorted(rows, key=lambda r: (-score.get(r, 0.0), r))

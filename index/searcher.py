@@ -1,0 +1,165 @@
+"""Hybrid search over the published generation: dense + BM25, fused, references first."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.builder import DENSE_FILE, IDS_FILE, LEXICAL_DIR
+from index.dense import DenseIndex
+from index.embedders import Embedder
+from index.fusion import DEFAULT_WEIGHTS, Weights, add_bonus, order, rrf
+from index.generations import Manifest, current_pointer, open_current
+from index.lexical import LexicalIndex, top_positive
+from index.metadata import ChunkTable, load_chunk_table, theme_chunk_ids
+from index.models import Filters, Hit
+from index.references import QueryRef, parse_references
+from ingest.store import Store
+
+log = logging.getLogger(__name__)
+
+RELOAD_CHECK_S = 1.0
+MIN_POOL = 50
+PINNED_SCORE = 1.0  # pinned reference matches score 1 + fused score (RRF scores are < 0.1)
+
+
+@dataclass(frozen=True)
+class Generation:
+    """A loaded generation: its files in memory plus per-row chunk metadata."""
+
+    pointer: str
+    manifest: Manifest
+    ids: np.ndarray  # sorted chunk ids; row i ↔ ids[i]
+    dense: DenseIndex
+    lexical: LexicalIndex
+    table: ChunkTable
+
+    def rows_of(self, chunk_ids: np.ndarray) -> np.ndarray:
+        """Rows of chunk ids that belong to this generation."""
+        return np.searchsorted(self.ids, chunk_ids).astype(np.int64)
+
+
+def load_generation(store: Store, index_dir: Path, model_id: str) -> Generation:
+    """Load and verify the published generation for `model_id`."""
+    pointer = current_pointer(index_dir) or ""
+    gen_dir, manifest = open_current(index_dir, model_id)
+    ids = np.load(gen_dir / IDS_FILE, allow_pickle=False)
+    dense = DenseIndex.load(gen_dir / DENSE_FILE, manifest.dense_kind)
+    lexical = LexicalIndex.load(gen_dir / LEXICAL_DIR, manifest.chunks)
+    table = load_chunk_table(store, ids)
+    return Generation(pointer or gen_dir.name, manifest, ids, dense, lexical,
+                      table)
+
+
+class Searcher:
+    """Thread-safe search that hot-reloads new generations and serves the old one meanwhile."""
+
+    def __init__(self, store: Store, index_dir: Path, embedder: Embedder, *,
+                 weights: Weights = DEFAULT_WEIGHTS) -> None:
+        self.store = store
+        self.index_dir = Path(str(index_dir))
+        self.embedder = embedder
+        self.weights = weights
+        self._gen: Generation | None = None
+        self._load_lock = threading.Lock()
+        self._checked_at = 0.0
+
+    @property
+    def generation(self) -> Generation:
+        """The generation in use (loading or reloading it when due)."""
+        gen = self._gen
+        now = time.monotonic()
+        if gen is not None and now - self._checked_at < RELOAD_CHECK_S:
+            return gen
+        self._checked_at = now
+        pointer = current_pointer(self.index_dir)
+        if gen is not None and pointer == gen.pointer:
+            return gen
+        if gen is None:
+            with self._load_lock:
+                if self._gen is None or self._gen.pointer != pointer:
+                    self._gen = load_generation(self.store, self.index_dir,
+                                                self.embedder.model_id)
+                return self._gen
+        if self._load_lock.acquire(blocking=False):  # others keep serving the old one
+            try:
+                self._gen = load_generation(self.store, self.index_dir, self.embedder.model_id)
+                log.info("loaded index %s", self._gen.pointer)
+            finally:
+                self._load_lock.release()
+        return self._gen or gen
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The `k` best passages for a query within the filters, best first."""
+        gen = self.generation
+        query = query.strip()
+        if not query or k <= 0 or gen.ids.size == 0:
+            return []
+        mask = self._mask(gen, filters or Filters())
+        if mask is not None and not mask.any():
+            return []
+        pool = max(MIN_POOL, 4 * k)
+        qvec = self.embedder.embed_queries([query])[0]
+        dense_ids, _ = gen.dense.search(qvec, pool, gen.ids[mask] if mask is not None else None)
+        dense_rows = gen.rows_of(dense_ids)
+        lex_scores = gen.lexical.scores(query)
+        if mask is not None:
+            lex_scores = np.where(mask, lex_scores, 0.0).astype(np.float32)
+        lex_rows, _ = top_positive(lex_scores, pool)
+        w = self.weights
+        fused = rrf([(dense_rows, w.dense), (lex_rows, w.lexical)], k=w.rrf_k)
+        pinned: list[int] = []
+        refs = parse_references(query)
+        if refs:
+            add_bonus(fused, {r: b / (w.rrf_k + 1) for r, b in
+                              gen.table.refs.bonus(refs, list(fused)).items()})
+            local = self._local_scores(gen, fused, qvec, refs)
+            pinned = [r for r in gen.table.refs.pinned(refs, local) if mask is None or mask[r]]
+        ranked = order(fused, pinned)
+        return self._hits(gen, ranked, k, fused, set(pinned), qvec, lex_scores)
+
+    def _local_scores(self, gen: Generation, fused: dict[int, float], qvec: np.ndarray,
+                      refs: list[QueryRef]) -> dict[int, float]:
+        """Fused scores, completed with dense similarity for referenced rows not in the pool."""
+        rows = gen.table.refs.candidates(refs)
+        missing = [r for r in rows if r not in fused]
+        scores = dict(fused)
+        if missing:
+            sims = gen.dense.similarities(qvec, gen.ids[np.array(missing, dtype=np.int64)])
+            for row, sim in zip(missing, sims.tolist(), strict=True):
+                scores[row] = sim * 1e-3
+        return scores
+
+    def _mask(self, gen: Generation, filters: Filters) -> np.ndarray | None:
+        if filters.is_empty():
+            return None
+        mask = gen.table.document_mask(filters)
+        if filters.theme is not None:
+            themed = theme_chunk_ids(self.store, filters.theme)
+            mask &= np.isin(gen.ids, themed)
+        return mask
+
+    def _hits(self, gen: Generation, ranked: list[int], k: int, fused: dict[int, float],
+              pinned: set[int], qvec: np.ndarray, lex_scores: np.ndarray) -> list[Hit]:
+        hits: list[Hit] = []
+        start = 0
+        while len(hits) < k and start < len(ranked):
+            rows = ranked[start:start + k + 10]
+            start += len(rows)
+            chunk_ids = [int(gen.ids[r]) for r in rows]
+            found = self.store.chunks_by_ids(chunk_ids)  # chunks deleted since are left out
+            sims = gen.dense.similarities(qvec, np.array(chunk_ids, dtype=np.int64))
+            for row, cid, sim in zip(rows, chunk_ids, sims.tolist(), strict=True):
+                stored = found.get(cid)
+                if stored is None or len(hits) >= k:
+                    continue
+                score = fused.get(row, 0.0) + (PINNED_SCORE if row in pinned else 0.0)
+                hits.append(Hit(rank=len(hits) + 1, score=score, chunk=stored.chunk,
+                                document=stored.document, dense=float(sim),
+                                lexical=float(lex_scores[row])))
+        return hits
