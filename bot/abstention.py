@@ -1,0 +1,74 @@
+"""When to abstain: a calibrated threshold on the evidence the passages give a question.
+
+Evidence is measured on the first passages, with question terms weighted by rarity
+(inverse document frequency when the searcher exposes it, else 1):
+- `passage`: best weighted share of question terms found in one passage (context + text);
+- `sentence`: best weighted share found in one sentence of those passages;
+- `score = 0.5 · passage + 0.5 · sentence`.
+The answerer abstains when `score < threshold`. DEFAULT_THRESHOLD was chosen on
+`../shared/eval/dev.jsonl` (see docs/answers.md for the sweep).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.extractive import Quote, coverage
+from bot.terms import term_set
+from index.models import Hit
+
+DEFAULT_THRESHOLD = 0.5
+EVIDENCE_PASSAGES = 5
+
+ABSTENTION_TEXT = (
+    "Non risulta nelle fonti disponibili una risposta a questa domanda: i documenti della "
+    "base di conoscenza non la trattano in modo sufficiente, quindi non cito alcun passo "
+    "a sostegno."
+)
+SUGGESTIONS_HEADER = "Potrebbero esserti utili:"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the retrieved passages cover the question."""
+
+    passage: float
+    sentence: float
+
+    @property
+    def score(self) -> float:
+        """The single figure compared with the threshold."""
+        return 0.5 * self.passage + 0.5 * self.sentence
+
+
+def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
+            weight: Callable[[str], float]) -> Evidence:
+    """Evidence of the first passages and of the best-scoring quotes."""
+    q_terms = term_set(question)
+    passage = max((coverage(q_terms, term_set(h.chunk.indexed_text()), weight)
+                   for h in hits[:EVIDENCE_PASSAGES]), default=0.0)
+    sentence = max((q.overlap for q in quotes), default=0.0)
+    return Evidence(passage=passage, sentence=sentence)
+
+
+def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:
+    """The best hit of each of the closest distinct documents."""
+    seen: set[int] = set()
+    out: list[Hit] = []
+    for hit in hits:
+        if hit.document.id in seen:
+            continue
+        seen.add(hit.document.id)
+        out.append(hit)
+        if len(out) >= limit:
+            break
+    return tuple(out)
+
+
+def abstention_text(closest: Sequence[Hit], label: Callable[[Hit], str]) -> str:
+    """The Italian abstention message with the closest documents (not cited as support)."""
+    if not closest:
+        return ABSTENTION_TEXT
+    lines = [f"- {label(h)}" for h in closest]
+    return f"{ABSTENTION_TEXT}\n\n{SUGGESTIONS_HEADER}\n" + "\n".join(lines)

@@ -1,0 +1,147 @@
+"""The answer composer: follow-up rewriting, retrieval, abstention, extractive or LLM text."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from bot.abstention import DEFAULT_THRESHOLD, Evidence, abstention_text, measure, suggestions
+from bot.citations import citation_for, locator_text
+from bot.extractive import Quote, Selection, score_sentences, select_quotes
+from bot.followup import rewrite
+from bot.llm import LLMClient, LLMError, build_messages, check_answer, renumber
+from bot.models import Answer, Citation, Turn
+from index.models import Filters, Hit
+
+log = logging.getLogger(__name__)
+
+SEARCH_K = 10
+LLM_PASSAGES = 5
+MAX_ANSWER_CHARS = 3500
+INTRO = "Dalle fonti:"
+
+
+class PassageSearch(Protocol):
+    """What the answerer needs from retrieval (index.searcher.Searcher satisfies it)."""
+
+    def search(self, query: str, k: int = 10, filters: Filters = ...) -> list[Hit]:
+        """Ranked passages for a query."""
+        ...
+
+
+class Answerer:
+    """Builds cited answers (or abstentions) from retrieved passages."""
+
+    def __init__(self, searcher: PassageSearch, llm: LLMClient | None = None, *,
+                 threshold: float = DEFAULT_THRESHOLD,
+                 weight: Callable[[str], float] | None = None,
+                 selection: Selection = Selection()) -> None:
+        self.searcher = searcher
+        self.llm = llm
+        self.threshold = threshold
+        self.selection = selection
+        self._weight = weight
+
+    def weight(self, term: str) -> float:
+        """Rarity weight of a term: the searcher's IDF when it offers one, else 1."""
+        if self._weight is None:
+            found = getattr(self.searcher, "term_weight", None)
+            self._weight = found if callable(found) else (lambda t: 1.0)
+        return float(self._weight(term))
+
+    def answer(self, question: str, history: Sequence[Turn] = (),
+               filters: Filters = Filters()) -> Answer:
+        """A cited answer to `question` (history resolves follow-ups), or an abstention."""
+        query = rewrite(question, history)
+        hits = tuple(self.searcher.search(query, k=SEARCH_K, filters=filters))
+        quotes = select_quotes(query, hits, weight=self.weight, selection=self.selection)
+        evidence = measure(query, hits, quotes, self.weight)
+        rewritten = query if query != question else None
+        if not quotes or evidence.score < self.threshold:
+            return self._abstain(question, hits, evidence, rewritten)
+        if self.llm is not None:
+            llm_answer = self._llm_answer(question, query, hits, rewritten)
+            if llm_answer is not None:
+                return llm_answer
+        return self._extractive(question, hits, quotes, evidence, rewritten)
+
+    def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
+        """The evidence figure for `question` over `hits` (used for calibration)."""
+        quotes = select_quotes(question, hits, weight=self.weight, selection=self.selection)
+        return measure(question, hits, quotes, self.weight)
+
+    # ---- modes -----------------------------------------------------------------------------
+    def _abstain(self, question: str, hits: Sequence[Hit], evidence: Evidence,
+                 rewritten: str | None) -> Answer:
+        closest = suggestions(hits)
+        return Answer(question=question, text=abstention_text(closest, locator_text),
+                      citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
+                      rewritten_question=rewritten,
+                      notes=(f"evidenza {evidence.score:.3f} < soglia {self.threshold:.3f}",))
+
+    def _extractive(self, question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
+                    evidence: Evidence, rewritten: str | None) -> Answer:
+        numbers: dict[int | None, int] = {}
+        citations: list[Citation] = []
+        lines: list[str] = []
+        for quote in quotes:
+            cid = quote.hit.chunk.id
+            n = numbers.get(cid, len(numbers) + 1)
+            cited = citations if cid in numbers else [
+                *citations, citation_for(quote.hit, n, quote.text)]
+            line = f"«{quote.text}» [{n}]"
+            if lines and _length(INTRO, [*lines, line], cited) > MAX_ANSWER_CHARS:
+                continue
+            numbers[cid], citations = n, cited
+            lines.append(line)
+        text = INTRO + "\n" + "\n".join(lines)
+        return Answer(question=question, text=text, citations=tuple(citations),
+                      abstained=False, hits=tuple(hits), mode="extractive",
+                      rewritten_question=rewritten,
+                      notes=(f"evidenza {evidence.score:.3f}",))
+
+    def _llm_answer(self, question: str, query: str, hits: Sequence[Hit],
+                    rewritten: str | None) -> Answer | None:
+        assert self.llm is not None
+        passages = list(hits[:LLM_PASSAGES])
+        try:
+            raw = self.llm.complete(build_messages(query, passages))
+            checked = check_answer(raw, len(passages))
+        except LLMError as exc:
+            log.warning("LLM answer discarded, falling back to extractive: %s", exc)
+            return None
+        text, mapping = renumber(checked)
+        citations = [citation_for(passages[old - 1], new, self._quote_of(query, passages[old - 1]))
+                     for old, new in sorted(mapping.items(), key=lambda kv: kv[1])]
+        if _length(text, [], citations) > MAX_ANSWER_CHARS:
+            log.warning("LLM answer too long with its sources, falling back to extractive")
+            return None
+        return Answer(question=question, text=text, citations=tuple(citations),
+                      abstained=False, hits=tuple(hits), mode="llm",
+                      rewritten_question=rewritten)
+
+    def _quote_of(self, query: str, hit: Hit) -> str:
+        """The best verbatim sentence of one passage for `query` (its opening as fallback)."""
+        ranked = score_sentences(query, [hit], weight=self.weight, passages=1)
+        if ranked:
+            return ranked[0].text
+        return hit.chunk.text[:300].strip() or hit.chunk.text
+
+
+def source_lines(citations: Sequence[Citation]) -> list[str]:
+    """'[1] D.Lgs. 267/2000 (TUEL), art. 107, comma 3' for each citation."""
+    return [f"[{c.n}] {c.locator}" for c in citations]
+
+
+def render_text(answer: Answer) -> str:
+    """Plain-text rendering: the answer, then its sources (what fits one Telegram message)."""
+    sources = source_lines(answer.citations)
+    return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
+
+
+def _length(intro: str, lines: Sequence[str], citations: Sequence[Citation]) -> int:
+    """Characters of the rendered answer with these lines and sources."""
+    body = intro + "\n" + "\n".join(lines) if lines else intro
+    sources = source_lines(citations)
+    return len(body) + (len("\n\nFonti:\n") + len("\n".join(sources)) if sources else 0)

@@ -1,0 +1,164 @@
+"""Extractive answers: pick the sentences of the top passages that answer the question.
+
+Each sentence of the first passages is scored against the question:
+`0.55 · sentence overlap + 0.20 · passage overlap + 0.25 · retrieval prior`, where overlap is
+the weighted share of the question's content terms found (index analyzer, see `bot.terms`),
+the passage overlap includes the chunk's context header (title and article), and the prior
+mixes the passage's retrieval score (relative to the best) with its rank. Quotes are exact
+substrings of the chunk text; near-duplicates are dropped; 1 to 4 quotes are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from bot.sentences import Span, split_spans
+from bot.terms import term_set
+from index.models import Hit
+
+MAX_QUOTE_CHARS = 600
+MIN_QUOTE_CHARS = 25
+DUPLICATE_JACCARD = 0.6
+
+Weight = Callable[[str], float]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim sentence (or window of one) from a passage, with its score."""
+
+    hit: Hit
+    start: int
+    end: int
+    score: float
+    overlap: float  # weighted share of question terms in the sentence
+    terms: frozenset[str]
+
+    @property
+    def text(self) -> str:
+        """The quoted text: an exact substring of the chunk text."""
+        return self.hit.chunk.text[self.start:self.end]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Tuning of sentence selection (defaults calibrated on the dev questions)."""
+
+    passages: int = 5  # how many top passages are read
+    max_quotes: int = 4
+    max_passages: int = 2  # distinct passages cited
+    keep_ratio: float = 0.8  # a further quote must score at least this share of the best
+    other_passage_ratio: float = 0.9  # ...and this share to bring in another passage
+
+
+def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) -> float:
+    """Weighted share of `question` terms present in `found` (0 when the question is empty)."""
+    total = sum(weight(t) for t in question)
+    if total <= 0:
+        return 0.0
+    return sum(weight(t) for t in question & found) / total
+
+
+def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,
+                    passages: int = 5) -> list[Quote]:
+    """All candidate quotes of the first `passages` hits, best first."""
+    q_terms = term_set(question)
+    top = max((h.score for h in hits[:passages]), default=0.0)
+    quotes: list[Quote] = []
+    for position, hit in enumerate(hits[:passages], start=1):
+        text = hit.chunk.text
+        passage_cov = coverage(q_terms, term_set(hit.chunk.indexed_text()), weight)
+        prior = 0.5 * (hit.score / top if top > 0 else 0.0) + 0.5 / position
+        for span in split_spans(text):
+            quote = _best_window(text, span, q_terms, weight)
+            if quote is None:
+                continue
+            start, end, s_terms = quote
+            overlap = coverage(q_terms, s_terms, weight)
+            score = 0.55 * overlap + 0.20 * passage_cov + 0.25 * prior
+            quotes.append(Quote(hit, start, end, score, overlap, s_terms))
+    quotes.sort(key=lambda q: (-q.score, q.hit.rank, q.start))
+    return quotes
+
+
+def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,
+                  selection: Selection = Selection()) -> list[Quote]:
+    """One to four non-duplicate quotes answering `question`, in answer order."""
+    ranked = score_sentences(question, hits, weight=weight, passages=selection.passages)
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    cited = {best.hit.chunk.id}
+    for cand in ranked[1:]:
+        if len(chosen) >= selection.max_quotes:
+            break
+        new_passage = cand.hit.chunk.id not in cited
+        ratio = selection.other_passage_ratio if new_passage else selection.keep_ratio
+        if cand.score < ratio * best.score or cand.overlap <= 0:
+            continue
+        if new_passage and len(cited) >= selection.max_passages:
+            continue
+        if any(_near_duplicate(cand, q) for q in chosen):
+            continue
+        chosen.append(cand)
+        cited.add(cand.hit.chunk.id)
+    order = {cid: i for i, cid in enumerate(dict.fromkeys(q.hit.chunk.id for q in chosen))}
+    return sorted(chosen, key=lambda q: (order[q.hit.chunk.id], q.start))
+
+
+def _near_duplicate(a: Quote, b: Quote) -> bool:
+    """Same text, overlapping spans of one chunk, or mostly the same terms."""
+    if a.hit.chunk.id == b.hit.chunk.id and a.start < b.end and b.start < a.end:
+        return True
+    if " ".join(a.text.split()).lower() == " ".join(b.text.split()).lower():
+        return True
+    union = a.terms | b.terms
+    return bool(union) and len(a.terms & b.terms) / len(union) >= DUPLICATE_JACCARD
+
+
+def _best_window(text: str, span: Span, q_terms: frozenset[str],
+                 weight: Weight) -> tuple[int, int, frozenset[str]] | None:
+    """The sentence, or its best clause window when it is too long; None for headings."""
+    sentence = span.of(text)
+    if len(sentence) < MIN_QUOTE_CHARS or sentence.lstrip().startswith("#"):
+        return None
+    if len(sentence) <= MAX_QUOTE_CHARS:
+        return span.start, span.end, term_set(sentence)
+    best: tuple[float, int, int] | None = None
+    cuts = _clause_starts(sentence)
+    for i, begin in enumerate(cuts):
+        end = begin
+        for nxt in [*cuts[i + 1:], len(sentence)]:
+            if nxt - begin > MAX_QUOTE_CHARS:
+                break
+            end = nxt
+        if end <= begin:
+            end = _word_cut(sentence, begin)
+        window = sentence[begin:end]
+        value = coverage(q_terms, term_set(window), weight)
+        if best is None or value > best[0]:
+            best = (value, begin, end)
+    assert best is not None
+    _, begin, end = best
+    piece = sentence[begin:end]
+    begin += len(piece) - len(piece.lstrip())
+    end -= len(piece) - len(piece.rstrip())
+    return span.start + begin, span.start + end, term_set(sentence[begin:end])
+
+
+def _clause_starts(sentence: str) -> list[int]:
+    """Offsets where a clause begins: the start, and after '; ' or ': '."""
+    starts = [0]
+    for i, ch in enumerate(sentence[:-1]):
+        if ch in ";:" and sentence[i + 1] == " ":
+            starts.append(i + 2)
+    return starts
+
+
+def _word_cut(sentence: str, begin: int) -> int:
+    """The end of a MAX_QUOTE_CHARS window from `begin`, cut at a space."""
+    limit = begin + MAX_QUOTE_CHARS
+    cut = sentence.rfind(" ", begin, limit)
+    return cut if cut > begin else min(limit, len(sentence))

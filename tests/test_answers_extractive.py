@@ -1,0 +1,115 @@
+"""Extractive answers over a real Store: verbatim quotes, citations, length, abstention."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from answers_kit import OverlapSearcher, build_store
+
+from bot.abstention import SUGGESTIONS_HEADER
+from bot.answerer import MAX_ANSWER_CHARS, Answerer, render_text
+from bot.extractive import Selection, select_quotes
+from index.models import Filters, Hit
+from ingest.store import Store
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Store:
+    built = build_store(tmp_path)
+    yield built
+    built.close()
+
+
+def test_quotes_are_verbatim_substrings_with_metadata_citations(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store))
+    answer = answerer.answer("A chi spetta la direzione degli uffici e dei servizi?")
+    assert not answer.abstained and answer.mode == "extractive"
+    assert 1 <= len(answer.citations) <= 4
+    chunks = {c.id: c.text for c in store.chunks()}
+    for cit in answer.citations:
+        assert cit.quote in chunks[cit.chunk_id]
+        assert f"«{cit.quote}» [{cit.n}]" in answer.text
+    first = answer.citations[0]
+    assert first.locator == "D.Lgs. 267/2000 (TUEL), art. 107, comma 1"
+    assert first.file == "tuel.md" and first.kind == "decree"
+    assert "Spetta ai dirigenti la direzione degli uffici" in first.quote
+
+
+def test_json_contract(store: Store) -> None:
+    answer = Answerer(OverlapSearcher(store)).answer(
+        "Entro quanti giorni devono concludersi i procedimenti amministrativi?")
+    payload = json.loads(json.dumps(answer.to_json()))
+    assert set(payload) == {"question", "answer", "abstained", "citations"}
+    assert payload["abstained"] is False
+    cit = payload["citations"][0]
+    assert set(cit) == {"n", "file", "title", "kind", "locator", "page", "quote", "url",
+                        "chunk_id"}
+    assert cit["locator"].startswith("L. 241/1990") and "art. 2, comma 2" in cit["locator"]
+    assert "trenta giorni" in cit["quote"]
+
+
+def test_every_mark_points_to_a_citation(store: Store) -> None:
+    answer = Answerer(OverlapSearcher(store)).answer(
+        "Quali compiti sono attribuiti ai dirigenti per le commissioni di gara e i contratti?")
+    marks = {int(m) for m in __import__("re").findall(r"\[(\d+)\]", answer.text)}
+    assert marks == {c.n for c in answer.citations}
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+
+
+def test_near_duplicates_are_dropped(store: Store) -> None:
+    hits = OverlapSearcher(store).search("direzione degli uffici dirigenti")
+    doubled = [*hits, *(Hit(rank=len(hits) + i + 1, score=h.score, chunk=h.chunk,
+                             document=h.document) for i, h in enumerate(hits))]
+    quotes = select_quotes("A chi spetta la direzione degli uffici?", doubled,
+                           selection=Selection(passages=10))
+    texts = [q.text for q in quotes]
+    assert len(texts) == len(set(texts))
+
+
+def test_long_answers_stay_under_the_telegram_budget(tmp_path: Path) -> None:
+    from answers_kit import _doc
+
+    from ingest.models import Chunk, DocumentMeta, Locator
+
+    store = Store(tmp_path / "big.db")
+    sentence = ("Il dirigente responsabile della direzione degli uffici adotta gli atti di "
+                "gestione con autonomi poteri di spesa e di organizzazione delle risorse "
+                "umane, strumentali e di controllo, nel rispetto degli indirizzi {i}. ")
+    for d in range(6):
+        body = "".join(sentence.format(i=f"numero {d}-{i} " + "x" * 40 * i) for i in range(8))
+        store.replace_document("s", _doc(f"d{d}.md", DocumentMeta(title=f"Doc {d}")),
+                               [Chunk(0, body, Locator(page_start=1))])
+    answerer = Answerer(OverlapSearcher(store), threshold=0.0,
+                        selection=Selection(max_quotes=4, max_passages=4, keep_ratio=0.1,
+                                            other_passage_ratio=0.1))
+    answer = answerer.answer("Chi adotta gli atti di gestione della direzione degli uffici?")
+    assert not answer.abstained
+    assert len(render_text(answer)) < MAX_ANSWER_CHARS
+    assert 1 <= len(answer.citations) <= 4
+    store.close()
+
+
+def test_abstains_when_sources_are_silent(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store))
+    answer = answerer.answer("Quanti consiglieri metropolitani elegge la città di Genova?")
+    assert answer.abstained and answer.citations == ()
+    assert answer.text.startswith("Non risulta nelle fonti disponibili")
+    assert "[1]" not in answer.text
+
+
+def test_abstention_lists_closest_documents_without_citing(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store), threshold=0.99)
+    answer = answerer.answer("Quali uffici dirigono i dirigenti comunali di Torino nel 2031?")
+    assert answer.abstained and answer.citations == ()
+    assert SUGGESTIONS_HEADER in answer.text
+    assert answer.suggestions and "D.Lgs. 267/2000 (TUEL)" in answer.text
+    assert "«" not in answer.text
+
+
+def test_filters_reach_the_searcher(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store))
+    answer = answerer.answer("A chi spetta la direzione degli uffici e dei servizi?",
+                             filters=Filters(kind="practice"))
+    assert all(c.kind == "practice" for c in answer.citations)
