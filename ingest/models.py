@@ -47,7 +47,7 @@ class Document:
 class Locator:
     """Where a chunk sits in its document."""
 
-    section: tuple[str, ...] = ()  # heading path: ("Capo I", "Sezione II") or ("3 Servizi", "3.2 ...")
+    section: tuple[str, ...] = ()  # heading path: ("Capo I", "Sezione II"), ("3 Servizi", ...)
     article: str | None = None  # "107", "10-bis"
     commi: tuple[str, ...] = ()  # ("3",) or ("1", "1-bis")
     letters: tuple[str, ...] = ()  # ("a", "b")

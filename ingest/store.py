@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import StoreError
 from ingest.models import Chunk, Document, DocumentMeta, Locator
@@ -295,25 +296,25 @@ def _chunk_row(doc_id: int, c: Chunk) -> tuple[object, ...]:
             loc.page_end, json.dumps(list(c.themes)))
 
 
-def _chunk_from_row(r: sqlite3.Row | tuple[object, ...]) -> Chunk:
+def _chunk_from_row(r: Any) -> Chunk:
     loc = Locator(
-        section=tuple(json.loads(str(r[5]))), article=r[6],  # type: ignore[arg-type]
+        section=tuple(json.loads(str(r[5]))), article=r[6],
         commi=tuple(json.loads(str(r[7]))), letters=tuple(json.loads(str(r[8]))),
-        page_start=r[9], page_end=r[10],  # type: ignore[arg-type]
+        page_start=r[9], page_end=r[10],
     )
-    return Chunk(ordinal=int(r[2]), text=str(r[3]), context=str(r[4]), locator=loc,  # type: ignore[call-overload]
-                 id=int(r[0]), doc_id=int(r[1]),  # type: ignore[call-overload]
+    return Chunk(ordinal=int(r[2]), text=str(r[3]), context=str(r[4]), locator=loc,
+                 id=int(r[0]), doc_id=int(r[1]),
                  themes=tuple(json.loads(str(r[11]))))
 
 
-def _doc_from_row(r: sqlite3.Row | tuple[object, ...]) -> StoredDocument:
+def _doc_from_row(r: Any) -> StoredDocument:
     meta = DocumentMeta(
-        title=str(r[5]), kind=str(r[6]), issuer=r[7], city=r[8], year=r[9],  # type: ignore[arg-type]
-        url=r[10], act=r[11], themes=tuple(json.loads(str(r[12]))),  # type: ignore[arg-type]
-        contributor=r[13],  # type: ignore[arg-type]
+        title=str(r[5]), kind=str(r[6]), issuer=r[7], city=r[8], year=r[9],
+        url=r[10], act=r[11], themes=tuple(json.loads(str(r[12]))),
+        contributor=r[13],
     )
     return StoredDocument(
-        id=int(r[0]), source=str(r[1]), file=str(r[2]), sha256=str(r[3]),  # type: ignore[call-overload]
-        format=r[4], meta=meta, pages=r[14], status=str(r[15]), reason=r[16],  # type: ignore[arg-type]
-        chunks=int(r[17]), ingested_at=float(r[18]),  # type: ignore[arg-type]
+        id=int(r[0]), source=str(r[1]), file=str(r[2]), sha256=str(r[3]),
+        format=r[4], meta=meta, pages=r[14], status=str(r[15]), reason=r[16],
+        chunks=int(r[17]), ingested_at=float(r[18]),
     )

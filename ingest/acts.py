@@ -1,0 +1,193 @@
+"""Italian act references: normalised keys ("dlgs:267/2000"), common names, parsing.
+
+`act_key(text)` normalises one mention; `find_act_references(text)` finds every act (with its
+article and comma when cited: "art. 50, comma 5, del TUEL") in a longer text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.models import DocumentMeta
+
+ALIASES: dict[str, str] = {
+    "tuel": "dlgs:267/2000",
+    "testo unico degli enti locali": "dlgs:267/2000",
+    "testo unico enti locali": "dlgs:267/2000",
+    "cad": "dlgs:82/2005",
+    "codice dell'amministrazione digitale": "dlgs:82/2005",
+    "codice privacy": "dlgs:196/2003",
+    "codice della privacy": "dlgs:196/2003",
+    "legge delrio": "legge:56/2014",
+    "codice dei contratti": "dlgs:36/2023",
+    "codice dei contratti pubblici": "dlgs:36/2023",
+    "legge brunetta": "dlgs:150/2009",
+    "decreto brunetta": "dlgs:150/2009",
+    "riforma brunetta": "dlgs:150/2009",
+    "testo unico pubblico impiego": "dlgs:165/2001",
+    "testo unico del pubblico impiego": "dlgs:165/2001",
+    "tupi": "dlgs:165/2001",
+    "decreto trasparenza": "dlgs:33/2013",
+    "foia": "dlgs:33/2013",
+    "legge madia": "legge:124/2015",
+    "legge stanca": "legge:4/2004",
+    "legge sul procedimento amministrativo": "legge:241/1990",
+    "costituzione": "costituzione",
+    "gdpr": "reg-ue:2016/679",
+    "tusp": "dlgs:175/2016",
+}
+SHORT_NAMES: dict[str, str] = {
+    "dlgs:267/2000": "TUEL", "dlgs:82/2005": "CAD", "dlgs:196/2003": "Codice privacy",
+    "dlgs:33/2013": "trasparenza", "dlgs:165/2001": "pubblico impiego",
+    "dlgs:150/2009": "performance", "legge:241/1990": "procedimento amministrativo",
+    "dlgs:175/2016": "TUSP", "legge:4/2004": "Legge Stanca", "dlgs:36/2023": "Codice contratti",
+}
+_LABELS = {"dlgs": "D.Lgs.", "legge": "L.", "dpr": "D.P.R.", "dl": "D.L.", "dpcm": "D.P.C.M.",
+           "dm": "D.M.", "rd": "R.D.", "lcost": "L. cost.", "reg-ue": "Reg. UE"}
+_TYPES = [
+    ("lcost", r"legge\s+costituzionale|l\.\s*cost\."),
+    ("dlgs", r"decreto\s+legislativo|d\.\s*lgs\.?|d\.\s*leg\.?vo|dlgs\.?|d\.lgt\.?"),
+    ("dpcm", r"decreto\s+del\s+presidente\s+del\s+consiglio\s+dei\s+ministri"
+             r"|d\.\s*p\.\s*c\.\s*m\.?|dpcm"),
+    ("dpr", r"decreto\s+del\s+presidente\s+della\s+repubblica|d\.\s*p\.\s*r\.?|dpr"),
+    ("dl", r"decreto[\s-]+legge|d\.\s*l\.|dl\b"),
+    ("dm", r"decreto\s+ministeriale|d\.\s*m\."),
+    ("rd", r"regio\s+decreto|r\.\s*d\."),
+    ("reg-ue", r"regolamento\s*\(?\s*(?:ue|ce)\s*\)?|reg\.\s*\(?(?:ue|ce)\)?"),
+    ("legge", r"legge|l\."),
+]
+_MONTHS = (r"gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre"
+           r"|novembre|dicembre")
+_TYPE_RE = "|".join(f"(?P<t_{k.replace('-', '_')}>{p})" for k, p in _TYPES)
+_NUM = r"(?:n(?:\.|um\.|umero)?\s*)?(?P<num>\d{1,5})"
+_DATE = rf"(?:(?:del\s+)?\d{{1,2}}°?\s+(?:{_MONTHS})\s+(?P<dyear>\d{{4}})\s*,?\s*)"
+_ACT = re.compile(
+    rf"\b(?:{_TYPE_RE})\s*{_DATE}?{_NUM}(?:\s*/\s*(?P<syear>\d{{2,4}})"
+    rf"|,?\s+del\s+(?P<lyear>\d{{4}}))?",
+    re.I)
+_REG_UE = re.compile(r"\b(?:regolamento|reg\.)\s*\(?\s*(?:ue|ce)\s*\)?\s*(?:n\.\s*)?"
+                     r"(?P<a>\d{2,4})\s*/\s*(?P<b>\d{2,4})", re.I)
+_ALIAS_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len,
+                                                                          reverse=True))
+                       + r")\b", re.I)
+_SUF = r"(?:bis|ter|quater|quinquies|sexies|septies|octies|novies|decies)"
+_ARTICLE = re.compile(
+    rf"\b(?:art(?:icolo|icoli|t)?\.?)\s*(?P<art>\d{{1,4}}(?:\s*-?\s*{_SUF})?)"
+    rf"(?:\s*,?\s*(?:comma|c\.)\s*(?P<comma>\d{{1,3}}(?:\s*-?\s*{_SUF})?))?", re.I)
+
+
+@dataclass(frozen=True)
+class ActRef:
+    """An act cited in a text, with the article and comma when given."""
+
+    act: str | None  # normalised key, None for a bare "art. 5" with no act nearby
+    article: str | None
+    comma: str | None
+    span: tuple[int, int]
+
+
+def _year(raw: str) -> str:
+    year = int(raw)
+    if year < 100:
+        year += 1900 if year >= 30 else 2000
+    return str(year)
+
+
+def _key_of(match: re.Match[str]) -> str | None:
+    kind = next((k for k, _ in _TYPES if match.group(f"t_{k.replace('-', '_')}")), None)
+    year = match.group("dyear") or match.group("syear") or match.group("lyear")
+    if kind is None or not year:
+        return None
+    if kind == "reg-ue":
+        return None
+    return f"{kind}:{int(match.group('num'))}/{_year(year)}"
+
+
+def act_key(text: str) -> str | None:
+    """Normalised key of the first act named in `text` ("dlgs:267/2000"), or None."""
+    found = _acts(text)
+    return found[0][2] if found else None
+
+
+def _acts(text: str) -> list[tuple[int, int, str]]:
+    out: list[tuple[int, int, str]] = []
+    for m in _REG_UE.finditer(text):
+        a, b = m.group("a"), m.group("b")
+        year, num = (a, b) if len(a) == 4 else (b, a)
+        out.append((m.start(), m.end(), f"reg-ue:{year}/{int(num)}"))
+    for m in _ACT.finditer(text):
+        key = _key_of(m)
+        if key and not any(s <= m.start() < e for s, e, _ in out):
+            out.append((m.start(), m.end(), key))
+    for m in _ALIAS_RE.finditer(text):
+        if not any(s <= m.start() < e for s, e, _ in out):
+            out.append((m.start(), m.end(), ALIASES[m.group(0).lower()]))
+    return sorted(out)
+
+
+def _clean(num: str | None) -> str | None:
+    if num is None:
+        return None
+    num = re.sub(r"\s+", "", num).lower()
+    return re.sub(rf"(\d)-?({_SUF})$", r"\1-\2", num)
+
+
+def find_act_references(text: str) -> list[ActRef]:
+    """Every act reference in `text`, with article/comma attached when cited next to it."""
+    acts = _acts(text)
+    used: set[int] = set()
+    refs: list[ActRef] = []
+    for m in _ARTICLE.finditer(text):
+        art, comma = _clean(m.group("art")), _clean(m.group("comma"))
+        key, span = None, (m.start(), m.end())
+        found = _following(text, m.end(), acts)
+        if found is None:
+            found = _preceding(text, m.start(), acts)
+        if found is not None:
+            used.add(found)
+            s, e, key = acts[found]
+            span = (min(s, m.start()), max(e, m.end()))
+        refs.append(ActRef(key, art, comma, span))
+    refs.extend(ActRef(k, None, None, (s, e)) for i, (s, e, k) in enumerate(acts)
+                if i not in used)
+    return sorted(refs, key=lambda r: r.span)
+
+
+def _following(text: str, end: int, acts: list[tuple[int, int, str]]) -> int | None:
+    for i, (s, _, _) in enumerate(acts):
+        gap = text[end:s]
+        if s >= end and len(gap) <= 40 and not re.search(r"[.;?!]\s|\bart", gap, re.I):
+            return i
+    return None
+
+
+def _preceding(text: str, start: int, acts: list[tuple[int, int, str]]) -> int | None:
+    for i, (_, e, _) in enumerate(acts):
+        if e <= start and not text[e:start].strip(" ,"):
+            return i
+    return None
+
+
+def act_label(key: str) -> str:
+    """Human label of an act key: "dlgs:267/2000" → "D.Lgs. 267/2000"."""
+    if key == "costituzione":
+        return "Costituzione"
+    kind, _, rest = key.partition(":")
+    return f"{_LABELS.get(kind, kind)} {rest}".strip()
+
+
+def short_title(meta: DocumentMeta, limit: int = 80) -> str:
+    """Short document title for chunk context.
+
+    Acts: "D.Lgs. 267/2000 (TUEL)"; otherwise the title cut at a word boundary to `limit`.
+    """
+    if meta.act:
+        label = act_label(meta.act)
+        name = SHORT_NAMES.get(meta.act)
+        return f"{label} ({name})" if name else label
+    title = " ".join(meta.title.split())
+    if len(title) <= limit:
+        return title
+    cut = title[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
+    return cut + "…"

@@ -1,0 +1,186 @@
+"""Structure-shaped chunking: units → `Chunk`s with verbatim text, locator and context.
+
+Rules:
+- one chunk never mixes two articles or two sections;
+- an article heading (and its rubric) always travels with its first comma;
+- a short article (or section) that fits in `max_chars` is one chunk; otherwise consecutive
+  commi (paragraphs) are packed while they fit;
+- a comma longer than `max_chars` is split by langchain's RecursiveCharacterTextSplitter with a
+  small overlap; every piece keeps the comma's locator (letters and pages are those the piece
+  covers);
+- `Chunk.text` is a verbatim slice of the normalised document text (blocks joined by a newline
+  for PDFs, a blank line otherwise); `Chunk.context` is "<short title> — <locator label>".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.acts import short_title
+from ingest.legal import Part, Unit
+from ingest.models import Chunk, DocumentMeta, Locator
+
+MAX_CHARS = 1200
+OVERLAP = 120
+
+
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    comma: str | None
+    parts: tuple[Part, ...]  # the parts the text covers
+
+
+@dataclass
+class _Item:
+    comma: str | None
+    parts: list[Part]
+    lead: int = 0  # leading parts that are headings (kept with the first piece)
+
+
+def _merge_leading(units: list[Unit]) -> list[_Item]:
+    """Fold heading and unnumbered leading units into the first unit with content."""
+    items: list[_Item] = []
+    carry: list[Part] = []
+    legal = units[0].article is not None
+    seen_comma = False
+    for unit in units:
+        leading = unit.heading or (legal and unit.comma is None and not seen_comma
+                                   and any(u.comma for u in units))
+        if leading:
+            carry.extend(unit.parts)
+            continue
+        seen_comma = seen_comma or unit.comma is not None
+        items.append(_Item(unit.comma, carry + unit.parts, len(carry)))
+        carry = []
+    if carry:
+        if items:
+            items[-1].parts.extend(carry)
+        else:
+            items.append(_Item(None, carry))
+    return items
+
+
+class Chunker:
+    """Builds chunks for one document's units."""
+
+    def __init__(self, max_chars: int = MAX_CHARS, overlap: int = OVERLAP) -> None:
+        self.max_chars = max_chars
+        self.splitter = RecursiveCharacterTextSplitter(
+            chunk_size=max_chars, chunk_overlap=overlap, keep_separator="end",
+            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""], strip_whitespace=True)
+
+    def chunk(self, units: list[Unit], meta: DocumentMeta, fmt: str) -> list[Chunk]:
+        """All chunks of a document, in order, numbered from 0."""
+        sep = "\n" if fmt == "pdf" else "\n\n"
+        title = short_title(meta)
+        chunks: list[Chunk] = []
+        pending_heads: list[Unit] = []
+        for group in _groups(units):
+            if all(u.heading for u in group) and group[0].article is None:
+                pending_heads.extend(group)  # a heading directly followed by a sub-heading
+                continue
+            if pending_heads and group[0].article is None:
+                group = pending_heads + group
+            elif pending_heads:
+                chunks.extend(self._chunks_of(pending_heads, sep, title, len(chunks)))
+            pending_heads = []
+            chunks.extend(self._chunks_of(group, sep, title, len(chunks)))
+        if pending_heads:
+            chunks.extend(self._chunks_of(pending_heads, sep, title, len(chunks)))
+        return chunks
+
+    def _chunks_of(self, group: list[Unit], sep: str, title: str, start: int) -> list[Chunk]:
+        items = _merge_leading(group)
+        last = group[-1]
+        out: list[Chunk] = []
+        for pieces in self._pack(items, sep):
+            text = sep.join(p.text for p in pieces)
+            loc = _locator(last.section, last.article, pieces)
+            label = _shorten(loc.label(), 120)
+            context = f"{title} — {label}" if label else title
+            out.append(Chunk(ordinal=start + len(out), text=text, locator=loc, context=context))
+        return out
+
+    def _pack(self, items: list[_Item], sep: str) -> list[list[_Piece]]:
+        batches: list[list[_Piece]] = []
+        current: list[_Piece] = []
+        size = 0
+        for item in items:
+            text = sep.join(p.text for p in item.parts)
+            if len(text) > self.max_chars:
+                if current:
+                    batches.append(current)
+                    current, size = [], 0
+                batches.extend([[p] for p in self._split(item, sep)])
+                continue
+            added = len(text) + (len(sep) if current else 0)
+            if current and size + added > self.max_chars:
+                batches.append(current)
+                current, size, added = [], 0, len(text)
+            current.append(_Piece(text, item.comma, tuple(item.parts)))
+            size += added
+        if current:
+            batches.append(current)
+        return batches
+
+    def _split(self, item: _Item, sep: str) -> list[_Piece]:
+        text = sep.join(p.text for p in item.parts)
+        offsets: list[tuple[int, int, Part]] = []
+        pos = 0
+        for part in item.parts:
+            offsets.append((pos, pos + len(part.text), part))
+            pos += len(part.text) + len(sep)
+        spans: list[tuple[int, int]] = []
+        cursor = 0
+        for piece in self.splitter.split_text(text):
+            at = text.find(piece, cursor)
+            if at < 0:
+                at = text.find(piece)
+            if at < 0:  # cannot happen with keep_separator; stay verbatim regardless
+                continue
+            spans.append((at, at + len(piece)))
+            cursor = at + 1
+        lead_end = offsets[item.lead - 1][1] if item.lead else 0
+        while len(spans) > 1 and spans[0][1] <= lead_end + len(sep):
+            spans[0:2] = [(spans[0][0], spans[1][1])]  # never leave a heading alone
+        return [_Piece(text[a:b], item.comma,
+                       tuple(p for s, e, p in offsets if s < b and e > a)) for a, b in spans]
+
+
+def _groups(units: list[Unit]) -> list[list[Unit]]:
+    groups: list[list[Unit]] = []
+    for unit in units:
+        if groups and groups[-1][0].group == unit.group:
+            groups[-1].append(unit)
+        else:
+            groups.append([unit])
+    return groups
+
+
+def _locator(section: tuple[str, ...], article: str | None,
+             pieces: list[_Piece]) -> Locator:
+    commi: list[str] = []
+    for piece in pieces:
+        if piece.comma is not None and piece.comma not in commi:
+            commi.append(piece.comma)
+    parts = [p for piece in pieces for p in piece.parts]
+    letters: list[str] = []
+    if article is not None and len(commi) <= 1:
+        for part in parts:
+            if part.letter is not None and part.letter not in letters:
+                letters.append(part.letter)
+    pages = [p.page for p in parts if p.page is not None]
+    return Locator(section=section, article=article,
+                   commi=tuple(commi) if article is not None else (),
+                   letters=tuple(letters), page_start=min(pages) if pages else None,
+                   page_end=max(pages) if pages else None)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Cut a label at a word boundary (context headers stay short)."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,215 @@
+"""Incremental ingestion of a folder (or one file) into the store, with a per-file report.
+
+Files are keyed by (source folder, relative path) and sha256: unchanged files are skipped
+without parsing, changed files replaced in one transaction, vanished files removed.
+Skipped (bad) files are recorded with an Italian reason and never stop the run.
+
+Folder rules: hidden files, MANIFEST.* and *.meta.yaml sidecars are not documents; README
+files at the root are ignored unless the manifest lists them; files absent from the manifest
+are still ingested, with metadata from the document itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ingest.chunker import Chunker
+from ingest.errors import IngestError
+from ingest.legal import parse_units
+from ingest.metadata import (
+    MANIFESTS,
+    SIDECAR_SUFFIXES,
+    build_meta,
+    declared,
+    load_manifest,
+    load_sidecar,
+    meta_matches,
+)
+from ingest.models import Document
+from ingest.sandbox import parse_isolated
+from ingest.sniff import sniff
+from ingest.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_MB = 200
+STATUSES = ("indexed", "unchanged", "removed", "skipped")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits of a run."""
+
+    timeout_s: float = 120
+    memory_mb: int = 1024
+    max_file_mb: int = MAX_FILE_MB
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file in a run."""
+
+    file: str
+    status: str  # one of STATUSES
+    reason: str | None = None  # Italian, for skipped (and unchanged-but-skipped) files
+    chunks: int = 0
+    pages: int | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class IngestReport:
+    """The per-file outcomes of a run."""
+
+    source: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        """True when the store changed (something indexed, removed or newly skipped)."""
+        return any(o.status in ("indexed", "removed", "skipped") for o in self.outcomes)
+
+    @property
+    def failed(self) -> bool:
+        """True when a file was skipped in this run."""
+        return any(o.status == "skipped" for o in self.outcomes)
+
+    def count(self, status: str) -> int:
+        """Number of files with `status`."""
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    def summary(self) -> str:
+        """Italian per-file table plus totals."""
+        names = {"indexed": "indicizzato", "unchanged": "invariato", "removed": "rimosso",
+                 "skipped": "scartato"}
+        width = min(60, max((len(o.file) for o in self.outcomes), default=4))
+        lines = [f"{'file':<{width}}  {'esito':<11}  {'pag.':>5}  {'chunk':>5}  {'s':>6}  motivo"]
+        for o in self.outcomes:
+            name = o.file if len(o.file) <= width else "…" + o.file[-(width - 1):]
+            pages = "" if o.pages is None else str(o.pages)
+            lines.append(f"{name:<{width}}  {names[o.status]:<11}  {pages:>5}  {o.chunks:>5}  "
+                         f"{o.seconds:>6.2f}  {o.reason or ''}".rstrip())
+        totals = ", ".join(f"{self.count(s)} {names[s]}" for s in STATUSES)
+        chunks = sum(o.chunks for o in self.outcomes)
+        lines.append(f"Totale: {len(self.outcomes)} file ({totals}); {chunks} chunk nuovi.")
+        if not self.changed:
+            lines.append("Nessuna modifica: archivio già aggiornato.")
+        return "\n".join(lines)
+
+
+def sha256_of(data: bytes) -> str:
+    """Hex sha256 of file content."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
+    """Relative paths of the documents under `root` (see the module rules)."""
+    out: list[str] = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if not path.is_file() or any(p.startswith(".") for p in Path(rel).parts):
+            continue
+        name = path.name
+        if name in MANIFESTS or name.endswith(SIDECAR_SUFFIXES):
+            continue
+        if "/" not in rel and name.lower().startswith("readme") and rel not in manifest:
+            continue
+        out.append(rel)
+    return out
+
+
+def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bool = False,
+                pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024) -> IngestReport:
+    """Ingest a folder (or a single file) incrementally; bad files are skipped, not fatal."""
+    root = Path(root).resolve()
+    limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb)
+    if root.is_file():
+        folder, files = root.parent, [root.name]
+    elif root.is_dir():
+        folder, files = root, []
+    else:
+        raise IngestError(f"percorso inesistente: {root}")
+    manifest = load_manifest(folder)
+    if not files:
+        files = list_files(folder, manifest)
+    source = str(folder)
+    report = IngestReport(source=source)
+    bar = tqdm(files, unit="file", desc="ingest", disable=not (progress and sys.stderr.isatty()))
+    for rel in bar:
+        bar.set_postfix_str(rel[-40:], refresh=False)
+        fields = declared(manifest.get(rel, {}), load_sidecar(folder / rel))
+        report.outcomes.append(_ingest_one(folder / rel, rel, source, store, fields,
+                                           rebuild=rebuild, limits=limits))
+    bar.close()
+    if root.is_dir():
+        present = set(files)
+        for doc in store.documents(source):
+            if doc.file not in present and store.remove_document(doc.id):
+                report.outcomes.append(FileOutcome(doc.file, "removed"))
+    return report
+
+
+def ingest_file(path: Path, store: Store, *, source: str, file: str,
+                meta: Mapping[str, str] | None = None, limits: Limits | None = None
+                ) -> FileOutcome:
+    """Ingest one file (an upload) under (`source`, `file`), with metadata overrides.
+
+    `meta` holds manifest-style fields (title, kind, city, contributor, year, url, ...).
+    """
+    path = Path(path)
+    fields = declared(load_sidecar(path), dict(meta or {}))
+    return _ingest_one(path, file, source, store, fields, rebuild=False,
+                       limits=limits or Limits())
+
+
+def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping[str, str],
+                *, rebuild: bool, limits: Limits) -> FileOutcome:
+    start = time.monotonic()
+
+    def took() -> float:
+        return round(time.monotonic() - start, 3)
+
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_mb * 1024 * 1024:
+            reason = (f"file troppo grande ({size / 1048576:.0f} MB, limite "
+                      f"{limits.max_file_mb} MB)")
+            store.record_skipped(source, rel, "size:" + str(size), reason,
+                                 build_meta(rel, fields, None))
+            return FileOutcome(rel, "skipped", reason, seconds=took())
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = f"file illeggibile ({exc.strerror or type(exc).__name__})"
+        return FileOutcome(rel, "skipped", reason, seconds=took())
+    digest = sha256_of(data)
+    stored = store.find_document(source, rel)
+    if (not rebuild and stored is not None and stored.sha256 == digest
+            and meta_matches(stored.meta, fields)):
+        return FileOutcome(rel, "unchanged", stored.reason, chunks=stored.chunks,
+                           pages=stored.pages, seconds=took())
+    try:
+        fmt = sniff(data, path.name)
+        parsed = parse_isolated(data, fmt, timeout_s=limits.timeout_s,
+                                memory_mb=limits.memory_mb)
+        meta = build_meta(rel, fields, parsed)
+        chunks = Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt)
+        if not chunks:
+            raise IngestError("nessun testo estraibile")
+    except IngestError as exc:
+        reason = str(exc)
+        log.info("skipped %s: %s", rel, reason)
+        store.record_skipped(source, rel, digest, reason, build_meta(rel, fields, None))
+        return FileOutcome(rel, "skipped", reason, seconds=took())
+    doc = Document(file=rel, sha256=digest, format=fmt, meta=meta, blocks=parsed.blocks,
+                   pages=parsed.pages)
+    store.replace_document(source, doc, chunks)
+    return FileOutcome(rel, "indexed", None, chunks=len(chunks), pages=parsed.pages,
+                       seconds=took())

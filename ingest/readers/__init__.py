@@ -1,0 +1,40 @@
+"""Format readers: bytes → `Parsed` (blocks with pages and heading levels)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ingest.errors import UnsupportedFormat
+from ingest.models import Block
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What a reader found: text blocks, page count and what the file says about itself."""
+
+    blocks: tuple[Block, ...]
+    pages: int | None = None
+    title: str | None = None  # <title>, core properties, PDF info, front matter
+    props: dict[str, str] = field(default_factory=dict)  # front matter, core properties
+
+
+_READERS = {
+    "markdown": ("ingest.readers.markdown", "read_markdown"),
+    "rst": ("ingest.readers.markdown", "read_rst"),
+    "text": ("ingest.readers.text", "read_plain"),
+    "html": ("ingest.readers.html", "read_html"),
+    "docx": ("ingest.readers.docx", "read_docx"),
+    "nir-xml": ("ingest.readers.nir", "read_nir"),
+    "pdf": ("ingest.readers.pdf", "extract_pdf"),
+}
+
+
+def read_bytes(data: bytes, fmt: str) -> Parsed:
+    """Parse `data` of a sniffed format in this process (see `ingest.sandbox` for isolation)."""
+    if fmt not in _READERS:
+        raise UnsupportedFormat(f"formato non gestito: {fmt}")
+    module, name = _READERS[fmt]
+    reader: Callable[[bytes], Parsed] = getattr(importlib.import_module(module), name)
+    return reader(data)

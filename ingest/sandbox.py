@@ -1,0 +1,89 @@
+"""Parse a file in a forked child with a time limit and an address-space limit.
+
+The child sends back plain JSON (blocks, pages, title), never pickles. A crash, a memory
+blow-up or a hang in a parser ends as an `IngestError` with an Italian reason.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import resource
+from typing import Any
+
+from ingest.errors import IngestError, NeedsOCR
+from ingest.models import Block
+from ingest.readers import Parsed, read_bytes
+
+
+def to_json(parsed: Parsed) -> dict[str, Any]:
+    """Plain-data form of a Parsed (what crosses the pipe)."""
+    return {"ok": True, "pages": parsed.pages, "title": parsed.title, "props": parsed.props,
+            "blocks": [[b.text, b.page, b.heading_level] for b in parsed.blocks]}
+
+
+def from_json(payload: dict[str, Any]) -> Parsed:
+    """Rebuild a Parsed, or raise the error the child reported."""
+    if not payload.get("ok"):
+        error = NeedsOCR if payload.get("ocr") else IngestError
+        raise error(str(payload.get("reason") or "file illeggibile"))
+    blocks = tuple(Block(str(t), page=p, heading_level=h) for t, p, h in payload["blocks"])
+    props = {str(k): str(v) for k, v in (payload.get("props") or {}).items()}
+    return Parsed(blocks=blocks, pages=payload.get("pages"), title=payload.get("title"),
+                  props=props)
+
+
+def _vm_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return 0
+
+
+def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int) -> None:
+    try:
+        # the limit is on top of what the forked parent already maps
+        limit = _vm_bytes() + memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        payload = to_json(read_bytes(data, fmt))
+    except NeedsOCR as exc:
+        payload = {"ok": False, "ocr": True, "reason": str(exc)}
+    except IngestError as exc:
+        payload = {"ok": False, "reason": str(exc)}
+    except MemoryError:
+        payload = {"ok": False, "reason": "file troppo pesante: limite di memoria superato"}
+    except RecursionError:
+        payload = {"ok": False, "reason": "struttura del file troppo annidata"}
+    except Exception as exc:  # a parser bug must end as a skipped file, not a crash
+        payload = {"ok": False, "reason": f"file illeggibile ({type(exc).__name__})"}
+    try:
+        conn.send_bytes(json.dumps(payload).encode("utf-8"))
+    except MemoryError:
+        conn.send_bytes(b'{"ok": false, "reason": "file troppo pesante: limite di memoria"}')
+    finally:
+        conn.close()
+
+
+def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
+                   memory_mb: int = 1024) -> Parsed:
+    """Run the reader for `fmt` in a forked child; raise IngestError on any failure."""
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(data, fmt, sender, memory_mb * 1024 * 1024),
+                       daemon=True)
+    proc.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout_s):
+            raise IngestError(f"tempo scaduto: analisi oltre {timeout_s:g} s")
+        raw = receiver.recv_bytes()
+    except EOFError as exc:
+        raise IngestError("analisi interrotta (limite di memoria superato o crash)") from exc
+    finally:
+        receiver.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)
+    return from_json(json.loads(raw.decode("utf-8")))
