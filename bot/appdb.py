@@ -117,6 +117,13 @@ class AppDB:
         rows = self._all("SELECT role FROM users WHERE user_id=?", (user_id,))
         return str(rows[0][0]) if rows else None
 
+    def user_ids(self, role: str | None = None) -> list[int]:
+        """Ids of stored users, optionally of one role."""
+        if role is None:
+            return [int(r[0]) for r in self._all("SELECT user_id FROM users ORDER BY user_id")]
+        return [int(r[0]) for r in
+                self._all("SELECT user_id FROM users WHERE role=? ORDER BY user_id", (role,))]
+
     def create_invite(self, created_by: int, *, ttl_s: float = 7 * 86400) -> str:
         """A new one-time invite code."""
         code = secrets.token_urlsafe(12)
@@ -179,6 +186,10 @@ class AppDB:
         """All feedback rows (id, ts, channel, question_id, vote, comment)."""
         return self._all("SELECT id, ts, channel, question_id, vote, comment FROM feedback")
 
+    def has_question(self, question_id: int) -> bool:
+        """True when the question log has a row with this id."""
+        return bool(self._all("SELECT 1 FROM questions WHERE id=?", (question_id,)))
+
     def question_rows(self, since: float = 0.0) -> list[tuple[Any, ...]]:
         """Question log rows (id, ts, channel, abstained, citations, cited_docs, terms,
         question) since a timestamp."""
@@ -233,6 +244,12 @@ class AppDB:
         rows = self._all("SELECT id, prefix, role, name FROM api_keys WHERE key_hash=?"
                          " AND revoked=0", (_hash_key(secret),))
         return ApiKey(*rows[0]) if rows else None
+
+    def api_keys(self) -> list[tuple[ApiKey, float, bool]]:
+        """Every stored key with its creation time and whether it is revoked."""
+        rows = self._all("SELECT id, prefix, role, name, created_at, revoked FROM api_keys"
+                         " ORDER BY id")
+        return [(ApiKey(*r[:4]), float(r[4]), bool(r[5])) for r in rows]
 
     def revoke_api_key(self, key_id: int) -> bool:
         """Revoke a key; True if it existed."""

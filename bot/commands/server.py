@@ -1,9 +1,112 @@
-"""CLI commands: server (filled in by its owner)."""
+"""CLI commands: `raccordo serve` (API + search page) and `raccordo apikey`."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from bot.commands.common import DataDirOpt, edge, print_json, settings_for
+
+apikey_app = typer.Typer(help="Chiavi API (salvate solo come hash).", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
+    app.command("serve")(serve)
+    app.add_typer(apikey_app, name="apikey")
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option("--host", help="Indirizzo (RACCORDO_HOST).")] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Porta (RACCORDO_PORT).")] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Avvia l'API HTTP e la pagina di ricerca (uvicorn)."""
+    import uvicorn
+
+    from bot.api import create_app
+    from bot.service import Raccordo
+
+    settings = settings_for(ctx, data_dir)
+    service = Raccordo(settings)
+    bind_host, bind_port = host or settings.host, port or settings.port
+    with edge():
+        app = create_app(service)
+        typer.echo(f"Raccordo in ascolto su http://{bind_host}:{bind_port}/", err=True)
+        try:
+            uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning",
+                        proxy_headers=False)
+        finally:
+            service.close()
+
+
+@apikey_app.command("create")
+def create_key(
+    ctx: typer.Context,
+    role: Annotated[str, typer.Option("--role", help="read, write o admin.")] = "read",
+    name: Annotated[str | None, typer.Option("--name", help="Nome descrittivo.")] = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Crea una chiave API e ne stampa il segreto (mostrato una sola volta)."""
+    from bot.errors import BadRequest
+    from bot.service import Raccordo
+
+    service = Raccordo(settings_for(ctx, data_dir))
+    with edge():
+        try:
+            if role not in ("read", "write", "admin"):
+                raise BadRequest(f"Ruolo sconosciuto «{role}»: usa read, write o admin.")
+            secret = service.appdb.create_api_key(role, name)
+            service.appdb.audit("cli", "apikey_create", role=role, name=name)
+        finally:
+            service.close()
+    typer.echo(secret)
+    typer.echo("Conserva questa chiave: non sarà più mostrata.", err=True)
+
+
+@apikey_app.command("revoke")
+def revoke_key(
+    ctx: typer.Context,
+    key_id: Annotated[int, typer.Argument(help="Id della chiave (vedi `raccordo apikey list`).")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Revoca una chiave API."""
+    from bot.errors import NotFound
+    from bot.service import Raccordo
+
+    service = Raccordo(settings_for(ctx, data_dir))
+    with edge():
+        try:
+            if not service.appdb.revoke_api_key(key_id):
+                raise NotFound(f"Nessuna chiave con id {key_id}.")
+            service.appdb.audit("cli", "apikey_revoke", key_id=key_id)
+        finally:
+            service.close()
+    typer.echo(f"Chiave {key_id} revocata.")
+
+
+@apikey_app.command("list")
+def list_keys(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Output JSON.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Elenca le chiavi API (id, prefisso, ruolo, nome; mai il segreto)."""
+    from bot.service import Raccordo
+
+    service = Raccordo(settings_for(ctx, data_dir))
+    try:
+        rows = service.appdb.api_keys()
+    finally:
+        service.close()
+    payload = [{"id": k.id, "prefix": k.prefix, "role": k.role, "name": k.name,
+                "created_at": created, "revoked": revoked} for k, created, revoked in rows]
+    if as_json:
+        print_json(payload)
+        return
+    for item in payload:
+        state = "revocata" if item["revoked"] else "attiva"
+        typer.echo(f"{item['id']}\t{item['prefix']}…\t{item['role']}\t{state}\t"
+                   f"{item['name'] or ''}")

@@ -1,0 +1,75 @@
+"""The FastAPI application: routers, error handlers, metrics, static files, lifespan."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
+
+from bot.api import routes_documents, routes_health, routes_pages, routes_search
+from bot.api.errors import install_error_handlers
+from bot.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
+from bot.api.metrics import LatencyMiddleware, Metrics
+from bot.api.readiness import Readiness
+from bot.service import Raccordo
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
+NETWORK_ROUTES = "bot.api.routes_network"  # owned by the practice-network module
+
+DESCRIPTION = """API di Raccordo: ricerca ibrida e risposte citate (atto, articolo, comma,
+pagina) sulla base di conoscenza delle Città metropolitane.
+
+Le letture sono aperte salvo `RACCORDO_API_REQUIRE_KEY=true`; caricare o eliminare documenti
+richiede una chiave API con ruolo `write` (`raccordo apikey create --role write`), inviata come
+`Authorization: Bearer …`. Gli errori sono JSON: `{"error": {"code", "message"}}`."""
+
+
+def create_app(service: Raccordo) -> FastAPI:
+    """The HTTP front door over one `Raccordo` service (which the caller closes)."""
+    readiness = Readiness(service)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        readiness.start()  # model and index load in a thread: /readyz is 503 until done
+        yield
+
+    app = FastAPIOffline(
+        title="Raccordo API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+    app.state.service = service
+    app.state.metrics = metrics
+    app.state.readiness = readiness
+    install_error_handlers(app)
+    for router_module in (routes_health, routes_search, routes_documents, routes_pages):
+        app.include_router(router_module.router)
+    _include_network_routes(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/metrics", metrics.asgi_app(), name="metrics")
+    app.add_middleware(BodyLimitMiddleware,
+                       upload_bytes=service.settings.max_upload_mb * 1024 * 1024)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(LatencyMiddleware, metrics=metrics)
+    return app
+
+
+def _include_network_routes(app: FastAPI) -> None:
+    """Mount the practice-network routes (similar, compare, stats, dashboard) when present."""
+    if importlib.util.find_spec(NETWORK_ROUTES) is None:
+        return
+    module = importlib.import_module(NETWORK_ROUTES)
+    router = getattr(module, "router", None)
+    if router is None:
+        log.warning("%s has no `router`: network routes not mounted", NETWORK_ROUTES)
+        return
+    app.include_router(router)

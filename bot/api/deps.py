@@ -1,0 +1,90 @@
+"""Request dependencies: the service, API-key checks and search filters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bot.api.errors import Unauthorized
+from bot.api.metrics import Metrics
+from bot.appdb import ApiKey
+from bot.errors import Forbidden
+from bot.service import Raccordo
+from bot.settings import Settings
+from index.models import Filters
+from ingest.models import KINDS
+
+Kind = Literal[KINDS]  # type: ignore[valid-type]
+MAX_QUERY_CHARS = int(Settings.model_fields["max_question_chars"].default)
+MIN_YEAR, MAX_YEAR = 1800, 2100
+
+_bearer = HTTPBearer(auto_error=False, description="Chiave API: `Authorization: Bearer rcd_…`")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def get_service(request: Request) -> Raccordo:
+    """The application object (override in tests with `app.dependency_overrides`)."""
+    service: Raccordo = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Raccordo, Depends(get_service)]
+
+
+def _key_for(service: Raccordo, credentials: HTTPAuthorizationCredentials | None
+             ) -> ApiKey | None:
+    """The key presented with the request; a presented but unknown key is refused."""
+    if credentials is None:
+        return None
+    key = service.appdb.check_api_key(credentials.credentials)
+    if key is None:
+        raise Unauthorized("Chiave API non valida o revocata.")
+    return key
+
+
+def require_read(service: ServiceDep, credentials: Credentials) -> ApiKey | None:
+    """Read access: open unless `api_require_key`; a wrong key is always refused."""
+    key = _key_for(service, credentials)
+    if key is None and service.settings.api_require_key:
+        raise Unauthorized("Serve una chiave API: intestazione `Authorization: Bearer …`.")
+    return key
+
+
+def require_write(service: ServiceDep, credentials: Credentials) -> ApiKey:
+    """Write access: a key with role write or admin."""
+    key = _key_for(service, credentials)
+    if key is None:
+        raise Unauthorized("Serve una chiave API con permesso di scrittura.")
+    if not key.allows("write"):
+        raise Forbidden("La chiave API non ha il permesso di scrittura.")
+    return key
+
+
+ReadKey = Annotated[ApiKey | None, Depends(require_read)]
+WriteKey = Annotated[ApiKey, Depends(require_write)]
+
+
+def search_filters(
+    kind: Annotated[Kind | None, Query(description="Tipo di atto")] = None,
+    city: Annotated[str | None, Query(max_length=100, description="Città o area")] = None,
+    year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="Anno")] = None,
+    document: Annotated[int | None, Query(ge=1, le=2**62, description="Id documento")] = None,
+    theme: Annotated[str | None, Query(max_length=100, description="Tema")] = None,
+) -> Filters:
+    """Filters from query parameters; empty strings mean no restriction."""
+    return Filters(kind=kind or None, city=(city or "").strip() or None, year=year,
+                   document=document, theme=(theme or "").strip() or None)
+
+
+FiltersDep = Annotated[Filters, Depends(search_filters)]
+
+
+def get_metrics(request: Request) -> Metrics:
+    """The app's Prometheus metrics."""
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

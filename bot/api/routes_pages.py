@@ -1,0 +1,119 @@
+"""HTML pages: search/ask (/), a document in context (/documenti/{id}), feedback form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from starlette.datastructures import QueryParams
+
+from bot.api.actions import record_feedback, run_ask, run_search
+from bot.api.deps import MAX_YEAR, MIN_YEAR, MetricsDep, ServiceDep
+from bot.api.errors import status_of
+from bot.api.pages import KIND_LABELS, filter_choices, render
+from bot.api.routes_documents import filter_documents, find_or_404
+from bot.errors import BadRequest
+from index.models import Filters
+from ingest.errors import RaccordoError
+
+router = APIRouter(include_in_schema=False)
+
+MODES = ("cerca", "chiedi")
+PAGE_K = 10
+
+
+@dataclass
+class PageForm:
+    """The search form as submitted (GET parameters), validated leniently."""
+
+    q: str = ""
+    mode: str = "cerca"
+    kind: str = ""
+    city: str = ""
+    year: str = ""
+    theme: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params: QueryParams) -> PageForm:
+        """Read the form; unusable values are dropped with an Italian note."""
+        def get(name: str) -> str:
+            return (params.get(name) or "").strip()[:2000]
+
+        form = cls(q=get("q"), mode=get("mode"), kind=get("kind"), city=get("city"),
+                   year=get("year"), theme=get("theme"))
+        if form.mode not in MODES:
+            form.mode = "cerca"
+        if form.kind and form.kind not in KIND_LABELS:
+            form.problems.append(f"Tipo di atto sconosciuto: «{form.kind}».")
+            form.kind = ""
+        if form.year and not (form.year.isdigit() and MIN_YEAR <= int(form.year) <= MAX_YEAR):
+            form.problems.append(f"Anno non valido: «{form.year}».")
+            form.year = ""
+        return form
+
+    def filters(self) -> Filters:
+        """The search filters the form asks for."""
+        return Filters(kind=self.kind or None, city=self.city or None,
+                       year=int(self.year) if self.year else None, theme=self.theme or None)
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request, service: ServiceDep, metrics: MetricsDep) -> HTMLResponse:
+    """The search page; with `q`, the results (cerca) or the cited answer (chiedi)."""
+    form = PageForm.from_params(request.query_params)
+    context: dict[str, Any] = {"form": form, "hits": None, "answer": None,
+                               "question_id": None, "error": None}
+    status = 400 if form.problems else 200
+    if form.q and not form.problems:
+        try:
+            if form.mode == "chiedi":
+                answer, qid = run_ask(service, metrics, form.q, filters=form.filters(),
+                                      history=(), channel="web")
+                context.update(answer=answer, question_id=qid)
+            else:
+                context["hits"] = run_search(service, metrics, form.q, k=PAGE_K,
+                                             filters=form.filters(), channel="web")
+        except RaccordoError as exc:
+            status = status_of(exc)[0]
+            context["error"] = str(exc)
+    context["choices"] = filter_choices(service)
+    return render(request, "index.html", context, status_code=status)
+
+
+@router.get("/documenti", response_class=HTMLResponse)
+def documents_page(request: Request, service: ServiceDep) -> HTMLResponse:
+    """The list of indexed documents, filterable like the search."""
+    form = PageForm.from_params(request.query_params)
+    docs = filter_documents(service.store.documents(), kind=form.kind or None,
+                            city=form.city or None,
+                            year=int(form.year) if form.year else None,
+                            theme=form.theme or None, status="indexed")
+    return render(request, "documenti.html",
+                  {"form": form, "docs": docs, "choices": filter_choices(service)},
+                  status_code=400 if form.problems else 200)
+
+
+@router.get("/documenti/{doc_id}", response_class=HTMLResponse)
+def document_page(request: Request, doc_id: int, service: ServiceDep) -> HTMLResponse:
+    """A document with all its passages; `#chunk-<id>` targets one, `q` highlights terms."""
+    stored = find_or_404(service, doc_id)
+    query = (request.query_params.get("q") or "")[:2000]
+    return render(request, "documento.html",
+                  {"doc": stored, "chunks": service.store.chunks(doc_id), "q": query})
+
+
+@router.post("/feedback", response_class=HTMLResponse)
+def feedback_form(request: Request, service: ServiceDep, metrics: MetricsDep,
+                  vote: Annotated[int, Form(ge=-1, le=1)],
+                  question_id: Annotated[int | None, Form(ge=1, le=2**62)] = None,
+                  back: Annotated[str, Form(max_length=4000)] = "/") -> HTMLResponse:
+    """The no-JavaScript path of 👍/👎: store the vote and thank the user."""
+    if vote == 0:
+        raise BadRequest("Voto non valido: usa 1 (👍) o -1 (👎).")
+    record_feedback(service, metrics, vote=vote, question_id=question_id, comment=None,
+                    channel="web")
+    safe_back = back if back.startswith("/") and not back.startswith("//") else "/"
+    return render(request, "grazie.html", {"back": safe_back, "vote": vote})

@@ -1,0 +1,204 @@
+"""Request and response bodies of the HTTP API (they shape /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.api.deps import MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, Kind
+from ingest.models import Chunk
+from ingest.store import StoredDocument
+
+NonBlank = r"\S"  # at least one non-space character (JSON Schema patterns are unanchored)
+
+
+class HitOut(BaseModel):
+    """One passage in the `raccordo search --json` contract."""
+
+    rank: int
+    score: float
+    chunk_id: int | None
+    file: str
+    title: str
+    kind: str
+    locator: str
+    page: int | None
+    text: str
+    url: str | None
+
+
+class SearchOut(BaseModel):
+    """Search results: the query and its ranked hits."""
+
+    query: str
+    hits: list[HitOut]
+
+
+class FiltersIn(BaseModel):
+    """Restrictions for a question (all optional)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind | None = None
+    city: str | None = Field(default=None, max_length=100)
+    year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
+    document: int | None = Field(default=None, ge=1, le=2**62)
+    theme: str | None = Field(default=None, max_length=100)
+
+
+class TurnIn(BaseModel):
+    """A previous exchange of the conversation."""
+
+    question: str = Field(max_length=MAX_QUERY_CHARS)
+    answer: str = Field(default="", max_length=8000)
+
+
+class AskIn(BaseModel):
+    """A question, with optional filters and conversation history."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, pattern=NonBlank)
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+    history: list[TurnIn] = Field(default_factory=list, max_length=10)
+
+
+class CitationOut(BaseModel):
+    """A numbered source of an answer (`raccordo ask --json`)."""
+
+    n: int
+    file: str
+    title: str
+    kind: str
+    locator: str
+    page: int | None
+    quote: str
+    url: str | None
+    chunk_id: int
+    doc_id: int | None = None
+
+
+class AnswerOut(BaseModel):
+    """The `raccordo ask --json` contract, plus the id to send feedback about."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[CitationOut]
+    suggestions: list[HitOut] = []
+    question_id: int | None = None
+
+
+class FeedbackIn(BaseModel):
+    """A 👍 (1) or 👎 (-1) on an answer, with an optional comment."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question_id: int | None = Field(default=None, ge=1, le=2**62)
+    vote: Literal[1, -1]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackOut(BaseModel):
+    """The stored feedback row's id."""
+
+    id: int
+
+
+class DocumentOut(BaseModel):
+    """A document in the `raccordo documents --json` contract, plus source metadata."""
+
+    id: int
+    file: str
+    title: str
+    kind: str
+    city: str | None
+    year: int | None
+    pages: int | None
+    chunks: int
+    status: str
+    reason: str | None
+    url: str | None = None
+    issuer: str | None = None
+    act: str | None = None
+    themes: list[str] = []
+
+
+class DocumentPageOut(BaseModel):
+    """One page of the document list."""
+
+    page: int
+    per_page: int
+    total: int
+    documents: list[DocumentOut]
+
+
+class ChunkOut(BaseModel):
+    """A passage of a document with its locator."""
+
+    id: int
+    ordinal: int
+    locator: str
+    section: list[str]
+    article: str | None
+    commi: list[str]
+    letters: list[str]
+    page_start: int | None
+    page_end: int | None
+    themes: list[str]
+    text: str
+
+
+class DocumentDetailOut(BaseModel):
+    """A document's metadata and all its passages, in order."""
+
+    document: DocumentOut
+    chunks: list[ChunkOut]
+
+
+class UploadOut(BaseModel):
+    """The outcome of an upload: the stored document and the published generation."""
+
+    document: DocumentOut
+    generation: str | None
+
+
+class DeleteOut(BaseModel):
+    """The outcome of a deletion."""
+
+    id: int
+    deleted: bool
+    generation: str | None
+
+
+class HealthOut(BaseModel):
+    """Liveness."""
+
+    status: str
+
+
+class ReadyOut(BaseModel):
+    """Readiness: what is loaded."""
+
+    status: str
+    generation: str | None
+    documents: int
+    chunks: int
+    model: str
+
+
+def document_out(doc: StoredDocument) -> DocumentOut:
+    """API view of a stored document."""
+    meta = doc.meta
+    return DocumentOut.model_validate({**doc.to_json(), "url": meta.url, "issuer": meta.issuer,
+                                       "act": meta.act, "themes": list(meta.themes)})
+
+
+def chunk_out(chunk: Chunk) -> ChunkOut:
+    """API view of a stored chunk."""
+    loc = chunk.locator
+    return ChunkOut(id=chunk.id or 0, ordinal=chunk.ordinal, locator=loc.label(),
+                    section=list(loc.section), article=loc.article, commi=list(loc.commi),
+                    letters=list(loc.letters), page_start=loc.page_start, page_end=loc.page_end,
+                    themes=list(chunk.themes), text=chunk.text)
