@@ -1,9 +1,71 @@
-"""CLI commands: answers (filled in by its owner)."""
+"""CLI commands: `raccordo ask` (a cited answer, or an abstention)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from bot.answerer import render_text
+from bot.commands.common import DataDirOpt, edge, print_json, settings_for
+from bot.errors import BadRequest
+from bot.models import Answer
+from index.models import Filters
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
+    app.command("ask")(ask)
+
+
+def ask(
+    ctx: typer.Context,
+    question: Annotated[str, typer.Argument(help="La domanda, in italiano.")],
+    kind: Annotated[str | None, typer.Option("--kind", help="Solo documenti di questo tipo.")
+                    ] = None,
+    city: Annotated[str | None, typer.Option("--city", help="Solo documenti di questa città.")
+                    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Solo documenti di quest'anno.")
+                    ] = None,
+    theme: Annotated[str | None, typer.Option("--theme", help="Solo passi di questo tema.")
+                     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Risposta in JSON.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Answer a question citing act, article, comma and page (or abstain)."""
+    from bot.service import Raccordo
+
+    settings = settings_for(ctx, data_dir)
+    with edge():
+        text = validate_question(question, settings.max_question_chars)
+        service = Raccordo(settings)
+        try:
+            answer = service.ask(text, filters=Filters(kind=kind, city=city, year=year,
+                                                       theme=theme))
+        finally:
+            service.close()
+    if as_json:
+        print_json(answer.to_json())
+    else:
+        typer.echo(readable(answer))
+
+
+def validate_question(question: str, max_chars: int) -> str:
+    """The question stripped; BadRequest when it is empty or too long."""
+    text = question.strip()
+    if not text:
+        raise BadRequest("La domanda è vuota.")
+    if len(text) > max_chars:
+        raise BadRequest(f"La domanda è troppo lunga (massimo {max_chars} caratteri).")
+    return text
+
+
+def readable(answer: Answer) -> str:
+    """The answer with its sources and, for each, the file and link."""
+    lines = [render_text(answer)]
+    details = [f"[{c.n}] {c.file}" + (f" — {c.url}" if c.url else "") for c in answer.citations]
+    if details:
+        lines.append("\nDocumenti:\n" + "\n".join(details))
+    if answer.rewritten_question:
+        lines.append(f"\n(domanda intesa come: {answer.rewritten_question})")
+    return "\n".join(lines)

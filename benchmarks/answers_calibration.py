@@ -1,0 +1,59 @@
+"""Sweep the abstention threshold on a question set and print the answer metrics.
+
+Usage: python -m benchmarks.answers_calibration [QUESTIONS.jsonl] [--data-dir DIR]
+Defaults: ../shared/eval/dev.jsonl and RACCORDO_DATA_DIR. Retrieval runs once per question;
+each threshold then decides abstention from the same evidence figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from bot.answer_eval import evaluate_answers
+from bot.answerer import Answerer
+from bot.models import Answer
+from bot.service import Raccordo
+from bot.settings import Settings
+from index.evaluation import load_questions
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    """Print evidence per question and metrics for a range of thresholds."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("questions", nargs="?", type=Path,
+                        default=REPO.parent / "shared" / "eval" / "dev.jsonl")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    args = parser.parse_args()
+    settings = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
+    service = Raccordo(settings)
+    questions = load_questions(args.questions)
+    answerer = Answerer(service.searcher, threshold=-1.0)
+    answered = [answerer.answer(q.question) for q in questions]
+    evidence = [answerer.evidence(q.question, a.hits) for q, a in zip(questions, answered,
+                                                                        strict=True)]
+    for q, a, e in zip(questions, answered, evidence, strict=True):
+        print(f"{q.id} {q.type:10s} passage={e.passage:.3f} sentence={e.sentence:.3f} "
+              f"score={e.score:.3f} cited={[c.file[:30] for c in a.citations]}")
+    for threshold in [x / 100 for x in range(20, 80, 2)]:
+        answers = [_decide(a, e.score, threshold) for a, e in zip(answered, evidence,
+                                                                  strict=True)]
+        metrics = evaluate_answers(questions, answers)
+        metrics.pop("details")
+        print(f"threshold {threshold:.2f}: {json.dumps(metrics)}")
+    service.close()
+
+
+def _decide(answer: Answer, score: float, threshold: float) -> Answer:
+    """The answer as it would be at `threshold` (abstaining drops citations)."""
+    if score >= threshold:
+        return answer
+    return replace(answer, abstained=True, citations=())
+
+
+if __name__ == "__main__":
+    main()

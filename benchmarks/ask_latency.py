@@ -1,0 +1,49 @@
+"""Latency of `ask` with the model warm: p50/p95/max over the dev questions.
+
+Usage: python -m benchmarks.ask_latency [--data-dir DIR] [--rounds N]
+Target (issue 4): p95 ≤ 1 s per question, extractive mode, after one warm-up question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from bot.service import Raccordo
+from bot.settings import Settings
+from index.evaluation import load_questions
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    """Time every question `rounds` times and print the figures."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--questions", type=Path,
+                        default=REPO.parent / "shared" / "eval" / "dev.jsonl")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    settings = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
+    service = Raccordo(settings.model_copy(update={"llm_base_url": None}))
+    questions = [q.question for q in load_questions(args.questions)]
+    started = time.perf_counter()
+    service.ask(questions[0])  # loads the model and the index
+    print(f"warm-up (model + index load): {time.perf_counter() - started:.2f} s")
+    timings: list[float] = []
+    for _ in range(args.rounds):
+        for question in questions:
+            t0 = time.perf_counter()
+            service.ask(question)
+            timings.append(time.perf_counter() - t0)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+    print(f"ask: n={len(timings)} p50={statistics.median(timings) * 1000:.0f} ms "
+          f"p95={p95 * 1000:.0f} ms max={timings[-1] * 1000:.0f} ms")
+    service.close()
+
+
+if __name__ == "__main__":
+    main()
