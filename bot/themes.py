@@ -242,7 +242,6 @@ def tag_store(service: Raccordo, params: TaggingParams = DEFAULT_PARAMS) -> Tagg
         doc_tags.setdefault(doc_id, taxonomy.expand(extra))
     changed_chunks = _write_chunk_themes(store, chunk_tags)
     changed_docs = _write_document_themes(store, doc_tags)
-    _refresh_searcher(service)
     log.info("themes: %d chunks, %d documents tagged (%d/%d changed)", len(chunk_tags),
              len(doc_tags), changed_chunks, changed_docs)
     return TaggingReport(len(chunk_tags), len(doc_tags), changed_chunks, changed_docs)
@@ -284,14 +283,6 @@ def _write_document_themes(store: Store, tags: dict[int, tuple[str, ...]]) -> in
             store.set_document_themes(doc_id, themes)
             changed += 1
     return changed
-
-
-def _refresh_searcher(service: Raccordo) -> None:
-    """Let an already-loaded searcher see the new chunk themes (theme filters)."""
-    searcher = service.__dict__.get("searcher")
-    reload = getattr(searcher, "reload", None)
-    if callable(reload):
-        reload()
 
 
 # ---- aggregates ---------------------------------------------------------------------------

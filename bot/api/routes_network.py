@@ -1,0 +1,96 @@
+"""Practice-network endpoints: similar documents, cross-city comparison, stats, dashboard."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from bot.api.actions import clean_query
+from bot.api.deps import MAX_QUERY_CHARS, ReadKey, ServiceDep
+from bot.api.errors import READ_ERRORS, responses
+from bot.api.pages import render
+from bot.api.schemas import FiltersIn, NonBlank
+from bot.compare import compare_by_city
+from bot.similar import MAX_TEXT_CHARS, resolve_document, similar_to_document, similar_to_text
+from bot.stats import compute_stats, since_epoch
+from index.models import Filters
+
+router = APIRouter(tags=["rete"])
+
+KParam = Annotated[int, Query(ge=1, le=50, description="Numero di documenti simili")]
+
+
+class SimilarTextIn(BaseModel):
+    """A free-text description of a practice."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(min_length=1, max_length=MAX_TEXT_CHARS, pattern=NonBlank)
+    k: int = Field(default=5, ge=1, le=50)
+    exclude_city: str | None = Field(default=None, max_length=100)
+
+
+class CompareIn(BaseModel):
+    """A question to answer city by city, with optional filters (city is ignored)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, pattern=NonBlank)
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+
+
+@router.get("/api/documents/{doc_id}/similar", responses=responses(400, 401, 403, 404, 422),
+            summary="Documenti simili (pratiche analoghe)")
+def similar_documents(doc_id: Annotated[int, Path(ge=1, le=2**62)], service: ServiceDep,
+                      _key: ReadKey, k: KParam = 5,
+                      other_cities: Annotated[bool, Query(
+                          description="Escludi i documenti della stessa città")] = False
+                      ) -> dict[str, Any]:
+    """Documents ranked by passage-level similarity, with the passages that match."""
+    doc = resolve_document(service.store, doc_id)
+    results = similar_to_document(service, doc.id, k=k, other_cities=other_cities)
+    return {"document": doc.to_json() | {"themes": list(doc.meta.themes)},
+            "other_cities": other_cities, "similar": [r.to_json() for r in results]}
+
+
+@router.post("/api/similar", responses=READ_ERRORS, summary="Pratiche simili a una descrizione")
+def similar_text(body: SimilarTextIn, service: ServiceDep, _key: ReadKey) -> dict[str, Any]:
+    """Documents similar to a free-text description of a practice."""
+    results = similar_to_text(service, body.text, k=body.k, exclude_city=body.exclude_city)
+    return {"similar": [r.to_json() for r in results]}
+
+
+@router.post("/api/compare", responses=READ_ERRORS, summary="Confronto tra città")
+def compare(body: CompareIn, service: ServiceDep, _key: ReadKey) -> dict[str, Any]:
+    """The question answered for each city with material; the cities with nothing."""
+    question = clean_query(service, body.question)
+    comparison = compare_by_city(service, question, Filters(**body.filters.model_dump()))
+    return comparison.to_json()
+
+
+@router.get("/api/stats", responses=READ_ERRORS, summary="Statistiche della rete")
+def stats(service: ServiceDep, _key: ReadKey,
+          since: Annotated[date | None, Query(description="Domande dal giorno (AAAA-MM-GG)")
+                           ] = None) -> dict[str, Any]:
+    """Aggregates only: documents, contributions, questions per day, gaps, most cited."""
+    return compute_stats(service, since=since_epoch(since)).to_json()
+
+
+@router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
+def dashboard(request: Request, service: ServiceDep, _key: ReadKey,
+              since: str = "") -> HTMLResponse:
+    """The collaboration dashboard (HTML)."""
+    problems: list[str] = []
+    day: date | None = None
+    if since.strip():
+        try:
+            day = date.fromisoformat(since.strip())
+        except ValueError:
+            problems.append(f"Data non valida: «{since.strip()[:20]}» (usa AAAA-MM-GG).")
+    data = compute_stats(service, since=since_epoch(day)).to_json()
+    return render(request, "dashboard.html", {"s": data, "since": day.isoformat() if day else "",
+                                              "problems": problems})
