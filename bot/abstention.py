@@ -5,8 +5,10 @@ Evidence is measured on the first passages, with question terms weighted by rari
 - `passage`: best weighted share of question terms found in one passage (context + text);
 - `sentence`: best weighted share found in one sentence of those passages;
 - `score = 0.5 · passage + 0.5 · sentence`.
-The answerer abstains when `score < threshold`. DEFAULT_THRESHOLD was chosen on
-`../shared/eval/dev.jsonl` (see docs/answers.md for the sweep).
+The answerer abstains when `score < threshold`, and also when the question names an act
+("codice dei contratti pubblici", "D.Lgs. 36/2023") of which no retrieved passage comes:
+the act is not in the knowledge base, so passages about neighbouring acts do not answer.
+DEFAULT_THRESHOLD was chosen on `../shared/eval/dev.jsonl` (see docs/answers.md for the sweep).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass
 from bot.extractive import Quote, coverage
 from bot.terms import term_set
 from index.models import Hit
+from ingest.acts import find_act_references
 
 DEFAULT_THRESHOLD = 0.5
 EVIDENCE_PASSAGES = 5
@@ -35,6 +38,7 @@ class Evidence:
 
     passage: float
     sentence: float
+    missing_act: str | None = None  # an act named by the question and absent from the hits
 
     @property
     def score(self) -> float:
@@ -49,7 +53,16 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     passage = max((coverage(q_terms, term_set(h.chunk.indexed_text()), weight)
                    for h in hits[:EVIDENCE_PASSAGES]), default=0.0)
     sentence = max((q.overlap for q in quotes), default=0.0)
-    return Evidence(passage=passage, sentence=sentence)
+    return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits))
+
+
+def missing_act(question: str, hits: Sequence[Hit]) -> str | None:
+    """The first act named in `question` that no hit comes from (None when all are there)."""
+    present = {h.document.meta.act for h in hits}
+    for ref in find_act_references(question):
+        if ref.act is not None and ref.act not in present:
+            return ref.act
+    return None
 
 
 def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:

@@ -12,6 +12,7 @@ from bot.extractive import Quote, Selection, score_sentences, select_quotes
 from bot.followup import rewrite
 from bot.llm import LLMClient, LLMError, build_messages, check_answer, renumber
 from bot.models import Answer, Citation, Turn
+from bot.termstats import TermWeights
 from index.models import Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -44,10 +45,9 @@ class Answerer:
         self._weight = weight
 
     def weight(self, term: str) -> float:
-        """Rarity weight of a term: the searcher's IDF when it offers one, else 1."""
+        """Rarity weight of a term: the searcher's IDF, else IDF over its store, else 1."""
         if self._weight is None:
-            found = getattr(self.searcher, "term_weight", None)
-            self._weight = found if callable(found) else (lambda t: 1.0)
+            self._weight = _default_weight(self.searcher)
         return float(self._weight(term))
 
     def answer(self, question: str, history: Sequence[Turn] = (),
@@ -58,7 +58,7 @@ class Answerer:
         quotes = select_quotes(query, hits, weight=self.weight, selection=self.selection)
         evidence = measure(query, hits, quotes, self.weight)
         rewritten = query if query != question else None
-        if not quotes or evidence.score < self.threshold:
+        if not quotes or evidence.missing_act or evidence.score < self.threshold:
             return self._abstain(question, hits, evidence, rewritten)
         if self.llm is not None:
             llm_answer = self._llm_answer(question, query, hits, rewritten)
@@ -78,7 +78,7 @@ class Answerer:
         return Answer(question=question, text=abstention_text(closest, locator_text),
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
-                      notes=(f"evidenza {evidence.score:.3f} < soglia {self.threshold:.3f}",))
+                      notes=(_why(evidence, self.threshold),))
 
     def _extractive(self, question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
                     evidence: Evidence, rewritten: str | None) -> Answer:
@@ -129,6 +129,17 @@ class Answerer:
         return hit.chunk.text[:300].strip() or hit.chunk.text
 
 
+def _default_weight(searcher: object) -> Callable[[str], float]:
+    """`searcher.term_weight` if offered; else IDF over `searcher.store`; else 1."""
+    found = getattr(searcher, "term_weight", None)
+    if callable(found):
+        return found  # type: ignore[no-any-return]
+    store = getattr(searcher, "store", None)
+    if store is not None and callable(getattr(store, "chunks", None)):
+        return TermWeights(store)
+    return lambda term: 1.0
+
+
 def source_lines(citations: Sequence[Citation]) -> list[str]:
     """'[1] D.Lgs. 267/2000 (TUEL), art. 107, comma 3' for each citation."""
     return [f"[{c.n}] {c.locator}" for c in citations]
@@ -138,6 +149,13 @@ def render_text(answer: Answer) -> str:
     """Plain-text rendering: the answer, then its sources (what fits one Telegram message)."""
     sources = source_lines(answer.citations)
     return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
+
+
+def _why(evidence: Evidence, threshold: float) -> str:
+    """Why the answerer abstained (for logs and notes, never shown as a source)."""
+    if evidence.missing_act:
+        return f"atto non presente nelle fonti: {evidence.missing_act}"
+    return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
 
 
 def _length(intro: str, lines: Sequence[str], citations: Sequence[Citation]) -> int:

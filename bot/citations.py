@@ -8,15 +8,19 @@ from ingest.acts import act_key, short_title
 from ingest.models import DocumentMeta
 
 MAX_TITLE = 90
+LEGAL_KINDS = frozenset({"law", "decree", "regulation", "statute"})
 
 
 def act_label(meta: DocumentMeta) -> str:
-    """A short label for a document: 'D.Lgs. 267/2000 (TUEL)', else a short title."""
-    if meta.act is None and meta.kind in {"law", "decree", "regulation"}:
-        key = act_key(meta.title)
-        if key is not None:
-            meta = DocumentMeta(title=meta.title, kind=meta.kind, act=key)
-    return short_title(meta, limit=MAX_TITLE)
+    """A short label for a document: 'D.Lgs. 267/2000 (TUEL)', else a short title.
+
+    Only acts (laws, decrees, regulations, statutes) are labelled by their act key: a
+    guideline that merely cites the CAD is labelled by its own title.
+    """
+    if meta.kind not in LEGAL_KINDS:
+        return short_title(DocumentMeta(title=meta.title, kind=meta.kind), limit=MAX_TITLE)
+    key = meta.act or act_key(meta.title)
+    return short_title(DocumentMeta(title=meta.title, kind=meta.kind, act=key), limit=MAX_TITLE)
 
 
 def locator_text(hit: Hit) -> str:

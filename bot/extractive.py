@@ -10,6 +10,8 @@ substrings of the chunk text; near-duplicates are dropped; 1 to 4 quotes are kep
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +24,13 @@ MIN_QUOTE_CHARS = 25
 DUPLICATE_JACCARD = 0.6
 
 Weight = Callable[[str], float]
+MIN_TITLE_WORDS = 12  # shorter lines without final punctuation are titles, not answers
+_QUANTITY = re.compile(r"^(?:\w+\s+){0,3}?(?:quanti|quante|quanto|quale\s+soglia|qual\s+è\s+"
+                       r"la\s+soglia|entro\s+quando|entro\s+quale)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d|\b(?:un|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
+                     r"undici|dodici|quindici|venti|trenta|quaranta|cinquanta|sessanta|"
+                     r"novanta|cento|mille|quattordici|quarantacinque|centoventi|\w+(?:decimi|"
+                     r"terzi|esimo|esima))\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,10 @@ class Selection:
     max_passages: int = 2  # distinct passages cited
     keep_ratio: float = 0.8  # a further quote must score at least this share of the best
     other_passage_ratio: float = 0.9  # ...and this share to bring in another passage
+    w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
+    w_passage: float = 0.20  # passage (context + text) overlap
+    w_prior: float = 0.25  # retrieval score and rank
+    w_number: float = 0.10  # "quanti/entro quanto" questions: the sentence holds a number
 
 
 def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) -> float:
@@ -61,31 +74,49 @@ def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) ->
 
 
 def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,
-                    passages: int = 5) -> list[Quote]:
+                    passages: int = 5, selection: Selection | None = None) -> list[Quote]:
     """All candidate quotes of the first `passages` hits, best first."""
+    tuning = selection or Selection(passages=passages)
+    shown = list(hits[:passages])
     q_terms = term_set(question)
-    top = max((h.score for h in hits[:passages]), default=0.0)
+    passage_terms = [term_set(h.chunk.indexed_text()) for h in shown]
+    focus = _focus_weight(q_terms, passage_terms, weight)
+    wants_number = bool(_QUANTITY.match(question.strip()))
+    top = max((h.score for h in shown), default=0.0)
     quotes: list[Quote] = []
-    for position, hit in enumerate(hits[:passages], start=1):
+    for position, (hit, p_terms) in enumerate(zip(shown, passage_terms, strict=True), start=1):
         text = hit.chunk.text
-        passage_cov = coverage(q_terms, term_set(hit.chunk.indexed_text()), weight)
+        passage_cov = coverage(q_terms, p_terms, weight)
         prior = 0.5 * (hit.score / top if top > 0 else 0.0) + 0.5 / position
         for span in split_spans(text):
-            quote = _best_window(text, span, q_terms, weight)
+            quote = _best_window(text, span, q_terms, focus)
             if quote is None:
                 continue
             start, end, s_terms = quote
-            overlap = coverage(q_terms, s_terms, weight)
-            score = 0.55 * overlap + 0.20 * passage_cov + 0.25 * prior
-            quotes.append(Quote(hit, start, end, score, overlap, s_terms))
+            number = wants_number and bool(_NUMBER.search(text[start:end]))
+            score = (tuning.w_focus * coverage(q_terms, s_terms, focus)
+                     + tuning.w_passage * passage_cov + tuning.w_prior * prior
+                     + tuning.w_number * number)
+            quotes.append(Quote(hit, start, end, score, coverage(q_terms, s_terms, weight),
+                                s_terms))
     quotes.sort(key=lambda q: (-q.score, q.hit.rank, q.start))
     return quotes
+
+
+def _focus_weight(q_terms: frozenset[str], passage_terms: Sequence[frozenset[str]],
+                  weight: Weight) -> Weight:
+    """Global rarity times local rarity: terms every candidate passage shares count less."""
+    n = max(1, len(passage_terms))
+    local = {t: 1.0 + math.log(n / max(1, sum(t in p for p in passage_terms)))
+             for t in q_terms}
+    return lambda t: weight(t) * local.get(t, 1.0)
 
 
 def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,
                   selection: Selection = Selection()) -> list[Quote]:
     """One to four non-duplicate quotes answering `question`, in answer order."""
-    ranked = score_sentences(question, hits, weight=weight, passages=selection.passages)
+    ranked = score_sentences(question, hits, weight=weight, passages=selection.passages,
+                             selection=selection)
     if not ranked:
         return []
     best = ranked[0]
@@ -123,6 +154,8 @@ def _best_window(text: str, span: Span, q_terms: frozenset[str],
     """The sentence, or its best clause window when it is too long; None for headings."""
     sentence = span.of(text)
     if len(sentence) < MIN_QUOTE_CHARS or sentence.lstrip().startswith("#"):
+        return None
+    if len(sentence.split()) < MIN_TITLE_WORDS and sentence.rstrip()[-1] not in ".;:!?)»\"'":
         return None
     if len(sentence) <= MAX_QUOTE_CHARS:
         return span.start, span.end, term_set(sentence)

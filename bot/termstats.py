@@ -1,0 +1,57 @@
+"""Rarity of terms in the knowledge base (BM25 inverse document frequency over chunks).
+
+Used to weight question terms when measuring evidence: a missing rare term ("Genova",
+"PUMS") weighs more than a missing common one ("comune"). Computed lazily from the store
+(a few seconds for ~5,000 chunks) and recomputed when the store's version changes.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from typing import Protocol
+
+from bot.terms import term_set
+
+
+class ChunkSource(Protocol):
+    """What term statistics need from the store."""
+
+    def version(self) -> int:
+        """A counter bumped by every change."""
+        ...
+
+    def chunks(self, doc_id: int | None = None) -> list:  # type: ignore[type-arg]
+        """All chunks."""
+        ...
+
+
+class TermWeights:
+    """`weight(term)`: BM25 IDF of a term over the store's chunks (max for unseen terms)."""
+
+    def __init__(self, store: ChunkSource) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._df: Counter[str] = Counter()
+        self._n = 0
+
+    def __call__(self, term: str) -> float:
+        """The IDF of `term`."""
+        self._refresh()
+        df = self._df.get(term, 0)
+        return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
+
+    def _refresh(self) -> None:
+        version = self.store.version()
+        if version == self._version:
+            return
+        with self._lock:
+            if version == self._version:
+                return
+            df: Counter[str] = Counter()
+            chunks = self.store.chunks()
+            for chunk in chunks:
+                df.update(term_set(chunk.indexed_text()))
+            self._df, self._n, self._version = df, len(chunks), version

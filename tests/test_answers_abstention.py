@@ -1,0 +1,66 @@
+"""Abstention: weak evidence, acts absent from the knowledge base, term rarity."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from answers_kit import OverlapSearcher, _doc, build_store
+from bot.abstention import ABSTENTION_TEXT, missing_act
+from bot.answerer import Answerer
+from bot.termstats import TermWeights
+from ingest.models import Chunk, DocumentMeta, Locator
+from ingest.store import Store
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Iterator[Store]:
+    built = build_store(tmp_path)
+    yield built
+    built.close()
+
+
+def test_rare_terms_weigh_more_and_follow_store_changes(store: Store) -> None:
+    weights = TermWeights(store)
+    common, rare = weights("dirigent"), weights("stipul")
+    assert rare > common > 0
+    unseen = weights("genov")
+    assert unseen > rare
+    store.replace_document("s", _doc("genova.md", DocumentMeta(title="Genova")),
+                           [Chunk(0, "Genova elegge il consiglio.", Locator())])
+    assert weights("genov") < unseen
+
+
+def test_answerer_uses_idf_over_the_searchers_store(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store))
+    assert answerer.weight("stipul") > answerer.weight("dirigent")
+
+
+def test_question_about_an_act_not_in_the_sources_abstains(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store), threshold=0.0)
+    question = ("Secondo il codice dei contratti pubblici, chi ha la responsabilità delle "
+                "procedure d'appalto dei dirigenti?")
+    answer = answerer.answer(question)
+    assert answer.abstained and answer.citations == ()
+    assert answer.text.startswith(ABSTENTION_TEXT)
+    assert answer.notes == ("atto non presente nelle fonti: dlgs:36/2023",)
+    same_without_act = answerer.answer(
+        "Chi ha la responsabilità delle procedure d'appalto e di concorso?")
+    assert not same_without_act.abstained and same_without_act.citations
+
+
+def test_named_act_present_in_hits_is_not_missing(store: Store) -> None:
+    hits = OverlapSearcher(store).search("art. 107 del TUEL direzione degli uffici")
+    assert missing_act("art. 107 del TUEL: a chi spetta la direzione degli uffici?", hits) is None
+    assert missing_act("art. 3 della legge 56/2014", hits) == "legge:56/2014"
+
+
+def test_threshold_decides_between_answer_and_abstention(store: Store) -> None:
+    question = "Chi presiede le commissioni di gara e di concorso del Comune di Genova?"
+    low = Answerer(OverlapSearcher(store), threshold=0.0).answer(question)
+    high = Answerer(OverlapSearcher(store), threshold=0.95).answer(question)
+    assert not low.abstained and low.citations
+    assert high.abstained and high.citations == ()
+    assert high.notes[0].startswith("evidenza ")
