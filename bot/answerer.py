@@ -133,7 +133,7 @@ def _default_weight(searcher: object) -> Callable[[str], float]:
     """`searcher.term_weight` if offered; else IDF over `searcher.store`; else 1."""
     found = getattr(searcher, "term_weight", None)
     if callable(found):
-        return found  # type: ignore[no-any-return]
+        return found
     store = getattr(searcher, "store", None)
     if store is not None and callable(getattr(store, "chunks", None)):
         return TermWeights(store)

@@ -13,6 +13,7 @@ from collections import Counter
 from typing import Protocol
 
 from bot.terms import term_set
+from ingest.models import Chunk
 
 
 class ChunkSource(Protocol):
@@ -22,7 +23,7 @@ class ChunkSource(Protocol):
         """A counter bumped by every change."""
         ...
 
-    def chunks(self, doc_id: int | None = None) -> list:  # type: ignore[type-arg]
+    def chunks(self, doc_id: int | None = None) -> list[Chunk]:
         """All chunks."""
         ...
 

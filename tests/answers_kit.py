@@ -44,7 +44,8 @@ PRACTICE = ("Lo scopo di questo documento è descrivere le interazioni tecnologi
             "Il manuale illustra le configurazioni del nodo dei pagamenti.")
 
 
-def _doc(file: str, meta: DocumentMeta) -> Document:
+def make_document(file: str, meta: DocumentMeta) -> Document:
+    """A Document with no blocks (chunks are stored directly)."""
     return Document(file=file, sha256=hashlib.sha256(file.encode()).hexdigest(),
                     format="markdown", meta=meta, blocks=())
 
@@ -55,22 +56,22 @@ def build_store(path: Path, *, injection: bool = False) -> Store:
     tuel = DocumentMeta(title="D.Lgs. 18 agosto 2000, n. 267 - Testo unico delle leggi "
                               "sull'ordinamento degli enti locali (TUEL)", kind="decree",
                         year=2000, act="dlgs:267/2000", url="https://www.normattiva.it/tuel")
-    store.replace_document("shared", _doc("tuel.md", tuel), [
+    store.replace_document("shared", make_document("tuel.md", tuel), [
         Chunk(i, text, Locator(article="107", commi=(c,)),
               context=f"TUEL — art. 107, comma {c}")
         for i, (c, text) in enumerate(TUEL_107.items())])
     l241 = DocumentMeta(title="Legge 7 agosto 1990, n. 241 - Nuove norme in materia di "
                               "procedimento amministrativo", kind="law", year=1990)
-    store.replace_document("shared", _doc("l241.md", l241), [
+    store.replace_document("shared", make_document("l241.md", l241), [
         Chunk(i, text, Locator(article="2", commi=(c,)), context=f"L. 241/1990 — art. 2, comma {c}")
         for i, (c, text) in enumerate(L241_2.items())])
     practice = DocumentMeta(title="Comune di Bari - PayFlowPA: linee guida per Ente "
                                   "intermediario", kind="practice", city="Bari", year=2020)
-    store.replace_document("shared", _doc("payflow.pdf", practice), [
+    store.replace_document("shared", make_document("payflow.pdf", practice), [
         Chunk(0, PRACTICE, Locator(page_start=3, page_end=3), context="PayFlowPA — p. 3")])
     if injection:
         note = DocumentMeta(title="Nota modulistica uffici", kind="other")
-        store.replace_document("shared", _doc("nota.md", note), [
+        store.replace_document("shared", make_document("nota.md", note), [
             Chunk(0, INJECTION, Locator(page_start=1), context="Nota — p. 1")])
     return store
 

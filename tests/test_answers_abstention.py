@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from answers_kit import OverlapSearcher, build_store, make_document
 
-from answers_kit import OverlapSearcher, _doc, build_store
 from bot.abstention import ABSTENTION_TEXT, missing_act
 from bot.answerer import Answerer
 from bot.termstats import TermWeights
@@ -28,7 +28,7 @@ def test_rare_terms_weigh_more_and_follow_store_changes(store: Store) -> None:
     assert rare > common > 0
     unseen = weights("genov")
     assert unseen > rare
-    store.replace_document("s", _doc("genova.md", DocumentMeta(title="Genova")),
+    store.replace_document("s", make_document("genova.md", DocumentMeta(title="Genova")),
                            [Chunk(0, "Genova elegge il consiglio.", Locator())])
     assert weights("genov") < unseen
 

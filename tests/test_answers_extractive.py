@@ -69,7 +69,7 @@ def test_near_duplicates_are_dropped(store: Store) -> None:
 
 
 def test_long_answers_stay_under_the_telegram_budget(tmp_path: Path) -> None:
-    from answers_kit import _doc
+    from answers_kit import make_document
 
     from ingest.models import Chunk, DocumentMeta, Locator
 
@@ -79,7 +79,7 @@ def test_long_answers_stay_under_the_telegram_budget(tmp_path: Path) -> None:
                 "umane, strumentali e di controllo, nel rispetto degli indirizzi {i}. ")
     for d in range(6):
         body = "".join(sentence.format(i=f"numero {d}-{i} " + "x" * 40 * i) for i in range(8))
-        store.replace_document("s", _doc(f"d{d}.md", DocumentMeta(title=f"Doc {d}")),
+        store.replace_document("s", make_document(f"d{d}.md", DocumentMeta(title=f"Doc {d}")),
                                [Chunk(0, body, Locator(page_start=1))])
     answerer = Answerer(OverlapSearcher(store), threshold=0.0,
                         selection=Selection(max_quotes=4, max_passages=4, keep_ratio=0.1,
