@@ -28,7 +28,6 @@ class Readiness:
         with self._lock:
             if self._ready.is_set() or (self._thread is not None and self._thread.is_alive()):
                 return
-            self.error = None
             self._thread = threading.Thread(target=self._load, name="raccordo-load", daemon=True)
             self._thread.start()
 
@@ -57,6 +56,7 @@ class Readiness:
             self.error = "Caricamento non riuscito: vedi i log del server."
             log.exception("caricamento non riuscito: %s", type(exc).__name__)
             return
+        self.error = None
         self._ready.set()
 
     def status(self) -> dict[str, Any]:

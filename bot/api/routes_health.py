@@ -24,7 +24,7 @@ async def readyz(request: Request) -> ReadyOut:
     """503 until the index, the model and the database are loaded; then what is served."""
     readiness: Readiness = request.app.state.readiness
     if not readiness.ready:
-        readiness.start()  # retry after a failed load (e.g. the index appeared since)
         reason = readiness.error or "Caricamento di indice, modello e database in corso."
+        readiness.start()  # retry after a failed load (e.g. the index appeared since)
         raise NotReady(reason)
     return ReadyOut.model_validate(await run_in_threadpool(readiness.status))

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import tempfile
+import time
 import unicodedata
 from pathlib import Path
 
@@ -14,11 +15,13 @@ from fastapi import UploadFile
 from bot.api.errors import TooLarge
 from bot.errors import BadRequest, NotFound
 from bot.service import Raccordo
+from ingest.errors import IngestError, RaccordoError
 from ingest.store import StoredDocument
 
 log = logging.getLogger(__name__)
 
 READ_BLOCK = 1024 * 1024
+PUBLISH_WAIT_S = 10.0
 UPLOAD_SUBDIR = "api"
 
 
@@ -79,8 +82,9 @@ def ingest_upload(service: Raccordo, path: Path, meta: dict[str, str]) -> Stored
             if stored is not None:
                 service.store.remove_document(stored.id)
             path.unlink(missing_ok=True)
-            raise BadRequest(f"Documento non acquisito: {reason or 'file non leggibile'}.")
+            raise IngestError(f"Documento non acquisito: {reason or 'file non leggibile'}.")
         service.build_index()
+    await_published(service)
     return stored
 
 
@@ -91,6 +95,29 @@ def delete_document(service: Raccordo, doc_id: int) -> StoredDocument:
         if stored is None or not service.store.remove_document(doc_id):
             raise NotFound(f"Nessun documento con id {doc_id}.")
         service.build_index()
+    await_published(service)
     if Path(stored.source) == uploads_root(service):
         (Path(stored.source) / stored.file).unlink(missing_ok=True)
     return stored
+
+
+def await_published(service: Raccordo, timeout_s: float = PUBLISH_WAIT_S) -> bool:
+    """Wait until the searcher serves the published generation (read-your-writes).
+
+    The searcher checks for new generations at most once a second; waiting here makes the
+    uploader, not a searcher, pay for loading the new generation.
+    """
+    from index.generations import current_pointer
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        published = current_pointer(service.settings.index_dir)
+        try:
+            if service.searcher.generation.pointer == published:
+                return True
+        except RaccordoError:  # e.g. nothing published any more
+            return False
+        if time.monotonic() > deadline:
+            log.warning("searcher still on an old generation after %.0f s", timeout_s)
+            return False
+        time.sleep(0.1)
