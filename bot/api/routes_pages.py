@@ -22,6 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 MODES = ("cerca", "chiedi")
 PAGE_K = 10
+PARAM_CHARS = 20_000
 
 
 @dataclass
@@ -40,7 +41,8 @@ class PageForm:
     def from_params(cls, params: QueryParams) -> PageForm:
         """Read the form; unusable values are dropped with an Italian note."""
         def get(name: str) -> str:
-            return (params.get(name) or "").strip()[:2000]
+            # over-long queries are kept whole so that the length check can refuse them
+            return (params.get(name) or "").strip()[:PARAM_CHARS]
 
         form = cls(q=get("q"), mode=get("mode"), kind=get("kind"), city=get("city"),
                    year=get("year"), theme=get("theme"))

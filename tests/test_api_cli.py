@@ -1,0 +1,65 @@
+"""`raccordo apikey` commands: the secret is printed once and stored only as a hash."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.appdb import AppDB
+from bot.cli import app
+from ingest.store import Store
+
+runner = CliRunner()
+
+
+def _appdb(data: Path) -> tuple[Store, AppDB]:
+    store = Store(data / "raccordo.db")
+    return store, AppDB(store.connection)
+
+
+def test_create_list_revoke(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    created = runner.invoke(app, ["--data-dir", str(data), "apikey", "create", "--role", "write",
+                                  "--name", "intranet"])
+    assert created.exit_code == 0, created.output
+    secret = created.stdout.strip().splitlines()[0]
+    assert secret.startswith("rcd_") and len(secret) > 40
+    store, appdb = _appdb(data)
+    try:
+        key = appdb.check_api_key(secret)
+        assert key is not None and key.role == "write" and key.name == "intranet"
+        raw = sqlite3.connect(data / "raccordo.db").execute("SELECT key_hash FROM api_keys")
+        assert secret not in {r[0] for r in raw}
+    finally:
+        store.close()
+
+    listed = runner.invoke(app, ["--data-dir", str(data), "apikey", "list", "--json"])
+    assert listed.exit_code == 0
+    rows = json.loads(listed.stdout)
+    assert [(r["role"], r["name"], r["revoked"]) for r in rows] == [("write", "intranet", False)]
+    assert secret not in listed.stdout
+
+    revoked = runner.invoke(app, ["--data-dir", str(data), "apikey", "revoke", str(rows[0]["id"])])
+    assert revoked.exit_code == 0
+    store, appdb = _appdb(data)
+    try:
+        assert appdb.check_api_key(secret) is None
+    finally:
+        store.close()
+
+
+def test_bad_role_and_unknown_id_exit_3(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    bad = runner.invoke(app, ["--data-dir", data, "apikey", "create", "--role", "root"])
+    assert bad.exit_code == 3 and "Ruolo sconosciuto" in bad.output
+    missing = runner.invoke(app, ["--data-dir", data, "apikey", "revoke", "42"])
+    assert missing.exit_code == 3 and "42" in missing.output
+
+
+def test_serve_help_lists_host_and_port() -> None:
+    result = runner.invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0
+    assert "--host" in result.output and "--port" in result.output
