@@ -1,0 +1,1 @@
+"""The Telegram front door: python-telegram-bot application, gatekeeper and handlers."""

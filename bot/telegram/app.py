@@ -1,0 +1,133 @@
+"""The Telegram application: builder, handler registration, one error handler."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.appdb import AppDB
+from bot.errors import BadRequest
+from bot.settings import Settings
+from bot.telegram.contributions import Contributions
+from bot.telegram.deps import Deps
+from bot.telegram.gate import Gate
+from bot.telegram.handlers import Commands
+from bot.telegram.questions import CALLBACK_PATTERN, Questions
+from bot.telegram.replies import Target, send_text
+from ingest.errors import RaccordoError
+
+if TYPE_CHECKING:
+    from bot.service import Raccordo
+
+log = logging.getLogger(__name__)
+
+COMMANDS = [
+    BotCommand("aiuto", "Cosa so fare e come chiedere"),
+    BotCommand("cerca", "Passaggi pertinenti a un testo"),
+    BotCommand("filtro", "Mostra, imposta o cancella il filtro della chat"),
+    BotCommand("nuova", "Nuova conversazione"),
+]
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+
+def build_application(settings: Settings, service: Raccordo, *, appdb: AppDB | None = None,
+                      ) -> Application:
+    """The bot wired to a service; `appdb` defaults to the service's application tables."""
+    if settings.telegram_token is None:
+        raise BadRequest("Manca il token del bot: imposta RACCORDO_TELEGRAM_TOKEN.")
+    root = settings.telegram_api_url.rstrip("/")
+    deps = Deps(settings, service, appdb if appdb is not None else service.appdb)
+    application = (
+        Application.builder()
+        .token(settings.telegram_token.get_secret_value())
+        .base_url(f"{root}/bot")
+        .base_file_url(f"{root}/file/bot")
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(8)
+        .post_init(_post_init)
+        .build()
+    )
+    application.bot_data["deps"] = deps
+    register_handlers(application, deps)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    await application.bot.set_my_commands(COMMANDS)
+
+
+def register_handlers(application: Application, deps: Deps) -> None:
+    """Gatekeeper first (group -1), then commands, documents, text and buttons."""
+    application.add_handler(TypeHandler(Update, Gate(deps)), group=-1)
+    commands, questions, contributions = Commands(deps), Questions(deps), Contributions(deps)
+    for names, callback in (
+        (("start", "aiuto", "help"), commands.start),
+        (("nuova",), commands.new_conversation),
+        (("cerca",), commands.search),
+        (("filtro",), commands.filter),
+        (("invita",), commands.invite),
+        (("approva",), contributions.approve),
+        (("rifiuta",), contributions.reject),
+        (("contributi",), contributions.pending),
+    ):
+        application.add_handler(CommandHandler(list(names), callback,
+                                               filters=NEW_MESSAGES))
+    for handler in network_handlers(deps):
+        application.add_handler(handler)
+    application.add_handler(MessageHandler(filters.Document.ALL & NEW_MESSAGES,
+                                           contributions.receive))
+    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & NEW_MESSAGES,
+                                           questions.on_text))
+    application.add_handler(CallbackQueryHandler(questions.on_button,
+                                                 pattern=CALLBACK_PATTERN))
+    application.add_error_handler(on_error)
+
+
+def network_handlers(deps: Deps) -> list[CommandHandler]:
+    """/simili and /confronta, when the network module (bot/network) is available."""
+    try:
+        from bot.telegram.network_commands import handlers
+    except ImportError:
+        return []
+    return handlers(deps)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the failure (token redacted) and tell the user, without a stack trace."""
+    error = context.error
+    deps: Deps | None = context.bot_data.get("deps")
+    if isinstance(error, RaccordoError):
+        text = str(error)
+        log.info("richiesta non eseguibile: %s", type(error).__name__)
+    else:
+        text = "Qualcosa è andato storto. Riprova tra poco; se succede ancora avvisa un " \
+               "amministratore."
+        detail = "".join(traceback.format_exception(error)) if error else "?"
+        log.error("errore nel bot:\n%s", redact(detail, deps))
+    if isinstance(update, Update) and update.effective_message is not None:
+        try:
+            await send_text(context.bot, Target.of(update.effective_message), text)
+        except Exception as exc:  # the failure may be Telegram itself
+            log.error("impossibile avvisare l'utente: %s", type(exc).__name__)
+
+
+def redact(text: str, deps: Deps | None) -> str:
+    """Remove the bot token from a text meant for the logs."""
+    if deps is not None and deps.settings.telegram_token is not None:
+        token = deps.settings.telegram_token.get_secret_value()
+        if token:
+            text = text.replace(token, "<token>")
+    return text

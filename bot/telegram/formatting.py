@@ -1,0 +1,233 @@
+"""Telegram HTML rendering: escaped blocks, packed into messages of at most 4096 chars.
+
+Text is split at paragraph boundaries (then lines, sentences, words) *before* HTML is
+rendered, and each block renders to self-contained HTML, so no tag is ever cut in two.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from telegram.constants import MessageLimit
+
+from bot.models import Answer, Citation
+from index.models import Hit
+
+LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
+BUDGET = LIMIT - 160  # margin: some clients count UTF-16 units and entities differently
+SNIPPET_CHARS = 600
+_SEPARATORS = ("\n", ". ", "; ", ", ", " ")
+_MARK = re.compile(r"\[(\d{1,3})\]")
+
+Render = Callable[[str], str]
+
+
+def esc(text: str) -> str:
+    """HTML-escape document or user text for Telegram's HTML parse mode."""
+    return html.escape(text, quote=False)
+
+
+def utf16_len(text: str) -> int:
+    """Length in UTF-16 code units, as Telegram counts it."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph: its plain text and how to render (a piece of) it as HTML."""
+
+    plain: str
+    render: Render = esc
+
+    @property
+    def html(self) -> str:
+        """The rendered HTML of the whole block."""
+        return self.render(self.plain)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to send: HTML, and the plain text used if Telegram rejects the HTML."""
+
+    html: str
+    plain: str
+
+
+def paginate(blocks: Sequence[Block], budget: int = BUDGET) -> list[Outgoing]:
+    """Pack blocks into messages whose HTML fits `budget` UTF-16 units."""
+    out: list[Outgoing] = []
+    html_parts: list[str] = []
+    plain_parts: list[str] = []
+
+    def flush() -> None:
+        if html_parts:
+            out.append(Outgoing("\n\n".join(html_parts), "\n\n".join(plain_parts)))
+            html_parts.clear()
+            plain_parts.clear()
+
+    for block in blocks:
+        for piece in _split_block(block, budget):
+            rendered = block.render(piece)
+            candidate = "\n\n".join([*html_parts, rendered])
+            if html_parts and utf16_len(candidate) > budget:
+                flush()
+            html_parts.append(rendered)
+            plain_parts.append(piece)
+    flush()
+    return out
+
+
+def _split_block(block: Block, budget: int) -> list[str]:
+    def fits(text: str) -> bool:
+        return utf16_len(block.render(text)) <= budget
+
+    return [p for p in split_text(block.plain, fits) if p.strip()]
+
+
+def split_text(text: str, fits: Callable[[str], bool],
+               separators: Sequence[str] = _SEPARATORS) -> list[str]:
+    """Split plain text into pieces that each `fits`, preferring the earliest separator."""
+    if fits(text):
+        return [text]
+    for i, sep in enumerate(separators):
+        parts = text.split(sep)
+        if len(parts) == 1:
+            continue
+        pieces = [p + sep for p in parts[:-1]] + [parts[-1]]
+        out: list[str] = []
+        current = ""
+        for piece in pieces:
+            if fits(current + piece):
+                current += piece
+                continue
+            if current:
+                out.append(current.rstrip())
+            current = ""
+            if fits(piece):
+                current = piece
+            else:
+                out.extend(split_text(piece, fits, separators[i + 1:]))
+        if current:
+            out.append(current.rstrip())
+        return out
+    return _hard_cut(text, fits)
+
+
+def _hard_cut(text: str, fits: Callable[[str], bool]) -> list[str]:
+    out: list[str] = []
+    while text and not fits(text):
+        lo, hi = 1, len(text)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if fits(text[:mid]):
+                lo = mid
+            else:
+                hi = mid - 1
+        out.append(text[:lo])
+        text = text[lo:]
+    if text:
+        out.append(text)
+    return out
+
+
+# ---- renderers -------------------------------------------------------------------------
+def bold(text: str) -> str:
+    """Bold, escaped."""
+    return f"<b>{esc(text)}</b>"
+
+
+def italic(text: str) -> str:
+    """Italic, escaped."""
+    return f"<i>{esc(text)}</i>"
+
+
+def quoted(text: str) -> str:
+    """A verbatim passage as a blockquote, escaped."""
+    return f"<blockquote>{esc(text)}</blockquote>"
+
+
+def marked(text: str) -> str:
+    """Answer prose: escaped, with the [n] citation marks in bold."""
+    return _MARK.sub(r"<b>[\1]</b>", esc(text))
+
+
+def link(url: str | None, label: str = "fonte") -> str:
+    """An <a> tag for http(s) URLs only; '' otherwise."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return ""
+    return f'<a href="{html.escape(url, quote=True)}">{esc(label)}</a>'
+
+
+def paragraphs(text: str, render: Render = esc) -> list[Block]:
+    """Blocks for each paragraph (blank-line separated) of a text."""
+    return [Block(p.strip(), render) for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+# ---- answers, sources, hits ------------------------------------------------------------
+def answer_blocks(answer: Answer) -> list[Block]:
+    """An answer with its numbered source list underneath."""
+    blocks = paragraphs(answer.text, marked)
+    if answer.abstained and answer.suggestions:
+        blocks.append(Block("Potrebbero esserti utili:", bold))
+        blocks.extend(hit_blocks(answer.suggestions, snippet=200))
+    if answer.citations:
+        blocks.append(Block("Fonti", bold))
+        blocks.extend(citation_line(c) for c in answer.citations)
+    return blocks
+
+
+def citation_line(c: Citation) -> Block:
+    """'[n] title — locator' with a link to the source when there is one."""
+    where = f" — {c.locator}" if c.locator else ""
+    text = f"[{c.n}] {c.title}{where}"
+    url = c.url if link(c.url) else None
+    full = text + (f" — {url}" if url else "")
+
+    def render(piece: str) -> str:
+        if url and piece == full:
+            return f"{marked(text)} — {link(url)}"
+        return marked(piece)
+
+    return Block(full, render)
+
+
+def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
+    """📄 Fonti: one cited passage, verbatim, with act, locator, page and link."""
+    head = f"[{c.n}] {c.title}"
+    details = [d for d in (f"atto: {act}" if act else "", c.locator,
+                           f"p. {c.page}" if c.page is not None and "p." not in c.locator
+                           else "") if d]
+    blocks = [Block(head, bold)]
+    if details:
+        blocks.append(Block(" · ".join(details), italic))
+    blocks.append(Block(passage, quoted))
+    if c.url and link(c.url):
+        blocks.append(_link_block(c.url))
+    return blocks
+
+
+def _link_block(url: str) -> Block:
+    def render(text: str) -> str:
+        return link(url, "Apri la fonte") if text == url else esc(text)
+
+    return Block(url, render)
+
+
+def hit_blocks(hits: Sequence[Hit], start: int = 1, snippet: int = SNIPPET_CHARS) -> list[Block]:
+    """Ranked passages with their locators (for /cerca and 🔎 Altri risultati)."""
+    blocks: list[Block] = []
+    for n, hit in enumerate(hits, start=start):
+        head = f"{n}. {hit.document.meta.title}"
+        if hit.locator:
+            head += f" — {hit.locator}"
+        blocks.append(Block(head, bold))
+        text = hit.chunk.text.strip()
+        if len(text) > snippet:
+            text = text[:snippet].rsplit(" ", 1)[0] + " …"
+        blocks.append(Block(text, quoted))
+        if hit.document.meta.url and link(hit.document.meta.url):
+            blocks.append(_link_block(hit.document.meta.url))
+    return blocks

@@ -1,0 +1,61 @@
+"""Webhook mode: a FastAPI router receiving updates at a secret path, header-checked."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request, Response
+from telegram import Update
+from telegram.ext import Application
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def webhook_path(secret: str) -> str:
+    """The secret path updates are posted to (derived from the secret, not equal to it)."""
+    return "/telegram/webhook/" + hashlib.sha256(secret.encode()).hexdigest()[:40]
+
+
+def webhook_router(application: Application, secret: str) -> APIRouter:
+    """A router that checks the secret header (constant time) and queues the update."""
+    router = APIRouter()
+    expected = secret.encode()
+
+    @router.post(webhook_path(secret), include_in_schema=False)
+    async def receive(request: Request) -> Response:
+        presented = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(presented, expected):
+            log.warning("webhook Telegram: intestazione segreta errata")
+            return Response(status_code=403)
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return Response(status_code=400)
+        update = Update.de_json(payload, application.bot)
+        if update is None:
+            return Response(status_code=400)
+        await application.update_queue.put(update)
+        return Response(status_code=200)
+
+    return router
+
+
+@contextlib.asynccontextmanager
+async def webhook_running(application: Application, public_url: str,
+                          secret: str) -> AsyncIterator[None]:
+    """Start the application and register the webhook; stop both on exit (a lifespan)."""
+    await application.initialize()
+    await application.start()
+    await application.bot.set_webhook(public_url.rstrip("/") + webhook_path(secret),
+                                      secret_token=secret, allowed_updates=Update.ALL_TYPES)
+    try:
+        yield
+    finally:
+        await application.stop()
+        await application.shutdown()
