@@ -289,3 +289,20 @@ def test_rejected_html_is_resent_as_plain_text(bot: RunningBot, fake: FakeBotAPI
 def test_errors_reach_the_user_in_italian(bot: RunningBot) -> None:
     [reply] = bot.say(user(bot), "/filtro documento=987654")
     assert reply.text == "Non esiste un documento n. 987654."
+
+
+def test_simili_and_confronta(bot: RunningBot, demo_service: Any) -> None:
+    from bot.compare import compare_by_city
+    from bot.similar import similar_to_document
+
+    doc = next(d for d in demo_service.store.documents() if "Torino" in d.meta.title)
+    [similar] = bot.say(user(bot), f"/simili {doc.id}")
+    best = similar_to_document(demo_service, doc.id, k=5)[0]
+    assert html.escape(doc.meta.title, quote=False) in similar.text
+    assert html.escape(f"1. {best.title}", quote=False) in similar.text
+    question = "Come si organizza una centrale di committenza?"
+    [compared] = bot.say(user(bot), f"/confronta {question}")
+    comparison = compare_by_city(demo_service, question)
+    assert compared.text.startswith(html.escape(f"Confronto tra città: {question}", quote=False))
+    for item in comparison.answers:
+        assert f"■ {item.city}" in compared.text

@@ -66,7 +66,11 @@ def build_application(settings: Settings, service: Raccordo, *, appdb: AppDB | N
 
 
 async def _post_init(application: Application) -> None:
-    await application.bot.set_my_commands(COMMANDS)
+    try:
+        from bot.telegram.network_commands import COMMANDS as NETWORK
+    except ImportError:
+        NETWORK = []
+    await application.bot.set_my_commands(COMMANDS + NETWORK)
 
 
 def register_handlers(application: Application, deps: Deps) -> None:
