@@ -55,7 +55,8 @@ class DenseIndex:
         """Read a FAISS file written by `save`."""
         index = faiss.read_index(str(path))
         if kind == "hnsw":
-            inner: Any = faiss.downcast_index(faiss.downcast_index(index).index)
+            wrapper: Any = faiss.downcast_index(index)
+            inner: Any = faiss.downcast_index(wrapper.index)
             inner.hnsw.efSearch = HNSW_EF_SEARCH
         return cls(index, kind)
 

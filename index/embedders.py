@@ -90,6 +90,9 @@ class SentenceTransformerEmbedder:
             raise EmbedderUnavailable(
                 "sentence-transformers non è installato: `pip install raccordo[st]`."
             ) from exc
+        looks_like_path = model.startswith((".", "/", "~")) or "\\" in model
+        if looks_like_path and not Path(model).expanduser().exists():
+            raise EmbedderUnavailable(f"Cartella del modello inesistente: {model}")
         try:
             self._model: Any = SentenceTransformer(model, device="cpu")
         except (OSError, ValueError) as exc:
@@ -97,7 +100,9 @@ class SentenceTransformerEmbedder:
                                       ) from exc
         self._lock = threading.Lock()
         self.batch_size = batch_size
-        dim = self._model.get_sentence_embedding_dimension()
+        get_dim = (getattr(self._model, "get_embedding_dimension", None)
+                   or self._model.get_sentence_embedding_dimension)
+        dim = get_dim()
         self.dim = int(dim) if dim else int(self._model.encode(["x"]).shape[1])
         name = Path(model).name if Path(model).exists() else model
         self.model_id = f"st:{name}"

@@ -5,18 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-try:
-    from ingest.acts import act_key, find_act_references
-except ImportError:  # TEMPORARY until ingest/acts.py lands
-    def act_key(text: str) -> str | None:
-        """Placeholder."""
-        return None
-
-    def find_act_references(text: str) -> list[Any]:
-        """Placeholder."""
-        return []
+from ingest.acts import act_key, find_act_references
 
 MAX_PINNED_PER_REF = 3
 ARTICLE_BONUS = 0.5  # in units of a first rank in one list: 0.5 / (k + 1)
@@ -41,14 +31,55 @@ def normalise_number(value: str | None) -> str | None:
     return text or None
 
 
+_PARTIAL_ACT = re.compile(
+    r"\b(?P<kind>legge|l\.|decreto\s+legislativo|d\.\s*lgs\.?|dlgs|d\.\s*p\.\s*r\.?|dpr)"
+    r"\s*(?:n\.?\s*)?(?P<num>\d{1,5})\b(?!\s*/)", re.I)
+_COMMA_AFTER = re.compile(r"^\s*,?\s*(?:comma|co\.|c\.)\s*(?P<comma>\d{1,3}(?:\s*-?\s*(?:"
+    r"bis|ter|quater|quinquies|sexies|septies|octies|novies|decies)\b)?)",
+                          re.I)
+MERGE_GAP = 40
+
+
+def _partial_kind(raw: str) -> str:
+    compact = re.sub(r"[\s.]", "", raw.lower())
+    return {"l": "legge", "legge": "legge", "dlgs": "dlgs", "decretolegislativo": "dlgs",
+            "dpr": "dpr"}.get(compact, compact)
+
+
 def parse_references(query: str) -> list[QueryRef]:
-    """Act/article/comma references mentioned in a query, in order, without duplicates."""
+    """Act/article/comma references mentioned in a query, in order, without duplicates.
+
+    Completes `ingest.acts` for queries: an act named without its year ("legge 241") becomes
+    a prefix key ("legge:241/"), a bare article followed closely by an act is attached to it,
+    and "co. 3" after an article is read as its comma.
+    """
+    found = find_act_references(query)
+    spans = [r.span for r in found]
+    items: list[tuple[tuple[int, int], QueryRef]] = []
+    for r in found:
+        comma = r.comma
+        if r.article and comma is None:
+            after = _COMMA_AFTER.match(query[r.span[1]:])
+            comma = after.group("comma") if after else None
+        items.append((r.span, QueryRef(r.act, normalise_number(r.article),
+                                       normalise_number(comma))))
+    for m in _PARTIAL_ACT.finditer(query):
+        if not any(s <= m.start() < e for s, e in spans):
+            key = f"{_partial_kind(m.group('kind'))}:{int(m.group('num'))}/"
+            items.append(((m.start(), m.end()), QueryRef(key, None, None)))
+    items.sort(key=lambda item: item[0])
     refs: list[QueryRef] = []
-    for found in find_act_references(query):
-        ref = QueryRef(act=found.act, article=normalise_number(found.article),
-                       comma=normalise_number(found.comma))
+    i = 0
+    while i < len(items):
+        (_, end), ref = items[i]
+        if (ref.article and not ref.act and i + 1 < len(items)
+                and not items[i + 1][1].article and items[i + 1][1].act
+                and items[i + 1][0][0] - end <= MERGE_GAP):
+            ref = QueryRef(items[i + 1][1].act, ref.article, ref.comma)
+            i += 1
         if (ref.act or ref.article) and ref not in refs:
             refs.append(ref)
+        i += 1
     return refs
 
 
@@ -78,13 +109,24 @@ class ReferenceTable:
                 if act:
                     self._by_act_article.setdefault((act, art), []).append(row)
 
+    def _acts(self, act: str) -> list[str]:
+        """Known act keys for a key, or for a prefix key without year ("legge:241/")."""
+        if act.endswith("/"):
+            return [a for a in self._by_act if a.startswith(act)]
+        return [act]
+
+    def _article_rows(self, ref: QueryRef) -> list[int]:
+        assert ref.act and ref.article
+        return [r for a in self._acts(ref.act)
+                for r in self._by_act_article.get((a, ref.article), [])]
+
     def pinned(self, refs: Sequence[QueryRef], score: dict[int, float]) -> list[int]:
         """Rows that must come first: the referenced act's article (and comma) chunks."""
         out: list[int] = []
         for ref in refs:
             if not (ref.act and ref.article):
                 continue
-            rows = self._by_act_article.get((ref.act, ref.article), [])
+            rows = self._article_rows(ref)
             exact = [r for r in rows if ref.comma and ref.comma in self._commi[r]]
             rest = [r for r in rows if r not in exact]
             ranked = _by_score(exact, score) + _by_score(rest, score)
@@ -96,7 +138,7 @@ class ReferenceTable:
         out: list[int] = []
         for ref in refs:
             if ref.act and ref.article:
-                out.extend(self._by_act_article.get((ref.act, ref.article), []))
+                out.extend(self._article_rows(ref))
         return out
 
     def bonus(self, refs: Sequence[QueryRef], candidates: Sequence[int]) -> dict[int, float]:
@@ -104,7 +146,7 @@ class ReferenceTable:
         out: dict[int, float] = {}
         for ref in refs:
             if ref.act and not ref.article:
-                rows = set(self._by_act.get(ref.act, ()))
+                rows = {r for a in self._acts(ref.act) for r in self._by_act.get(a, ())}
                 weight = ACT_BONUS
             elif ref.article and not ref.act:
                 rows = set(self._by_article.get(ref.article, ()))

