@@ -127,7 +127,7 @@ def main() -> None:
     tag_seconds = time.perf_counter() - start
     labelled = [json.loads(x) for x in (DATA / "themes_labelled.jsonl").read_text().splitlines()]
     judged = [json.loads(x) for x in (DATA / "similar_judged.jsonl").read_text().splitlines()]
-    out = {"store": service.store.counts(),
+    out: dict[str, Any] = {"store": service.store.counts(),
            "tag_store": {"seconds": round(tag_seconds, 2), "chunks": report.chunks,
                          "changed_chunks": report.changed_chunks},
            "tagging": tagging_quality(service, locate(service, labelled)),

@@ -72,6 +72,8 @@ def test_free_text_description_finds_the_practice(demo_service: Any) -> None:
     without = similar_to_text(demo_service, text, k=8, exclude_city="Torino")
     assert "Torino" not in {r.city for r in without}
     assert "Somiglianza".lower() in describe_similar(results).lower()
+    with pytest.raises(BadRequest):
+        similar_to_text(demo_service, "   ")
 
 
 def test_text_passages_group_sentences() -> None:
@@ -80,15 +82,7 @@ def test_text_passages_group_sentences() -> None:
     assert len(passages) > 3
     assert all(len(p) <= 260 for p in passages)
     assert " ".join(passages) == " ".join(text.split())
-    with pytest.raises(BadRequest):
-        similar_to_text_empty()
-
-
-def similar_to_text_empty() -> None:
-    """Helper: an empty description is refused before any embedding."""
-    from bot.similar import similar_to_text as run
-
-    run(None, "   ")  # type: ignore[arg-type]
+    assert text_passages("   ") == []
 
 
 def test_resolve_document_by_id_name_and_part(demo_service: Any) -> None:
