@@ -27,7 +27,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.network_vectors import passage_table  # noqa: E402
+from bot.network_vectors import passage_vectors  # noqa: E402
 from bot.service import Raccordo  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.similar import similar_to_document  # noqa: E402
@@ -65,11 +65,10 @@ def tagging_quality(service: Raccordo, located: list[tuple[int, set[str]]]
     """Precision/recall at the default rule, and a sweep of threshold and margin."""
     taxonomy = load_taxonomy()
     leaves = taxonomy.leaves()
-    table = passage_table(service)
-    row_of = {int(c): i for i, c in enumerate(table.chunk_ids.tolist())}
+    stored = service.store.chunks_by_ids([cid for cid, _ in located])
+    passages = passage_vectors(service, [stored[cid].chunk for cid, _ in located])
     vectors, owners = theme_vectors(service, taxonomy)
-    rows = [row_of[cid] for cid, _ in located]
-    scores = theme_scores(table.vectors[rows], vectors, owners, len(leaves))
+    scores = theme_scores(passages, vectors, owners, len(leaves))
     gold = [g for _, g in located]
 
     def measure(params: TaggingParams) -> dict[str, float]:
@@ -120,29 +119,34 @@ def main() -> None:
     default = os.environ.get("RACCORDO_DATA_DIR", str(REPO.parent / "data-shared"))
     parser.add_argument("--data-dir", type=Path, default=Path(default))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--tagging-only", action="store_true",
+                        help="only the labelled chunks (no full-corpus vectors needed)")
     args = parser.parse_args()
     service = Raccordo(Settings(data_dir=args.data_dir))
-    start = time.perf_counter()
-    report = tag_store(service)
-    tag_seconds = time.perf_counter() - start
     labelled = [json.loads(x) for x in (DATA / "themes_labelled.jsonl").read_text().splitlines()]
     judged = [json.loads(x) for x in (DATA / "similar_judged.jsonl").read_text().splitlines()]
     out: dict[str, Any] = {"store": service.store.counts(),
-           "tag_store": {"seconds": round(tag_seconds, 2), "chunks": report.chunks,
-                         "changed_chunks": report.changed_chunks},
-           "tagging": tagging_quality(service, locate(service, labelled)),
-           "similar": similar_quality(service, judged)}
+                           "tagging": tagging_quality(service, locate(service, labelled))}
+    if not args.tagging_only:
+        start = time.perf_counter()
+        report = tag_store(service)
+        out["tag_store"] = {"seconds": round(time.perf_counter() - start, 2),
+                            "chunks": report.chunks, "changed_chunks": report.changed_chunks}
+        out["similar"] = similar_quality(service, judged)
     service.close()
     if args.json:
         print(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    t, s = out["tagging"], out["similar"]
-    print(f"corpus: {out['store']}; tag_store {out['tag_store']}")
+    t = out["tagging"]
+    print(f"corpus: {out['store']}; tag_store {out.get('tag_store')}")
     print(f"theme tagging on {t['chunks']} labelled chunks: precision {t['precision']}, "
           f"recall {t['recall']}, F1 {t['f1']} (params {t['params']})")
     for row in t["sweep"]:
         print(f"  threshold {row['threshold']:.2f} margin {row['margin']:.2f}: "
               f"P {row['precision']:.3f} R {row['recall']:.3f} F1 {row['f1']:.3f}")
+    if "similar" not in out:
+        return
+    s = out["similar"]
     print(f"similar practices on {s['documents']} judged documents: precision@5 "
           f"{s['precision_at_5']} (capped {s['precision_at_5_capped']}), "
           f"median latency {s['latency_s_median']} s")
