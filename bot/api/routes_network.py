@@ -81,9 +81,8 @@ def stats(service: ServiceDep, _key: ReadKey,
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-def dashboard(request: Request, service: ServiceDep, _key: ReadKey,
-              since: str = "") -> HTMLResponse:
-    """The collaboration dashboard (HTML)."""
+def dashboard(request: Request, service: ServiceDep, since: str = "") -> HTMLResponse:
+    """The collaboration dashboard (HTML; aggregates only, open like the other pages)."""
     problems: list[str] = []
     day: date | None = None
     if since.strip():
