@@ -68,9 +68,8 @@ class Chunker:
 
     def __init__(self, max_chars: int = MAX_CHARS, overlap: int = OVERLAP) -> None:
         self.max_chars = max_chars
-        self.splitter = RecursiveCharacterTextSplitter(
-            chunk_size=max_chars, chunk_overlap=overlap, keep_separator="end",
-            separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""], strip_whitespace=True)
+        self.overlap = overlap
+        self.splitter = _splitter(max_chars, overlap)
 
     def chunk(self, units: list[Unit], meta: DocumentMeta, fmt: str) -> list[Chunk]:
         """All chunks of a document, in order, numbered from 0."""
@@ -133,21 +132,41 @@ class Chunker:
         for part in item.parts:
             offsets.append((pos, pos + len(part.text), part))
             pos += len(part.text) + len(sep)
-        spans: list[tuple[int, int]] = []
-        cursor = 0
-        for piece in self.splitter.split_text(text):
-            at = text.find(piece, cursor)
-            if at < 0:
-                at = text.find(piece)
-            if at < 0:  # cannot happen with keep_separator; stay verbatim regardless
-                continue
-            spans.append((at, at + len(piece)))
-            cursor = at + 1
-        lead_end = offsets[item.lead - 1][1] if item.lead else 0
-        while len(spans) > 1 and spans[0][1] <= lead_end + len(sep):
-            spans[0:2] = [(spans[0][0], spans[1][1])]  # never leave a heading alone
+        body = offsets[item.lead][0] if 0 < item.lead < len(offsets) else 0
+        spans = _spans(text, body, len(text), self.splitter)
+        if body and spans:  # the heading goes with the first piece of its first comma
+            first_end = spans[0][1]
+            if first_end > self.max_chars:
+                room = max(200, self.max_chars - body)
+                sub = _spans(text, spans[0][0], first_end, _splitter(room, self.overlap))
+                spans = [(0, sub[0][1]), *sub[1:], *spans[1:]]
+            else:
+                spans[0] = (0, first_end)
         return [_Piece(text[a:b], item.comma,
                        tuple(p for s, e, p in offsets if s < b and e > a)) for a, b in spans]
+
+
+def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
+    return RecursiveCharacterTextSplitter(
+        chunk_size=size, chunk_overlap=min(overlap, size // 4), keep_separator="end",
+        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""], strip_whitespace=True)
+
+
+def _spans(text: str, start: int, end: int,
+           splitter: RecursiveCharacterTextSplitter) -> list[tuple[int, int]]:
+    """Absolute (start, end) spans of the splitter's pieces of text[start:end]."""
+    segment = text[start:end]
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for piece in splitter.split_text(segment):
+        at = segment.find(piece, cursor)
+        if at < 0:
+            at = segment.find(piece)
+        if at < 0:  # cannot happen with keep_separator; stay verbatim regardless
+            continue
+        spans.append((start + at, start + at + len(piece)))
+        cursor = at + 1
+    return spans
 
 
 def _groups(units: list[Unit]) -> list[list[Unit]]:

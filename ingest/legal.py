@@ -9,7 +9,7 @@ Rules (see tests/test_ingest_legal.py):
 - Libro/Parte/Titolo/Capo/Sezione and reader headings build the section path; plain text and
   PDFs also take numbered titles (`3.2 Interoperabilità`) as headings.
 - inside an article: commi `1.`, `2-bis.`, `01.` (also after `((`), lettere `a)`, `a-bis)`.
-- an article without numbered commi (Costituzione) numbers its paragraphs 1, 2, ...
+- an article without numbered commi numbers its paragraphs 1, 2, ... (when it has several).
 """
 
 from __future__ import annotations
@@ -21,15 +21,17 @@ from ingest.models import Block
 
 SUFFIXES = ("bis", "ter", "quater", "quinquies", "sexies", "septies", "octies", "novies",
             "nonies", "decies", "undecies", "duodecies", "terdecies", "quaterdecies",
-            "quinquiesdecies", "sexiesdecies", "septiesdecies", "octiesdecies", "vicies",
-            "semel")
-_SUF = "(?:" + "|".join(sorted(SUFFIXES, key=len, reverse=True)) + ")"
+            "quinquiesdecies", "quindecies", "sexiesdecies", "sexdecies", "sedecies",
+            "septiesdecies", "septdecies", "octiesdecies", "noviesdecies", "vicies", "semel")
+# Normattiva also writes "sex-decies", "septies-decies": an optional hyphen before "decies"
+_SUF = "(?:" + "|".join(s.replace("decies", "-?decies") if s.endswith("decies") and s != "decies"
+                        else s for s in sorted(SUFFIXES, key=len, reverse=True)) + ")"
 _OPEN = r"(?:\(\(\s*)?"
 ARTICLE = re.compile(
     rf"^\s*{_OPEN}(?P<kw>Art\.|Articolo|ART\.|ARTICOLO|Art\b|art\.|articolo)\s*"
     rf"(?P<num>\d{{1,4}})(?:\s*[-‐–\s]\s*(?P<suf>{_SUF}))?\b\.?(?P<rest>.*)$",
     re.S)
-COMMA = re.compile(rf"^\s*{_OPEN}(?P<num>\d{{1,3}}(?:\s*-\s*{_SUF})?)\s*\.(?!\d)\s*(?=\S)")
+COMMA = re.compile(rf"^\s*{_OPEN}(?P<num>\d{{1,3}}(?:\s*-\s*{_SUF})?)\s*\.(?!\d)\s*(?=\S|$)")
 LETTER = re.compile(
     rf"^\s*(?:[-*•]\s+)?{_OPEN}(?P<let>[a-z]{{1,3}}(?:\s*-\s*{_SUF})?)\)(?=\s|\w|$)")
 SECTION = re.compile(
@@ -87,19 +89,25 @@ def article_number(text: str, *, heading: bool) -> str | None:
         return None  # "Articolo 1bis"-like glue or "Art. 5del": not a heading number
     num = match.group("num")
     suffix = match.group("suf")
-    return f"{num}-{suffix.lower()}" if suffix else num
+    return f"{num}-{suffix.lower().replace('-', '')}" if suffix else num
+
+
+def _compact(number: str) -> str:
+    """'2 - sex-decies' → '2-sexdecies'."""
+    head, _, suffix = re.sub(r"\s+", "", number).partition("-")
+    return f"{head}-{suffix.replace('-', '')}" if suffix else head
 
 
 def comma_number(text: str) -> str | None:
     """The comma number ('2-bis', '01') when `text` opens a comma, else None."""
     match = COMMA.match(text)
-    return re.sub(r"\s+", "", match.group("num")) if match else None
+    return _compact(match.group("num")) if match else None
 
 
 def letter_of(text: str) -> str | None:
     """The letter ('a', 'a-bis') when `text` opens a lettera, else None."""
     match = LETTER.match(text)
-    return re.sub(r"\s+", "", match.group("let")) if match else None
+    return _compact(match.group("let")) if match else None
 
 
 def section_level(block: Block, *, numbered: bool) -> int | None:
@@ -197,6 +205,8 @@ class _Parser:
             if any(u.comma is not None for u in units):
                 continue
             implicit = [u for u in units if u.implicit and not _NOTE.match(u.parts[0].text)]
+            if len(implicit) < 2:  # one paragraph: the article, not a numbered comma
+                continue
             for n, unit in enumerate(implicit, start=1):
                 unit.comma = str(n)
 

@@ -4,8 +4,12 @@ Files are keyed by (source folder, relative path) and sha256: unchanged files ar
 without parsing, changed files replaced in one transaction, vanished files removed.
 Skipped (bad) files are recorded with an Italian reason and never stop the run.
 
+Unchanged files skipped earlier stay skipped without re-parsing (reported as "unchanged" with
+their reason), except those that hit the time or memory limit, which are tried again.
+
 Folder rules: hidden files, MANIFEST.* and *.meta.yaml sidecars are not documents; README
-files at the root are ignored unless the manifest lists them; files absent from the manifest
+files at the root are ignored unless the manifest lists them, and so is the theme taxonomy
+(`themes.yaml` at the root); files absent from the manifest
 are still ingested, with metadata from the document itself.
 """
 
@@ -110,6 +114,9 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+TAXONOMY_FILE = "themes.yaml"
+
+
 def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
     """Relative paths of the documents under `root` (see the module rules)."""
     out: list[str] = []
@@ -122,15 +129,22 @@ def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
             continue
         if "/" not in rel and name.lower().startswith("readme") and rel not in manifest:
             continue
+        if rel == TAXONOMY_FILE:  # the theme taxonomy lives beside the corpus, not in it
+            continue
         out.append(rel)
     return out
 
 
 def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bool = False,
-                pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024) -> IngestReport:
-    """Ingest a folder (or a single file) incrementally; bad files are skipped, not fatal."""
+                pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024,
+                max_file_mb: int = MAX_FILE_MB) -> IngestReport:
+    """Ingest a folder (or a single file) incrementally; bad files are skipped, not fatal.
+
+    Every file is parsed in a child process limited to `pdf_timeout_s` seconds and
+    `pdf_memory_mb` MB of extra address space; files over `max_file_mb` are skipped.
+    """
     root = Path(root).resolve()
-    limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb)
+    limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb)
     if root.is_file():
         folder, files = root.parent, [root.name]
     elif root.is_dir():
@@ -170,6 +184,14 @@ def ingest_file(path: Path, store: Store, *, source: str, file: str,
                        limits=limits or Limits())
 
 
+_TRANSIENT = ("tempo scaduto", "memoria", "analisi interrotta")
+
+
+def _retry(reason: str | None) -> bool:
+    """Files skipped for time or memory limits are tried again (limits may differ)."""
+    return reason is not None and any(t in reason for t in _TRANSIENT)
+
+
 def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping[str, str],
                 *, rebuild: bool, limits: Limits) -> FileOutcome:
     start = time.monotonic()
@@ -192,7 +214,7 @@ def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping
     digest = sha256_of(data)
     stored = store.find_document(source, rel)
     if (not rebuild and stored is not None and stored.sha256 == digest
-            and meta_matches(stored.meta, fields)):
+            and meta_matches(stored.meta, fields) and not _retry(stored.reason)):
         return FileOutcome(rel, "unchanged", stored.reason, chunks=stored.chunks,
                            pages=stored.pages, seconds=took())
     try:

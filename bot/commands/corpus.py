@@ -1,9 +1,72 @@
-"""CLI commands: corpus (filled in by its owner)."""
+"""CLI commands: `raccordo ingest` and `raccordo documents` (the corpus in the store)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from bot.commands.common import EXIT_FAILED, EXIT_OK, DataDirOpt, edge, print_json, settings_for
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
+    app.command("ingest")(ingest)
+    app.command("documents")(documents)
+
+
+def ingest(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Cartella (o file) di documenti da indicizzare.",
+                                         exists=True)],
+    rebuild: Annotated[bool, typer.Option("--rebuild",
+                                          help="Rianalizza tutti i file, anche invariati.")
+                       ] = False,
+    reembed: Annotated[bool, typer.Option("--reembed",
+                                          help="Ricostruisce l'indice anche senza modifiche.")
+                       ] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Ingest a folder incrementally and print the per-file summary (exit 1 if a file failed)."""
+    from bot.service import Raccordo
+
+    settings = settings_for(ctx, data_dir)
+    with edge():
+        service = Raccordo(settings)
+        try:
+            report = service.ingest(path, rebuild=rebuild, reembed=reembed,
+                                    progress=sys.stderr.isatty())
+        finally:
+            service.close()
+    typer.echo(report.summary())
+    raise typer.Exit(EXIT_FAILED if report.failed else EXIT_OK)
+
+
+def documents(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Elenco in JSON.")] = False,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """List the stored documents (indexed or skipped, with the reason)."""
+    from ingest.store import Store
+
+    settings = settings_for(ctx, data_dir)
+    with edge():
+        store = Store(settings.db_path)
+        try:
+            docs = store.documents()
+        finally:
+            store.close()
+    if as_json:
+        print_json([d.to_json() for d in docs])
+        return
+    if not docs:
+        typer.echo("Nessun documento in archivio.")
+        return
+    for d in docs:
+        state = "indicizzato" if d.status == "indexed" else f"scartato: {d.reason}"
+        pages = f", {d.pages} pag." if d.pages else ""
+        typer.echo(f"[{d.id}] {d.file} — {d.meta.title} ({d.meta.kind}{pages}, "
+                   f"{d.chunks} chunk) {state}")

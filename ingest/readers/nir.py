@@ -103,14 +103,26 @@ class _Walker:
                     self.visit(child)
             return
         num = _text(_child(el, "num"))
-        own = [c for c in el if isinstance(c.tag, str)
-               and _local(c) not in _PARAGRAPHS and _local(c) not in ("num", "list")]
-        body = " ".join(t for t in (_text(c) for c in own) if t)
-        self.emit(" ".join(t for t in (num, body) if t))
+        body: list[str] = []
+        nested: list[etree._Element] = []
         for child in el:
-            if isinstance(child.tag, str) and (_local(child) in _PARAGRAPHS
-                                               or _local(child) == "list"):
-                self.visit(child)
+            if not isinstance(child.tag, str) or _local(child) == "num":
+                continue
+            if _local(child) == "list":  # AKN: the list's intro belongs to this paragraph
+                for item in child:
+                    if not isinstance(item.tag, str):
+                        continue
+                    if _local(item) in ("intro", "alinea"):
+                        body.append(_text(item))
+                    else:
+                        nested.append(item)
+            elif _local(child) in _PARAGRAPHS:
+                nested.append(child)
+            else:
+                body.append(_text(child))
+        self.emit(" ".join(t for t in (num, *body) if t))
+        for child in nested:
+            self.visit(child)
 
 
 def read_nir(data: bytes) -> Parsed:

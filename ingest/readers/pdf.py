@@ -13,7 +13,7 @@ from ingest.models import Block
 from ingest.readers import Parsed
 from ingest.textio import normalise_text
 
-MIN_CHARS_PER_PAGE = 25  # below this (on average) the PDF is a scan without a text layer
+MIN_CHARS_PER_PAGE = 10  # below this average the PDF is a scan without a text layer
 NEEDS_OCR = "PDF senza testo (scansione): needs OCR"
 
 
@@ -34,6 +34,11 @@ def _pdf_text_pages(data: bytes) -> tuple[list[str], str | None]:
             if not ok:
                 raise IngestError("PDF cifrato (protetto da password)")
         pages = [normalise_text(page.extract_text() or "") for page in reader.pages]
+        for page, text in zip(reader.pages, pages, strict=True):
+            if not text.strip():  # extract_text swallows decoding limits: probe the content
+                contents = page.get_contents()
+                if contents is not None:
+                    contents.get_data()
         meta = reader.metadata
         title = str(meta.title) if meta is not None and meta.title else None
     except FileNotDecryptedError as exc:

@@ -1,0 +1,55 @@
+"""Act keys, aliases and references in free text."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.acts import ALIASES, act_key, act_label, find_act_references, short_title
+from ingest.models import DocumentMeta
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("D.Lgs. 18 agosto 2000, n. 267", "dlgs:267/2000"),
+    ("decreto legislativo 267/2000", "dlgs:267/2000"),
+    ("d. lgs. n. 33 del 2013", "dlgs:33/2013"),
+    ("Legge 7 agosto 1990, n. 241 - Nuove norme", "legge:241/1990"),
+    ("L. 241/90", "legge:241/1990"),
+    ("d.p.r. 28 dicembre 2000, n. 445", "dpr:445/2000"),
+    ("D.L. 24 giugno 2014, n. 90", "dl:90/2014"),
+    ("Costituzione della Repubblica italiana", "costituzione"),
+    ("Regolamento (UE) 2016/679", "reg-ue:2016/679"),
+    ("il TUEL", "dlgs:267/2000"),
+    ("una frase senza atti", None),
+])
+def test_act_key(text: str, key: str | None) -> None:
+    assert act_key(text) == key
+
+
+def test_aliases_cover_common_names() -> None:
+    expected = {"tuel": "dlgs:267/2000", "cad": "dlgs:82/2005",
+                "codice privacy": "dlgs:196/2003", "legge delrio": "legge:56/2014",
+                "codice dei contratti": "dlgs:36/2023", "legge brunetta": "dlgs:150/2009",
+                "decreto brunetta": "dlgs:150/2009", "testo unico pubblico impiego":
+                "dlgs:165/2001", "decreto trasparenza": "dlgs:33/2013", "foia": "dlgs:33/2013",
+                "legge madia": "legge:124/2015", "legge stanca": "legge:4/2004"}
+    for name, key in expected.items():
+        assert ALIASES[name] == key
+        assert act_key(f"secondo la {name.title()}") == key
+
+
+def test_find_act_references_pairs_articles_with_acts() -> None:
+    text = ("ai sensi dell'art. 50, comma 5, del d.lgs. 267/2000 e dell'articolo 14-ter della "
+            "legge 241/1990; art. 3-bis CAD; TUEL art. 107 e art. 5")
+    refs = [(r.act, r.article, r.comma) for r in find_act_references(text)]
+    assert refs == [("dlgs:267/2000", "50", "5"), ("legge:241/1990", "14-ter", None),
+                    ("dlgs:82/2005", "3-bis", None), ("dlgs:267/2000", "107", None),
+                    (None, "5", None)]
+    first = find_act_references(text)[0]
+    assert text[first.span[0]:first.span[1]] == "art. 50, comma 5, del d.lgs. 267/2000"
+
+
+def test_labels_and_short_titles() -> None:
+    assert act_label("dlgs:267/2000") == "D.Lgs. 267/2000"
+    assert act_label("legge:241/1990") == "L. 241/1990"
+    assert short_title(DocumentMeta(title="x", act="dlgs:82/2005")) == "D.Lgs. 82/2005 (CAD)"
+    assert short_title(DocumentMeta(title="Breve")) == "Breve"

@@ -1,0 +1,84 @@
+"""Structure-shaped chunking: verbatim text, locators, article boundaries, sizes."""
+
+from __future__ import annotations
+
+from ingest.chunker import Chunker
+from ingest.legal import parse_units
+from ingest.models import Block, DocumentMeta
+
+META = DocumentMeta(title="D.Lgs. 18 agosto 2000, n. 267 - Testo unico", act="dlgs:267/2000")
+
+
+def _sentences(prefix: str, n: int) -> str:
+    return " ".join(f"{prefix} frase numero {i} del testo normativo." for i in range(n))
+
+
+def _blocks() -> tuple[Block, ...]:
+    return (
+        Block("Art. 1 - Oggetto", heading_level=3),
+        Block("1. " + _sentences("Primo", 3)),
+        Block("2. " + _sentences("Secondo", 3)),
+        Block("Art. 2 - Lungo", heading_level=3),
+        Block("((", None),
+        Block("1. " + _sentences("Lungo", 80)),
+        Block("a) " + _sentences("Lettera", 3)),
+        Block("2-bis. " + _sentences("Dopo", 2)),
+        Block("Art. 3", heading_level=3),
+        Block("1. Breve."),
+    )
+
+
+def test_short_articles_whole_and_never_mixed() -> None:
+    chunks = Chunker(max_chars=600, overlap=60).chunk(parse_units(_blocks(), "markdown"),
+                                                      META, "markdown")
+    first = [c for c in chunks if c.locator.article == "1"]
+    assert len(first) == 1 and first[0].locator.commi == ("1", "2")
+    assert first[0].text.startswith("Art. 1 - Oggetto\n\n1. Primo")
+    assert first[0].context == "D.Lgs. 267/2000 (TUEL) — art. 1, commi 1-2"
+    for chunk in chunks:
+        assert chunk.text.count("Art. ") <= 1
+
+
+def test_long_comma_split_keeps_locator_heading_and_verbatim_text() -> None:
+    blocks = _blocks()
+    source = "\n\n".join(b.text for b in blocks)
+    chunks = Chunker(max_chars=600, overlap=60).chunk(parse_units(blocks, "markdown"),
+                                                      META, "markdown")
+    art2 = [c for c in chunks if c.locator.article == "2"]
+    assert len(art2) >= 4
+    assert art2[0].text.startswith("Art. 2 - Lungo\n\n((\n\n1. Lungo")
+    split = [c for c in art2 if c.locator.commi == ("1",)]
+    assert len(split) >= 3
+    assert all(len(c.text) <= 600 + len("Art. 2 - Lungo\n\n((\n\n") for c in split)
+    assert split[-1].locator.letters == ("a",)
+    assert any(c.locator.commi == ("2-bis",) for c in art2)
+    for chunk in chunks:
+        assert chunk.text in source  # verbatim slices of the document text
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_heading_never_alone_even_before_a_giant_comma() -> None:
+    blocks = (Block("Art. 117.", heading_level=3), Block(_sentences("Potesta", 60)))
+    chunks = Chunker(max_chars=500, overlap=50).chunk(parse_units(blocks, "markdown"),
+                                                      META, "markdown")
+    assert chunks[0].text.startswith("Art. 117.\n\nPotesta frase numero 0")
+    assert all(c.locator.article == "117" and c.locator.commi == () for c in chunks)
+    assert all(len(c.text) <= 500 for c in chunks)
+
+
+def test_pdf_pages_and_sections() -> None:
+    lines = ["1 Introduzione", "Testo della premessa."] + [f"riga {i} del manuale operativo"
+                                                           for i in range(60)]
+    blocks = tuple(Block(t, page=1 + i // 20) for i, t in enumerate(lines))
+    meta = DocumentMeta(title="Manuale operativo del gestionale passi carrabili " * 3)
+    chunks = Chunker(max_chars=400).chunk(parse_units(blocks, "pdf"), meta, "pdf")
+    assert chunks[0].text.startswith("1 Introduzione\nTesto della premessa.")
+    assert all(c.locator.section == ("1 Introduzione",) for c in chunks)
+    assert chunks[-1].locator.page_end == 4
+    for chunk in chunks:
+        lines_in = chunk.text.split("\n")
+        pages = {1 + lines.index(t) // 20 for t in lines_in}
+        assert (chunk.locator.page_start, chunk.locator.page_end) == (min(pages), max(pages))
+    assert chunks[0].context.startswith("Manuale operativo del gestionale passi carrabili")
+    assert "…" in chunks[0].context.split(" — ")[0]
+    assert len(chunks[0].context.split(" — ")[0]) <= 81

@@ -1,0 +1,66 @@
+"""A kill -9 in the middle of an ingest leaves a readable, consistent store; the next run
+completes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ingest.pipeline import ingest_path
+from ingest.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = """
+import sys
+from pathlib import Path
+from ingest.pipeline import ingest_path
+from ingest.store import Store
+ingest_path(Path(sys.argv[1]), Store(Path(sys.argv[2])))
+"""
+
+
+def _committed(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def test_kill_during_ingest(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    n_files = 150
+    for i in range(n_files):
+        commi = "\n\n".join(f"{c}. Comma {c} dell'articolo {i}: " + "testo " * 80
+                            for c in range(1, 6))
+        (root / f"atto_{i:03d}.md").write_text(f"# Atto {i}\n\n### Art. 1 - Oggetto\n\n{commi}\n")
+    db = tmp_path / "data" / "raccordo.db"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(root), str(db)], env=env)
+    deadline = time.monotonic() + 60
+    while _committed(db) < 5 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = _committed(db)
+    assert 5 <= done < n_files, "the kill must land in the middle of the run"
+
+    store = Store(db)
+    assert store.connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    docs = store.documents()
+    assert all(d.status == "indexed" and d.chunks >= 1 for d in docs)
+    orphans = store.connection.execute(
+        "SELECT COUNT(*) FROM chunks WHERE doc_id NOT IN (SELECT id FROM documents)").fetchone()
+    assert orphans == (0,)
+
+    report = ingest_path(root, store)
+    statuses = [o.status for o in report.outcomes]
+    assert statuses.count("unchanged") == len(docs)
+    assert statuses.count("indexed") == n_files - len(docs)
+    assert store.counts()["documents"] == n_files
