@@ -102,10 +102,14 @@ def test_quoted_article_in_body_does_not_open_an_article_when_headings_exist() -
     assert _where(units, "Resta fermo").comma == "2"
 
 
+def _real(shared_dir: Path, name: str, fmt: str) -> list[Unit]:
+    data = (shared_dir / "corpus" / name).read_bytes()
+    return parse_units(read_bytes(data, fmt).blocks, fmt)
+
+
 @pytest.mark.shared
 def test_real_tuel_articles(shared_dir: Path) -> None:
-    data = (shared_dir / "corpus" / "dlgs_267_2000_TUEL_vigente.md").read_bytes()
-    units = parse_units(read_bytes(data, "markdown").blocks, "markdown")
+    units = _real(shared_dir, "dlgs_267_2000_TUEL_vigente.md", "markdown")
     bis = [u for u in units if u.article == "7-bis"]
     assert bis and bis[0].heading and bis[0].parts[0].text.startswith("Art. 7-bis.")
     assert _where(units, "le ordinanze contingibili e urgenti sono adottate dal sindaco") \
@@ -120,8 +124,7 @@ def test_real_tuel_articles(shared_dir: Path) -> None:
 
 @pytest.mark.shared
 def test_real_lettere_in_dlgs_150(shared_dir: Path) -> None:
-    data = (shared_dir / "corpus" / "dlgs_150_2009_performance_vigente.md").read_bytes()
-    units = parse_units(read_bytes(data, "markdown").blocks, "markdown")
+    units = _real(shared_dir, "dlgs_150_2009_performance_vigente.md", "markdown")
     unit = _where(units, "entro il 31 gennaio, il Piano della performance")
     assert (unit.article, unit.comma) == ("10", "1")
     letters = [p.letter for p in unit.parts if p.letter]
@@ -131,8 +134,7 @@ def test_real_lettere_in_dlgs_150(shared_dir: Path) -> None:
 
 @pytest.mark.shared
 def test_real_cad_xml(shared_dir: Path) -> None:
-    data = (shared_dir / "corpus" / "dlgs_82_2005_CAD.xml").read_bytes()
-    units = parse_units(read_bytes(data, "nir-xml").blocks, "nir-xml")
+    units = _real(shared_dir, "dlgs_82_2005_CAD.xml", "nir-xml")
     first = _where(units, "I soggetti di cui all'articolo 2, comma 2, i professionisti tenuti")
     assert (first.article, first.comma) == ("3-bis", "1")
     assert _where(units, "Chiunque ha il diritto di accedere ai servizi on-line").comma == "01"
