@@ -102,10 +102,12 @@ class RunningBot:
 
     # ---- conversations ---------------------------------------------------------------
     def say(self, user_id: int, text: str, count: int = 1, **kw: Any) -> list[Call]:
-        """Push a message and wait for `count` sendMessage calls in reply."""
+        """Push a message and wait for `count` sendMessage calls in reply (same chat)."""
         mark = self.fake.mark()
-        self.fake.push_message(user_id, text, **kw)
-        return self.fake.wait_for("sendMessage", after=mark, count=count)
+        message = self.fake.push_message(user_id, text, **kw)
+        chat = message["chat"]["id"]
+        return self.fake.wait_for("sendMessage", after=mark, count=count,
+                                  where=lambda c: c.params["chat_id"] == chat)
 
     def ask(self, user_id: int, text: str, **kw: Any) -> Call:
         """Push a question and wait for the reply that carries the inline keyboard."""

@@ -6,6 +6,7 @@ import html
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -306,3 +307,61 @@ def test_simili_and_confronta(bot: RunningBot, demo_service: Any) -> None:
     assert compared.text.startswith(html.escape(f"Confronto tra città: {question}", quote=False))
     for item in comparison.answers:
         assert f"■ {item.city}" in compared.text
+
+
+def upload(bot: RunningBot, user_id: int, name: str, content: bytes,
+           caption: str | None = "città: Bari | titolo: Prova", size: int | None = None) -> Any:
+    """Send a document and return the bot's first reply."""
+    mark = bot.fake.mark()
+    bot.fake.push_message(user_id, document=bot.fake.document(name, content, size=size),
+                          caption=caption)
+    return bot.fake.wait_for("sendMessage", after=mark,
+                             where=lambda c: c.params["chat_id"] == user_id)[0]
+
+
+def pending_files(bot: RunningBot) -> list[Path]:
+    """Files waiting in the bot's uploads/pending folder."""
+    folder = bot.application.bot_data["deps"].settings.uploads_dir / "pending"
+    return sorted(folder.iterdir()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize(("name", "content", "size", "caption", "expected"), [
+    ("piano.pdf", b"%PDF-1.4", 21 * 1024 * 1024, "città: Bari | titolo: Piano",
+     "troppo grande"),
+    ("programma.exe", b"MZ\x90\x00", None, "città: Bari | titolo: Piano", "non supportato"),
+    ("rotto.pdf", b"%PDF-1.7\n1 0 obj <<>> rotto", None, "città: Bari | titolo: Piano",
+     "Non posso accettare il file"),
+    ("finto.pdf", b"solo testo, non un PDF", None, "città: Bari | titolo: Piano",
+     "non corrisponde"),
+    ("nota.txt", b"Testo valido.", None, "un documento utile", "Mancano la città"),
+])
+def test_bad_uploads_get_a_clear_reply_and_nothing_is_stored(
+        bot: RunningBot, fake: FakeBotAPI, name: str, content: bytes, size: int | None,
+        caption: str, expected: str) -> None:
+    before = len(bot.appdb.contributions())
+    mark = fake.mark()
+    reply = upload(bot, user(bot), name, content, caption, size)
+    assert expected in reply.text
+    assert len(bot.appdb.contributions()) == before and not pending_files(bot)
+    if size is not None:  # over the limit: refused before asking Telegram for the file
+        assert not fake.calls("getFile", after=mark)
+
+
+def test_rejected_contribution_is_deleted_and_the_contributor_told(
+        bot: RunningBot, fake: FakeBotAPI) -> None:
+    author = user(bot)
+    received = upload(bot, author, "nota.txt", b"Nota operativa sul SUAP.")
+    cid = int(received.text.split("contributo n. ")[1].split(":")[0])
+    [stored] = pending_files(bot)
+    [refused] = bot.say(author, f"/approva {cid}")
+    assert "riservato agli amministratori" in refused.text
+    [usage] = bot.say(ADMIN, f"/rifiuta {cid}")
+    assert "/rifiuta ID motivo" in usage.text
+    mark = fake.mark()
+    fake.push_message(ADMIN, f"/rifiuta {cid} doppione di un atto già presente")
+    told = fake.wait_for("sendMessage", after=mark,
+                         where=lambda c: c.params["chat_id"] == author)[0]
+    assert "Motivo: doppione di un atto già presente" in told.text
+    assert bot.appdb.contribution(cid).status == "rejected" and not stored.exists()
+    [again] = bot.say(ADMIN, f"/approva {cid}")
+    assert "già rifiutato" in again.text

@@ -23,8 +23,10 @@ from bot.telegram.replies import Target, send_blocks, send_text, typing
 from ingest.errors import IngestError, RaccordoError
 
 log = logging.getLogger(__name__)
-EXTENSIONS = {".pdf", ".docx", ".html", ".htm", ".txt", ".md", ".text"}
-ACCEPTED_FORMATS = {"pdf", "docx", "html", "text", "markdown", "rst"}
+_TEXTUAL = frozenset({"text", "markdown", "rst", "html"})
+FORMATS_BY_EXTENSION = {".pdf": frozenset({"pdf"}), ".docx": frozenset({"docx"}),
+                        ".html": frozenset({"html"}), ".htm": frozenset({"html"}),
+                        ".txt": _TEXTUAL, ".text": _TEXTUAL, ".md": _TEXTUAL}
 CAPTION_HELP = ("Aggiungi una didascalia con la città e il titolo, per esempio: "
                 "«città: Bari | titolo: Regolamento del verde urbano».")
 _CAPTION_PART = re.compile(r"^\s*([^:=]+?)\s*[:=]\s*(.+?)\s*$")
@@ -56,8 +58,9 @@ def validate_file(data: bytes, name: str) -> str:
     from ingest.sniff import sniff
 
     fmt = sniff(data, name)
-    if fmt not in ACCEPTED_FORMATS:
-        raise IngestError(f"formato {fmt} non accettato")
+    suffix = Path(name).suffix.lower()
+    if fmt not in FORMATS_BY_EXTENSION.get(suffix, frozenset()):
+        raise IngestError(f"il contenuto ({fmt}) non corrisponde all'estensione {suffix}")
     binary = fmt in ("pdf", "docx")  # parsed in a child process with time/memory limits
     parsed = parse_isolated(data, fmt, timeout_s=60) if binary else read_bytes(data, fmt)
     if not any(b.text.strip() for b in parsed.blocks):
@@ -112,7 +115,7 @@ class Contributions:
         if doc.file_size is not None and doc.file_size > limit_mb * 1024 * 1024:
             return (f"Il file è troppo grande ({doc.file_size / 1048576:.1f} MB): il limite "
                     f"è {limit_mb} MB. Nulla è stato salvato.")
-        if Path(doc.file_name or "").suffix.lower() not in EXTENSIONS:
+        if Path(doc.file_name or "").suffix.lower() not in FORMATS_BY_EXTENSION:
             return ("Formato non supportato: accetto solo PDF, DOCX, HTML o testo (.txt, "
                     ".md). Nulla è stato salvato.")
         try:

@@ -1,0 +1,130 @@
+"""Telegram rendering: HTML escaping, splitting into ≤4096-char messages, rate limit."""
+
+from __future__ import annotations
+
+import asyncio
+from html.parser import HTMLParser
+
+import pytest
+from fake_bot_api import TOKEN, FakeBotAPI
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.models import Answer, Citation
+from bot.telegram.formatting import LIMIT, Block, answer_blocks, paginate, source_blocks, utf16_len
+from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.replies import Target, send_blocks
+
+NASTY = "Se a < b & c > d, l'art. 3 <b>non</b> si applica"
+
+
+def citation(n: int, title: str = "Regolamento", quote: str = "testo") -> Citation:
+    """A citation with made-up metadata."""
+    return Citation(n=n, file=f"doc{n}.md", title=title, kind="regulation",
+                    locator=f"art. {n}, comma 2", page=n, quote=quote,
+                    url=f"https://example.org/doc?id={n}&v=1", chunk_id=n, doc_id=n)
+
+
+class TagChecker(HTMLParser):
+    """Checks that tags are properly nested and all closed."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack}"
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def check_page(page_html: str) -> str:
+    """Assert the page's tags are balanced; return its visible text."""
+    checker = TagChecker()
+    checker.feed(page_html)
+    checker.close()
+    assert checker.stack == []
+    return "".join(checker.text)
+
+
+def long_answer() -> Answer:
+    """An answer far over 4096 characters: many paragraphs, one huge, UTF-16 heavy."""
+    paragraphs = [f"Paragrafo {i}: {NASTY} [1]. " + "Il consiglio delibera. " * 20
+                  for i in range(25)]
+    paragraphs.append("🏛️" * 3000)  # one paragraph with no separators, 2 UTF-16 units each
+    citations = tuple(citation(n, title=f"Atto <{n}> & allegati") for n in range(1, 40))
+    return Answer(question="domanda", text="\n\n".join(paragraphs), citations=citations,
+                  abstained=False)
+
+
+def test_long_answer_is_split_into_balanced_messages_under_the_limit() -> None:
+    answer = long_answer()
+    pages = paginate(answer_blocks(answer))
+    assert len(pages) > 3
+    visible = []
+    for page in pages:
+        assert len(page.html) <= LIMIT and utf16_len(page.html) <= LIMIT
+        visible.append(check_page(page.html))
+        assert "&lt;" not in page.plain  # the plain fallback is not escaped
+    joined = "\n".join(visible)
+    for i in range(25):  # short paragraphs are never cut: each lies whole in one page
+        paragraph = f"Paragrafo {i}: {NASTY} [1]. " + "Il consiglio delibera. " * 20
+        assert any(paragraph.strip() in text for text in visible)
+    assert joined.count("🏛️") == 3000
+    assert all(f"Atto <{n}> & allegati" in joined for n in range(1, 40))
+
+
+def test_document_text_is_escaped() -> None:
+    c = citation(1, title="Titolo <i>con</i> & simboli", quote=NASTY)
+    answer = Answer(question="q", text=f"Risposta: {NASTY} [1]", citations=(c,),
+                    abstained=False)
+    [page] = paginate(answer_blocks(answer))
+    assert "a &lt; b &amp; c &gt; d" in page.html
+    assert "&lt;b&gt;non&lt;/b&gt;" in page.html and "<b>non</b>" not in page.html
+    assert "Titolo &lt;i&gt;con&lt;/i&gt; &amp; simboli" in page.html
+    assert 'href="https://example.org/doc?id=1&amp;v=1"' in page.html
+    assert "<b>[1]</b>" in page.html  # our own markup survives
+    assert NASTY in check_page(page.html)
+    [sources] = paginate(source_blocks(c, NASTY, "dlgs:267/2000"))
+    assert f"<blockquote>{'Se a &lt; b &amp; c &gt; d'}" in sources.html
+    assert "atto: dlgs:267/2000 · art. 1, comma 2 · p. 1" in sources.html
+
+
+def test_only_http_links_are_rendered() -> None:
+    c = Citation(n=1, file="f", title="T", kind="other", locator="", page=None, quote="q",
+                 url="javascript:alert(1)", chunk_id=1)
+    [page] = paginate(answer_blocks(Answer("q", "r [1]", (c,), False)))
+    assert "<a " not in page.html and "javascript" not in page.html
+
+
+def test_pages_are_sent_over_http_with_the_keyboard_on_the_last() -> None:
+    blocks = [Block(f"Blocco {i} " + "parola " * 300) for i in range(12)]
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍", callback_data="up:x")]])
+    with FakeBotAPI() as fake:
+        async def send() -> None:
+            async with Bot(TOKEN, base_url=f"{fake.url}/bot") as bot:
+                await send_blocks(bot, Target(42), blocks, markup)
+
+        asyncio.run(send())
+        sent = fake.calls("sendMessage")
+    assert len(sent) == len(paginate(blocks)) > 1
+    assert all(len(c.text) <= LIMIT for c in sent)
+    assert [("reply_markup" in c.params) for c in sent] == [False] * (len(sent) - 1) + [True]
+    assert "Blocco 11" in sent[-1].text and "Blocco 0" in sent[0].text
+
+
+def test_sliding_window_rate_limit() -> None:
+    now = [0.0]
+    limiter = RateLimiter(3, 60, clock=lambda: now[0])
+    assert [limiter.check(1) for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.check(1) == pytest.approx(60)
+    assert limiter.check(2) == 0.0  # per user
+    now[0] = 30.0
+    assert limiter.check(1) == pytest.approx(30)
+    now[0] = 60.5  # the first three events left the window
+    assert limiter.check(1) == 0.0
