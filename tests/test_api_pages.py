@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from urllib.parse import unquote
 
 import pytest
+from api_helpers import ready_client
 from fastapi.testclient import TestClient
 
-from api_helpers import ready_client
 from bot.api.pages import highlight, link_citations, web_url
 from bot.service import Raccordo
 

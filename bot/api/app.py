@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from bot.api import routes_documents, routes_health, routes_pages, routes_search
+from bot.api.deps import READ_SCHEME
 from bot.api.errors import install_error_handlers
 from bot.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from bot.api.metrics import LatencyMiddleware, Metrics
@@ -54,6 +56,8 @@ def create_app(service: Raccordo) -> FastAPI:
     for router_module in (routes_health, routes_search, routes_documents, routes_pages):
         app.include_router(router_module.router)
     _include_network_routes(app)
+    if not service.settings.api_require_key:
+        optional_reads(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/metrics", metrics.asgi_app(), name="metrics")
     app.add_middleware(BodyLimitMiddleware,
@@ -73,3 +77,22 @@ def _include_network_routes(app: FastAPI) -> None:
         log.warning("%s has no `router`: network routes not mounted", NETWORK_ROUTES)
         return
     app.include_router(router)
+
+
+def optional_reads(app: FastAPI) -> None:
+    """Declare the read key optional in /openapi.json (`security: [{}, {read}]`)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                security = operation.get("security") if isinstance(operation, dict) else None
+                if security and all(set(s) == {READ_SCHEME} for s in security):
+                    operation["security"] = [{}, *security]
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -19,9 +19,16 @@ from ingest.models import KINDS
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 MAX_QUERY_CHARS = int(Settings.model_fields["max_question_chars"].default)
 MIN_YEAR, MAX_YEAR = 1800, 2100
+MAX_ID = 2_147_483_647  # ids are SQLite rowids; a bound that survives JSON float parsing
 
-_bearer = HTTPBearer(auto_error=False, description="Chiave API: `Authorization: Bearer rcd_…`")
-Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+READ_SCHEME = "ChiaveLettura"  # optional unless api_require_key (see app.optional_reads)
+WRITE_SCHEME = "ChiaveScrittura"
+_read_bearer = HTTPBearer(auto_error=False, scheme_name=READ_SCHEME,
+                          description="Chiave API (facoltativa salvo RACCORDO_API_REQUIRE_KEY)")
+_write_bearer = HTTPBearer(auto_error=False, scheme_name=WRITE_SCHEME,
+                           description="Chiave API con ruolo write o admin")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_read_bearer)]
+WriteCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_write_bearer)]
 
 
 def get_service(request: Request) -> Raccordo:
@@ -33,10 +40,12 @@ def get_service(request: Request) -> Raccordo:
 ServiceDep = Annotated[Raccordo, Depends(get_service)]
 
 
-def _key_for(service: Raccordo, credentials: HTTPAuthorizationCredentials | None
-             ) -> ApiKey | None:
+def _key_for(service: Raccordo, request: Request,
+             credentials: HTTPAuthorizationCredentials | None) -> ApiKey | None:
     """The key presented with the request; a presented but unknown key is refused."""
     if credentials is None:
+        if request.headers.get("authorization"):
+            raise Unauthorized("Intestazione Authorization non valida: usa `Bearer <chiave>`.")
         return None
     key = service.appdb.check_api_key(credentials.credentials)
     if key is None:
@@ -44,17 +53,19 @@ def _key_for(service: Raccordo, credentials: HTTPAuthorizationCredentials | None
     return key
 
 
-def require_read(service: ServiceDep, credentials: Credentials) -> ApiKey | None:
+def require_read(service: ServiceDep, request: Request,
+                 credentials: Credentials) -> ApiKey | None:
     """Read access: open unless `api_require_key`; a wrong key is always refused."""
-    key = _key_for(service, credentials)
+    key = _key_for(service, request, credentials)
     if key is None and service.settings.api_require_key:
         raise Unauthorized("Serve una chiave API: intestazione `Authorization: Bearer …`.")
     return key
 
 
-def require_write(service: ServiceDep, credentials: Credentials) -> ApiKey:
+def require_write(service: ServiceDep, request: Request,
+                  credentials: WriteCredentials) -> ApiKey:
     """Write access: a key with role write or admin."""
-    key = _key_for(service, credentials)
+    key = _key_for(service, request, credentials)
     if key is None:
         raise Unauthorized("Serve una chiave API con permesso di scrittura.")
     if not key.allows("write"):
@@ -70,7 +81,7 @@ def search_filters(
     kind: Annotated[Kind | None, Query(description="Tipo di atto")] = None,
     city: Annotated[str | None, Query(max_length=100, description="Città o area")] = None,
     year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="Anno")] = None,
-    document: Annotated[int | None, Query(ge=1, le=2**62, description="Id documento")] = None,
+    document: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Id documento")] = None,
     theme: Annotated[str | None, Query(max_length=100, description="Tema")] = None,
 ) -> Filters:
     """Filters from query parameters; empty strings mean no restriction."""

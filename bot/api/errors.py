@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from bot.errors import BadRequest, Forbidden, NotFound
 from ingest.errors import IngestError, NeedsOCR, RaccordoError, StoreError, UnsupportedFormat
@@ -164,7 +165,21 @@ async def _http_handler(request: Request, exc: StarletteHTTPException) -> Respon
     code = _HTTP_CODES.get(exc.status_code, "errore_http")
     detail = exc.detail if isinstance(exc.detail, str) else None
     message = _HTTP_MESSAGES.get(exc.status_code) or detail or "Errore."
-    return _render(request, exc.status_code, code, message, getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return _render(request, exc.status_code, code, message, headers or None)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette lists only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        route_methods = getattr(route, "methods", None)
+        if match != Match.NONE and route_methods:
+            methods |= set(route_methods)
+    return sorted(methods)
 
 
 async def _unexpected_handler(request: Request, exc: Exception) -> Response:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from bot.api.deps import MAX_YEAR, MIN_YEAR, Kind, MetricsDep, ReadKey, ServiceDep, WriteKey
+from bot.api.deps import MAX_ID, MAX_YEAR, MIN_YEAR, Kind, MetricsDep, ReadKey, ServiceDep, WriteKey
 from bot.api.errors import ID_ERRORS, READ_ERRORS, WRITE_ERRORS
 from bot.api.readiness import generation_of
 from bot.api.schemas import (
@@ -26,7 +26,7 @@ from ingest.store import StoredDocument
 
 router = APIRouter(prefix="/api/documents", tags=["documenti"])
 
-DocId = Annotated[int, Path(ge=1, le=2**62, description="Id del documento")]
+DocId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id del documento")]
 Text = Annotated[str | None, Form(max_length=300)]
 
 

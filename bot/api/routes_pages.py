@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from starlette.datastructures import QueryParams
 
 from bot.api.actions import record_feedback, run_ask, run_search
-from bot.api.deps import MAX_YEAR, MIN_YEAR, MetricsDep, ServiceDep
+from bot.api.deps import MAX_ID, MAX_YEAR, MIN_YEAR, MetricsDep, ServiceDep
 from bot.api.errors import status_of
 from bot.api.pages import KIND_LABELS, filter_choices, render
 from bot.api.routes_documents import filter_documents, find_or_404
@@ -110,7 +110,7 @@ def document_page(request: Request, doc_id: int, service: ServiceDep) -> HTMLRes
 @router.post("/feedback", response_class=HTMLResponse)
 def feedback_form(request: Request, service: ServiceDep, metrics: MetricsDep,
                   vote: Annotated[int, Form(ge=-1, le=1)],
-                  question_id: Annotated[int | None, Form(ge=1, le=2**62)] = None,
+                  question_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
                   back: Annotated[str, Form(max_length=4000)] = "/") -> HTMLResponse:
     """The no-JavaScript path of 👍/👎: store the vote and thank the user."""
     if vote == 0:

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.api.deps import MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, Kind
+from bot.api.deps import MAX_ID, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, Kind
 from ingest.models import Chunk
 from ingest.store import StoredDocument
 
@@ -43,7 +43,7 @@ class FiltersIn(BaseModel):
     kind: Kind | None = None
     city: str | None = Field(default=None, max_length=100)
     year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
-    document: int | None = Field(default=None, ge=1, le=2**62)
+    document: int | None = Field(default=None, ge=1, le=MAX_ID)
     theme: str | None = Field(default=None, max_length=100)
 
 
@@ -95,7 +95,7 @@ class FeedbackIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question_id: int | None = Field(default=None, ge=1, le=2**62)
+    question_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     vote: Literal[1, -1]
     comment: str | None = Field(default=None, max_length=2000)
 

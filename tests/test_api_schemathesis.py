@@ -1,0 +1,48 @@
+"""Property-based API tests from /openapi.json (schemathesis): no 5xx, responses match it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+
+from bot.api import create_app
+from bot.api.background import BackgroundServer
+from bot.service import Raccordo
+
+MAX_EXAMPLES = 25  # per operation and phase: keeps the whole module around a minute
+
+
+@pytest.fixture(scope="module")
+def server(demo_service: Raccordo) -> Iterator[BackgroundServer]:
+    """uvicorn on loopback over the demo corpus (no API key: writes must answer 401)."""
+    app = create_app(demo_service)
+    with BackgroundServer(app) as running:
+        assert app.state.readiness.wait(180)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def api_schema(server: BackgroundServer) -> schemathesis.BaseSchema:
+    """The schema as served, pointing at the running server."""
+    return schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+NETWORK_TAG = "rete"  # routes of bot/api/routes_network.py (practice network)
+
+
+@schema.exclude(tag=NETWORK_TAG).parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    """Every generated request gets a documented, schema-valid answer and never a 5xx."""
+    case.call_and_validate(timeout=30)
+
+
+@schema.include(tag=NETWORK_TAG).parametrize()
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+def test_network_api_conforms_to_its_schema(case: schemathesis.Case) -> None:
+    """The same for the practice-network routes mounted by `create_app`."""
+    case.call_and_validate(timeout=30)
