@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import traceback
 from typing import TYPE_CHECKING
 
 from telegram import BotCommand, Update
@@ -25,6 +24,7 @@ from bot.telegram.contributions import Contributions
 from bot.telegram.deps import Deps
 from bot.telegram.gate import Gate
 from bot.telegram.handlers import Commands
+from bot.telegram.logs import protect_token
 from bot.telegram.questions import CALLBACK_PATTERN, Questions
 from bot.telegram.replies import Target, send_text
 from ingest.errors import RaccordoError
@@ -46,9 +46,10 @@ NEW_MESSAGES = filters.UpdateType.MESSAGE
 def build_application(settings: Settings, service: Raccordo, *, appdb: AppDB | None = None,
                       ) -> Application:
     """The bot wired to a service; `appdb` defaults to the service's application tables."""
-    if settings.telegram_token is None:
+    if settings.telegram_token is None or not settings.telegram_token.get_secret_value():
         raise BadRequest("Manca il token del bot: imposta RACCORDO_TELEGRAM_TOKEN.")
     root = settings.telegram_api_url.rstrip("/")
+    protect_token(settings.telegram_token.get_secret_value())
     deps = Deps(settings, service, appdb if appdb is not None else service.appdb)
     application = (
         Application.builder()
@@ -110,28 +111,17 @@ def network_handlers(deps: Deps) -> list[CommandHandler]:
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log the failure (token redacted) and tell the user, without a stack trace."""
+    """Log the failure (the token is redacted by the log filter) and tell the user."""
     error = context.error
-    deps: Deps | None = context.bot_data.get("deps")
-    if isinstance(error, RaccordoError):
+    if isinstance(error, RaccordoError):  # expected: its message is for the user
         text = str(error)
         log.info("richiesta non eseguibile: %s", type(error).__name__)
     else:
-        text = "Qualcosa è andato storto. Riprova tra poco; se succede ancora avvisa un " \
-               "amministratore."
-        detail = "".join(traceback.format_exception(error)) if error else "?"
-        log.error("errore nel bot:\n%s", redact(detail, deps))
+        text = ("Qualcosa è andato storto. Riprova tra poco; se succede ancora avvisa un "
+                "amministratore.")
+        log.error("errore nel bot", exc_info=error)
     if isinstance(update, Update) and update.effective_message is not None:
         try:
             await send_text(context.bot, Target.of(update.effective_message), text)
         except Exception as exc:  # the failure may be Telegram itself
             log.error("impossibile avvisare l'utente: %s", type(exc).__name__)
-
-
-def redact(text: str, deps: Deps | None) -> str:
-    """Remove the bot token from a text meant for the logs."""
-    if deps is not None and deps.settings.telegram_token is not None:
-        token = deps.settings.telegram_token.get_secret_value()
-        if token:
-            text = text.replace(token, "<token>")
-    return text
