@@ -10,7 +10,7 @@ import pytest
 from api_helpers import ready_client
 from fastapi.testclient import TestClient
 
-from bot.api.pages import highlight, link_citations, web_url
+from bot.api.pages import highlight, link_citations, short_locator, web_url
 from bot.service import Raccordo
 
 
@@ -36,6 +36,13 @@ def test_citation_marks_link_to_sources_and_urls_are_filtered() -> None:
     assert web_url("javascript:alert(1)") is None
     assert web_url("esempio://demo") is None
     assert web_url("https://www.normattiva.it/x") == "https://www.normattiva.it/x"
+
+
+def test_short_locator_drops_the_repeated_title() -> None:
+    title = "Zone omogenee — Genova"
+    assert short_locator(f"{title}, {title} > Soluzione", title) == "Soluzione"
+    assert short_locator("art. 107, comma 3, p. 4", title) == "art. 107, comma 3, p. 4"
+    assert short_locator(title, title) == ""
 
 
 def test_home_page_is_accessible_markup(client: TestClient, demo_service: Raccordo) -> None:

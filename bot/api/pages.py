@@ -77,7 +77,19 @@ def web_url(url: str | None) -> str | None:
     return None
 
 
+def short_locator(locator: str | None, title: str) -> str:
+    """The locator without repetitions of the document title (shown just beside it)."""
+    parts: list[str] = []
+    for part in (locator or "").split(", "):
+        if part.startswith(title + " > "):
+            part = part[len(title) + 3:]
+        if part and part != title and part not in parts:
+            parts.append(part)
+    return ", ".join(parts)
+
+
 templates.env.filters["highlight"] = highlight
+templates.env.filters["short_locator"] = short_locator
 templates.env.filters["web_url"] = web_url
 templates.env.filters["link_citations"] = link_citations
 templates.env.globals["KIND_LABELS"] = KIND_LABELS

@@ -1,0 +1,253 @@
+"""The search page in headless Debian Chromium: search, filter, document, ask, keyboard, 360 px.
+
+Screenshots go to docs/screenshots/ when RACCORDO_SCREENSHOTS=1 (else to a temp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.api import create_app
+from bot.api.background import BackgroundServer
+from bot.service import Raccordo
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+REPO = Path(__file__).resolve().parents[1]
+
+# WCAG 2.1 contrast of every visible text node against its effective background.
+CONTRAST_JS = """
+() => {
+  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { return c.slice(0, 3); }
+    }
+    return [255, 255, 255];
+  };
+  const worst = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!node.textContent.trim() || !el || !el.getClientRects().length) { continue; }
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || el.closest(".sr, .salta")) { continue; }
+    const a = lum(parse(style.color).slice(0, 3)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) { worst.push([el.tagName, node.textContent.trim().slice(0, 30), ratio]); }
+  }
+  return worst;
+}
+"""
+
+
+def _shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if os.environ.get("RACCORDO_SCREENSHOTS") == "1":
+        path = REPO / "docs" / "screenshots"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots are written."""
+    return _shots_dir(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def server(demo_service: Raccordo) -> Iterator[BackgroundServer]:
+    """uvicorn on 127.0.0.1 over the demo corpus."""
+    app = create_app(demo_service)
+    with BackgroundServer(app) as running:
+        assert app.state.readiness.wait(180)
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium driven by Playwright."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium di Debian assente: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture()
+def page(browser: Any, server: BackgroundServer) -> Iterator[Any]:
+    """A fresh page that refuses (and records) any request leaving the local server."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="it-IT")
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    tab = context.new_page()
+    tab.set_default_timeout(30_000)
+    tab.base = server.url  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+    assert outside == [], f"richieste verso l'esterno: {outside}"
+
+
+def _search(page: Any, query: str, mode: str = "cerca") -> None:
+    page.goto(page.base + "/")
+    page.get_by_label("Parole chiave o domanda").fill(query)
+    page.get_by_label("Chiedi" if mode == "chiedi" else "Cerca", exact=True).check()
+    page.get_by_role("button", name="Invia").click()
+    page.wait_for_load_state("domcontentloaded")
+
+
+def _contrast_failures(page: Any) -> list[Any]:
+    return list(page.evaluate(CONTRAST_JS))
+
+
+def test_search_shows_highlighted_passages(page: Any, shots: Path) -> None:
+    _search(page, "centrale di committenza per le gare dei comuni")
+    results = page.locator(".risultato")
+    assert results.count() > 0
+    assert page.locator(".risultato mark").count() > 0
+    assert page.locator(".risultato .locatore").count() > 0
+    assert _contrast_failures(page) == []
+    page.screenshot(path=str(shots / "ricerca.png"), full_page=True)
+
+
+def test_filter_by_city(page: Any, demo_service: Raccordo, shots: Path) -> None:
+    cities = sorted({d.meta.city for d in demo_service.store.documents() if d.meta.city})
+    city = cities[0]
+    page.goto(page.base + "/")
+    page.get_by_label("Parole chiave o domanda").fill("comuni servizi")
+    page.get_by_label("Città o area").select_option(city)
+    page.get_by_role("button", name="Invia").click()
+    page.wait_for_load_state("domcontentloaded")
+    metas = page.locator(".risultato .meta").all_inner_texts()
+    assert metas and all(city in m for m in metas)
+    assert page.get_by_label("Città o area").input_value() == city
+    page.screenshot(path=str(shots / "filtri.png"), full_page=True)
+
+
+def test_open_document_at_the_passage(page: Any, shots: Path) -> None:
+    _search(page, "sportello unico attività produttive associato")
+    link = page.locator(".risultato h3 a").first
+    href = link.get_attribute("href")
+    assert href and re.search(r"#chunk-\d+$", href)
+    link.click()
+    page.wait_for_load_state("domcontentloaded")
+    anchor = href.rsplit("#", 1)[1]
+    assert page.url.endswith("#" + anchor)
+    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") \
+        == anchor
+    target = page.locator(f"#{anchor}")
+    assert target.is_visible()
+    box = target.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900  # scrolled into view
+    background = target.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # highlighted by :target
+    assert _contrast_failures(page) == []
+    page.screenshot(path=str(shots / "documento.png"))
+
+
+def test_ask_shows_cited_answer_with_sources_and_feedback(page: Any, demo_service: Raccordo,
+                                                          shots: Path) -> None:
+    _search(page, "Come è organizzata la stazione unica appaltante di Napoli?", mode="chiedi")
+    assert page.locator(".testo-risposta").is_visible()
+    sources = page.locator(".fonti details")
+    assert sources.count() > 0
+    first = sources.first
+    assert first.get_attribute("open") is None
+    first.locator("summary").click()
+    assert first.get_attribute("open") is not None
+    assert first.locator("blockquote").is_visible()
+    page.locator('.fonti a[href^="/documenti/"]').first.is_visible()
+    before = len(demo_service.appdb.feedback_rows())
+    page.screenshot(path=str(shots / "risposta.png"), full_page=True)
+    page.get_by_role("button", name="Sì").click()
+    page.locator(".esito-voto").filter(has_text="Grazie").wait_for()
+    assert len(demo_service.appdb.feedback_rows()) == before + 1
+    assert _contrast_failures(page) == []
+
+
+def test_keyboard_only_search(page: Any) -> None:
+    page.goto(page.base + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "salta"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # visible focus
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "q":
+            break
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.type("unioni di comuni")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=unioni"))
+    in_result = False
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('.risultato')"):
+            in_result = True
+            break
+    assert in_result
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/documenti/\d+"))
+    assert page.evaluate("!!document.querySelector(':target')")
+
+
+def test_skip_link_moves_focus_to_main(page: Any) -> None:
+    page.goto(page.base + "/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#contenuto")
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.closest('main') !== null")
+    assert focused
+
+
+@pytest.mark.parametrize("what", ["ricerca", "risposta", "documento", "documenti"])
+def test_360px_has_no_horizontal_scroll(browser: Any, server: BackgroundServer,
+                                        demo_service: Raccordo, shots: Path, what: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="it-IT")
+    page = context.new_page()
+    try:
+        doc = next(d for d in demo_service.store.documents() if d.status == "indexed")
+        url = {"ricerca": "/?q=unioni+di+comuni+zone+omogenee",
+               "risposta": "/?q=Che+cosa+sono+le+zone+omogenee%3F&mode=chiedi",
+               "documento": f"/documenti/{doc.id}",
+               "documenti": "/documenti"}[what]
+        page.goto(server.url + url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{what}: {width}px"
+        page.screenshot(path=str(shots / f"mobile-{what}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_api_docs_render_offline(page: Any, shots: Path) -> None:
+    page.goto(page.base + "/docs")
+    page.locator(".swagger-ui .info .title").filter(has_text="Raccordo API").wait_for()
+    assert page.locator(".opblock").count() >= 5
+    page.screenshot(path=str(shots / "api-docs.png"))
