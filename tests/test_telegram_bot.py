@@ -105,7 +105,8 @@ def test_sources_button_expands_cited_passages(bot: RunningBot, fake: FakeBotAPI
     for c in answer.citations:
         passage = chunks[c.chunk_id].chunk.text
         assert f"<blockquote>{html.escape(passage, quote=False)}</blockquote>" in sources.text
-        assert f"[{c.n}]" in sources.text
+        assert f"[{c.n}]" in sources.text and html.escape(c.locator, quote=False) in sources.text
+        assert html.escape(f"Fonte: {c.url}", quote=False) in sources.text
 
 
 def test_more_results_shows_other_passages(bot: RunningBot, fake: FakeBotAPI,
@@ -199,6 +200,13 @@ def test_unknown_user_is_refused_politely_with_their_id(bot: RunningBot,
     assert "non è ancora abilitato" in reply.text and f"<code>{stranger}</code>" in reply.text
     assert not fake.calls("sendChatAction", after=mark)
     assert bot.appdb.user_role(stranger) is None
+    for _ in range(4):  # a stranger who insists is refused a few times, then ignored
+        fake.push_message(stranger, "ciao?")
+    bot.say(ALICE, "/nuova")  # a probe: once answered, the stranger's updates were handled
+    time.sleep(0.3)
+    refusals = [c for c in fake.calls("sendMessage", after=mark)
+                if c.params["chat_id"] == stranger]
+    assert len(refusals) == 3
 
 
 def test_invite_code_admits_a_new_user_once(bot: RunningBot, fake: FakeBotAPI) -> None:

@@ -13,8 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from telegram_harness import ALICE, bot_settings, open_appdb
 
-from bot.telegram.app import build_application
-from bot.telegram.webhook import SECRET_HEADER, webhook_path, webhook_router, webhook_running
+from bot.telegram.webhook import SECRET_HEADER, webhook_from_settings, webhook_path
 
 SECRET = "s3cr3t-webhook-token_0123456789"
 PUBLIC = "https://raccordo.example.org"
@@ -24,12 +23,25 @@ PUBLIC = "https://raccordo.example.org"
 def served(demo_service: Any, tmp_path: Path) -> Iterator[tuple[FakeBotAPI, TestClient]]:
     """A minimal FastAPI app mounting the webhook router, with the bot started."""
     with FakeBotAPI() as fake:
-        application = build_application(bot_settings(tmp_path, fake), demo_service,
-                                        appdb=open_appdb(tmp_path / "bot.db"))
-        app = FastAPI(lifespan=lambda _app: webhook_running(application, PUBLIC, SECRET))
-        app.include_router(webhook_router(application, SECRET))
+        settings = bot_settings(tmp_path, fake, telegram_webhook_secret=SECRET,
+                                telegram_webhook_url=PUBLIC)
+        wired = webhook_from_settings(settings, demo_service,
+                                      appdb=open_appdb(tmp_path / "bot.db"))
+        assert wired is not None
+        router, lifespan = wired
+        app = FastAPI(lifespan=lambda _app: lifespan())
+        app.include_router(router)
         with TestClient(app) as client:
             yield fake, client
+
+
+def test_webhook_needs_secret_and_url(demo_service: Any, tmp_path: Path) -> None:
+    with FakeBotAPI() as fake:
+        assert webhook_from_settings(bot_settings(tmp_path, fake, telegram_webhook_url=PUBLIC),
+                                     demo_service) is None
+        assert webhook_from_settings(bot_settings(tmp_path, fake,
+                                                  telegram_webhook_secret=SECRET),
+                                     demo_service) is None
 
 
 def update(text: str) -> dict[str, Any]:

@@ -26,6 +26,9 @@ def bot(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
         service = Raccordo(settings)
         try:
             application = build_application(settings, service)
+            if settings.telegram_webhook_url:
+                typer.echo("Attenzione: RACCORDO_TELEGRAM_WEBHOOK_URL è impostato, ma il long "
+                           "polling rimuove il webhook registrato.", err=True)
             typer.echo("Bot avviato (long polling). Ctrl+C per fermarlo.", err=True)
             application.run_polling(allowed_updates=Update.ALL_TYPES)
         finally:

@@ -206,6 +206,8 @@ def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
     blocks.append(Block(passage, quoted))
     if c.url and link(c.url):
         blocks.append(_link_block(c.url))
+    else:
+        blocks.append(Block(f"Fonte: {c.url or c.file}", italic))
     return blocks
 
 

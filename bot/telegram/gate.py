@@ -10,10 +10,12 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.telegram.deps import Deps, actor
 from bot.telegram.formatting import Block, bold, esc
+from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.replies import Target, send_blocks
 
 log = logging.getLogger(__name__)
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
+REFUSALS_PER_HOUR = 3
 
 
 def refusal_blocks(user_id: int) -> list[Block]:
@@ -49,6 +51,7 @@ class Gate:
 
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
+        self.refusals = RateLimiter(REFUSALS_PER_HOUR, 3600)  # unknown users can't flood us
 
     async def __call__(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Raise ApplicationHandlerStop for every update that must go no further."""
@@ -101,7 +104,7 @@ class Gate:
         if update.callback_query is not None:
             await update.callback_query.answer("Accesso non abilitato.", show_alert=True)
             return
-        if update.message is None:
+        if update.message is None or self.refusals.check(user.id) > 0:
             return
         log.info("utente non abilitato respinto")
         await send_blocks(context.bot, Target.of(update.message), refusal_blocks(user.id))

@@ -7,13 +7,21 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 from telegram import Update
 from telegram.ext import Application
 
+if TYPE_CHECKING:
+    from bot.appdb import AppDB
+    from bot.service import Raccordo
+    from bot.settings import Settings
+
 log = logging.getLogger(__name__)
+Lifespan = Callable[[], AbstractAsyncContextManager[None]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
@@ -59,3 +67,17 @@ async def webhook_running(application: Application, public_url: str,
     finally:
         await application.stop()
         await application.shutdown()
+
+
+def webhook_from_settings(settings: Settings, service: Raccordo, *, appdb: AppDB | None = None,
+                          ) -> tuple[APIRouter, Lifespan] | None:
+    """(router to mount, lifespan to enter) when token, secret and public URL are all set."""
+    from bot.telegram.app import build_application
+
+    token, secret = settings.telegram_token, settings.telegram_webhook_secret
+    url = settings.telegram_webhook_url
+    if token is None or secret is None or not url or not secret.get_secret_value():
+        return None
+    application = build_application(settings, service, appdb=appdb)
+    key = secret.get_secret_value()
+    return webhook_router(application, key), lambda: webhook_running(application, url, key)
