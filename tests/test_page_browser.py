@@ -30,7 +30,10 @@ CONTRAST_JS = """
 () => {
   const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
   const lum = ([r, g, b]) => {
-    const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    const f = v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
   };
   const background = el => {
@@ -159,8 +162,7 @@ def test_open_document_at_the_passage(page: Any, shots: Path) -> None:
     page.wait_for_load_state("domcontentloaded")
     anchor = href.rsplit("#", 1)[1]
     assert page.url.endswith("#" + anchor)
-    assert page.evaluate("document.querySelector(':target') && document.querySelector(':target').id") \
-        == anchor
+    assert page.evaluate("document.querySelector(':target')?.id") == anchor
     target = page.locator(f"#{anchor}")
     assert target.is_visible()
     box = target.bounding_box()
