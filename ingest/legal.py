@@ -122,14 +122,22 @@ def section_level(block: Block, *, numbered: bool) -> int | None:
         return _SECTION_RANK[match.group("kw").lower()]
     if numbered:
         title = NUMBERED_TITLE.match(text)
-        if title and _plausible_title(title.group("title")):
+        if title and _plausible_number(title.group("num")) \
+                and _plausible_title(title.group("title")):
             return title.group("num").count(".") + 1
     return None
 
 
+def _plausible_number(num: str) -> bool:
+    """Section numbers are small and not versions ('1.0') or footnote marks ('97')."""
+    return int(num.split(".")[0]) <= 30 and not num.endswith(".0")
+
+
 def _plausible_title(title: str) -> bool:
     title = title.strip()
-    return (len(title.split()) <= 14 and not _LEADERS.search(title)
+    words = len(title.split())
+    return (words <= 14 and len(title) <= 90 and not _LEADERS.search(title)
+            and "http" not in title and not (words > 8 and "," in title)
             and not _MONTH_START.match(title)
             and title[-1] not in ".,;:" and not re.search(r"\s\d+$", title))
 

@@ -136,3 +136,16 @@ def test_akoma_ntoso_reader() -> None:
     assert "Art. 2-bis. - Zone omogenee" in texts
     assert "2. Sono forme associative:" in texts
     assert "a) le unioni di comuni;" in texts
+
+
+def test_pdf_running_headers_are_dropped() -> None:
+    words = ["anagrafe", "tributi", "edilizia", "ambiente", "mobilità", "cultura", "sociale",
+             "turismo", "scuola", "sport", "verde", "polizia"]
+    pages = [[f"Manuale operativo - Pag. {n} di 4",
+              *[f"Servizio {w} del comune." for w in words[n - 1::4]], "Nota ripetuta a metà.",
+              *[f"Ufficio {w} associato." for w in words[n - 1::4]]] for n in range(1, 5)]
+    parsed = extract_pdf(make_pdf(pages))
+    texts = [b.text for b in parsed.blocks]
+    assert not any(t.startswith("Manuale operativo") for t in texts)
+    assert "Servizio edilizia del comune." in texts
+    assert texts.count("Nota ripetuta a metà.") == 4  # repeated, but not at the page edge

@@ -74,11 +74,14 @@ def test_pdf_lines_structure_and_cross_references() -> None:
 
 def test_numbered_titles_give_section_paths_outside_acts() -> None:
     lines = ["3 Servizi", "Testo introduttivo.", "3.2 Interoperabilità", "Le API della PA.",
+             "1.0 M. Rossi", "97 Unioncamere SUAP", "1 Vedi http://www.indicepa.gov.it/",
              "1.1 Pagamento in Unica Soluzione ........... 6", "2.1 Maggio 2018 Adeguamento"]
     units = parse_units(tuple(Block(t, page=1) for t in lines), "pdf")
     assert _where(units, "Le API").section == ("3 Servizi", "3.2 Interoperabilità")
     assert not _where(units, "Unica Soluzione").heading  # a table of contents line
     assert not _where(units, "Maggio 2018").heading  # a revision-table line
+    for line in ("1.0 M. Rossi", "97 Unioncamere", "1 Vedi http"):
+        assert not _where(units, line).heading, line
 
 
 def test_implicit_commi_for_unnumbered_paragraphs() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+from collections import Counter
 
 from ingest.errors import IngestError, NeedsOCR
 from ingest.models import Block
@@ -64,10 +66,36 @@ def extract_pdf(data: bytes) -> Parsed:
         raise IngestError("PDF senza pagine")
     if chars < MIN_CHARS_PER_PAGE * len(pages):
         raise NeedsOCR(NEEDS_OCR)
-    blocks = [Block(line.rstrip(), page=n)
-              for n, text in enumerate(pages, start=1)
-              for line in text.split("\n") if line.strip()]
+    page_lines = [[ln.rstrip() for ln in text.split("\n") if ln.strip()] for text in pages]
+    furniture = running_lines(page_lines)
+    blocks = [Block(line, page=n)
+              for n, lines in enumerate(page_lines, start=1)
+              for i, line in enumerate(lines)
+              if not _is_furniture(line, i, len(lines), furniture)]
     return Parsed(blocks=tuple(blocks), pages=len(pages), title=_clean_title(title))
+
+
+_EDGE = 3  # running headers/footers sit among the first or last lines of a page
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.split())).lower()
+
+
+def running_lines(page_lines: list[list[str]]) -> set[str]:
+    """Shapes of lines repeated at the top or bottom of a third of the pages (min 3)."""
+    if len(page_lines) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in page_lines:
+        edge = lines[:_EDGE] + lines[-_EDGE:]
+        counts.update({_shape(line) for line in edge})
+    return {shape for shape, n in counts.items() if n >= max(3, len(page_lines) // 3)}
+
+
+def _is_furniture(line: str, index: int, total: int, furniture: set[str]) -> bool:
+    at_edge = index < _EDGE or index >= total - _EDGE
+    return at_edge and _shape(line) in furniture
 
 
 def _clean_title(title: str | None) -> str | None:
