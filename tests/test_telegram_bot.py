@@ -171,7 +171,7 @@ def test_cerca_lists_ranked_passages_with_locators(bot: RunningBot,
 
 def test_filtro_sets_shows_applies_and_clears(bot: RunningBot, demo_service: Any) -> None:
     uid = user(bot)
-    [shown] = bot.say(uid, "/filtro citta=Genova")
+    [shown] = bot.say(uid, "/filtro citta=città metropolitana di genova")
     assert "città=Genova" in shown.text
     assert bot.appdb.chat_filters(uid) == {"city": "Genova"}
     reply = bot.ask(uid, QUESTION)  # a Torino question, restricted to Genova

@@ -29,7 +29,7 @@ def test_contribution_from_upload_to_searchable_document(fake: FakeBotAPI, fresh
     with RunningBot(fake, settings, fresh_service, open_appdb(tmp_path / "bot.db")) as bot:
         mark = fake.mark()
         fake.push_message(ALICE, document=fake.document("verde.txt", DOC, "text/plain"),
-                          caption="città: Bari | titolo: Verde <urbano> & alberi")
+                          caption="città: bari | titolo: Verde <urbano> & alberi")
         received, notice = fake.wait_for("sendMessage", after=mark, count=2)
         assert received.params["chat_id"] == ALICE and "contributo n. 1" in received.text
         assert "Verde &lt;urbano&gt; &amp; alberi" in received.text

@@ -18,7 +18,7 @@ from bot.appdb import Contribution
 from bot.errors import BadRequest
 from bot.telegram.deps import Deps, actor
 from bot.telegram.formatting import Block, bold
-from bot.telegram.handlers import admin_only
+from bot.telegram.handlers import admin_only, canonical_city
 from bot.telegram.replies import Target, send_blocks, send_text, typing
 from ingest.errors import IngestError, RaccordoError
 
@@ -43,7 +43,7 @@ def parse_caption(caption: str | None) -> tuple[str, str]:
             continue
         key, value = match.group(1).lower(), match.group(2)
         if key in _CITY_KEYS:
-            city = value[:100]
+            city = canonical_city(value[:100])
         elif key in _TITLE_KEYS:
             title = value[:300]
     if not city or not title:

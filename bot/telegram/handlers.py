@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
+from bot.cities import METROPOLITAN_CITIES, city_key
 from bot.errors import BadRequest
 from bot.telegram.deps import Deps, actor
 from bot.telegram.formatting import Block, bold, esc, hit_blocks, italic
@@ -69,7 +70,13 @@ def _filter_value(deps: Deps, key: str, value: str) -> Any:
         if key == "document" and deps.service.store.document(int(value)) is None:
             raise BadRequest(f"Non esiste un documento n. {value}.")
         return int(value)
-    return value
+    return canonical_city(value) if key == "city" else value
+
+
+def canonical_city(name: str) -> str:
+    """'città metropolitana di bari' → 'Bari' for the 14 cities; other names unchanged."""
+    key = city_key(name)
+    return next((c for c in METROPOLITAN_CITIES if city_key(c) == key), name.strip())
 
 
 def describe_filters(saved: dict[str, Any]) -> str:

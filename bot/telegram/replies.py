@@ -45,7 +45,7 @@ class Target:
 async def send_blocks(bot: Bot, target: Target, blocks: Sequence[Block],
                       markup: Markup | None = None) -> Message | None:
     """Send blocks as ≤4096-char HTML messages; the keyboard goes on the last one."""
-    pages = paginate(blocks)
+    pages = paginate(blocks) or [Outgoing("…", "…")]
     last: Message | None = None
     for i, page in enumerate(pages):
         is_last = i == len(pages) - 1
