@@ -64,7 +64,8 @@ def embedding_throughput(texts: Sequence[str], embedder: Embedder, engine: Any
             "stage_vs_raw": raw / ours, "cached_chunks_per_s": n / max(cached, 1e-9)}
 
 
-def synthetic_vectors(n: int, dim: int, seed: int, clusters: int = 1000) -> np.ndarray:
+def synthetic_vectors(n: int, dim: int, seed: int, clusters: int = 1000,
+                      noise: float = 0.5) -> np.ndarray:
     """Clustered unit vectors (more realistic than uniform noise for ANN recall)."""
     rng = np.random.default_rng(seed)
     centers = rng.standard_normal((clusters, dim)).astype(np.float32)
@@ -73,7 +74,7 @@ def synthetic_vectors(n: int, dim: int, seed: int, clusters: int = 1000) -> np.n
     for start in range(0, n, step):
         m = min(step, n - start)
         pick = rng.integers(0, clusters, m)
-        out[start:start + m] = centers[pick] + 0.9 * rng.standard_normal((m, dim)).astype(
+        out[start:start + m] = centers[pick] + noise * rng.standard_normal((m, dim)).astype(
             np.float32)
     faiss.normalize_L2(out)
     return out
@@ -116,13 +117,28 @@ def scale_benchmark(n: int, *, dim: int = 384, queries: int = 200, k: int = 10,
         start = time.perf_counter()
         index = _build(kind, data, dim)
         built = time.perf_counter() - start
-        stats = _measure(index, qs, truth, k)
-        stats["build_s"] = built
-        stats["memory_mb"] = (_rss() - before) / 2**20
-        results[kind] = stats
+        memory = (_rss() - before) / 2**20
+        for name, value in SEARCH_PARAMS[kind]:
+            _set_param(index, kind, value)
+            stats = _measure(index, qs, truth, k)
+            stats["build_s"] = built
+            stats["memory_mb"] = memory
+            results[f"{kind} {name}={value}"] = stats
         del index
         gc.collect()
     return results
+
+
+SEARCH_PARAMS = {"hnsw": [("efSearch", 64), ("efSearch", 128), ("efSearch", 256)],
+                 "ivf": [("nprobe", 16), ("nprobe", 32), ("nprobe", 64)]}
+
+
+def _set_param(index: Any, kind: str, value: int) -> None:
+    inner: Any = faiss.downcast_index(index.index)
+    if kind == "hnsw":
+        inner.hnsw.efSearch = value
+    else:
+        inner.nprobe = value
 
 
 def _build(kind: str, data: np.ndarray, dim: int) -> Any:

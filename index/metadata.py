@@ -11,6 +11,8 @@ from index.models import Filters
 from index.references import ReferenceTable, document_act
 from ingest.store import Store, StoredDocument
 
+ACT_KINDS = ("law", "decree", "regulation", "statute")  # documents that *are* an act
+
 
 @dataclass(frozen=True)
 class ChunkTable:
@@ -42,7 +44,8 @@ def load_chunk_table(store: Store, ids: np.ndarray) -> ChunkTable:
     rows = store.connection.execute("SELECT id, doc_id, article, commi FROM chunks").fetchall()
     by_id = {int(r[0]): (int(r[1]), r[2], tuple(json.loads(r[3] or "[]"))) for r in rows}
     documents = {d.id: d for d in store.documents()}
-    acts = {d.id: document_act(d.meta.act, d.meta.title) for d in documents.values()}
+    acts = {d.id: document_act(d.meta.act, d.meta.title) for d in documents.values()
+            if d.meta.kind in ACT_KINDS}
     doc_ids = np.full(ids.size, -1, dtype=np.int64)
     row_acts: list[str | None] = []
     articles: list[str | None] = []

@@ -95,3 +95,24 @@ def test_eval_metrics_and_out_file(data_dir: Path, tmp_path: Path) -> None:
     assert len(lines[0]["hits"]) == 5 and lines[1]["hits"][0]["file"] == "tuel.md"
     table = CliRunner().invoke(app, ["eval", str(questions), "--data-dir", str(data_dir)])
     assert "legal_ref" in table.stdout and "R@5" in table.stdout
+
+
+def test_bench_reports_latency_and_throughput(data_dir: Path) -> None:
+    result = CliRunner().invoke(app, ["bench", "--queries", "8", "--passages", "4",
+                                      "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["chunks"] == 10 and payload["search"]["n"] == 8
+    assert 0 < payload["search"]["p50_ms"] <= payload["search"]["p95_ms"]
+    emb = payload["embedding"]
+    assert emb["passages"] == 4 and emb["tokens"] > 0 and emb["stage_vs_raw"] > 0
+
+
+def test_bench_scale_on_a_small_synthetic_set() -> None:
+    result = CliRunner().invoke(app, ["bench", "scale", "--sizes", "3000", "--queries", "20"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)["3000"]
+    assert payload["exact"]["recall@10"] == 1.0
+    assert {"hnsw efSearch=128", "ivf nprobe=32"} <= set(payload)
+    assert payload["hnsw efSearch=256"]["recall@10"] >= payload["hnsw efSearch=64"]["recall@10"]
+    assert payload["hnsw efSearch=128"]["build_s"] > 0
