@@ -373,3 +373,14 @@ def test_rejected_contribution_is_deleted_and_the_contributor_told(
     assert bot.appdb.contribution(cid).status == "rejected" and not stored.exists()
     [again] = bot.say(ADMIN, f"/approva {cid}")
     assert "già rifiutato" in again.text
+
+
+def test_unannounced_oversized_upload_fails_cleanly(bot: RunningBot, fake: FakeBotAPI) -> None:
+    uid = user(bot)
+    document = fake.document("grande.pdf", b"%PDF-1.4", size=25 * 1024 * 1024)
+    del document["file_size"]  # Telegram may omit it: the download then fails
+    mark = fake.mark()
+    fake.push_message(uid, document=document, caption="città: Bari | titolo: Piano")
+    [reply] = fake.wait_for("sendMessage", after=mark, where=lambda c: c.params["chat_id"] == uid)
+    assert "Non riesco a scaricare" in reply.text and fake.calls("getFile", after=mark)
+    assert all(c.user_id != uid for c in bot.appdb.contributions())

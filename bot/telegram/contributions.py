@@ -61,8 +61,15 @@ def validate_file(data: bytes, name: str) -> str:
     suffix = Path(name).suffix.lower()
     if fmt not in FORMATS_BY_EXTENSION.get(suffix, frozenset()):
         raise IngestError(f"il contenuto ({fmt}) non corrisponde all'estensione {suffix}")
-    binary = fmt in ("pdf", "docx")  # parsed in a child process with time/memory limits
-    parsed = parse_isolated(data, fmt, timeout_s=60) if binary else read_bytes(data, fmt)
+    if fmt in ("pdf", "docx"):  # parsed in a child process with time and memory limits
+        parsed = parse_isolated(data, fmt, timeout_s=60)
+    else:
+        try:
+            parsed = read_bytes(data, fmt)
+        except IngestError:
+            raise
+        except Exception as exc:  # any reader failure on user data is a bad file
+            raise IngestError(f"file illeggibile ({type(exc).__name__})") from exc
     if not any(b.text.strip() for b in parsed.blocks):
         raise IngestError("il file non contiene testo leggibile (una scansione richiede OCR)")
     return fmt
@@ -99,7 +106,14 @@ class Contributions:
             await send_text(context.bot, target, problem)
             return
         city, title = parse_caption(message.caption)
-        data = bytes(await (await message.document.get_file()).download_as_bytearray())
+        try:
+            data = bytes(await (await message.document.get_file()).download_as_bytearray())
+        except TelegramError as exc:  # e.g. "file is too big" when no size was announced
+            log.info("download del contributo non riuscito: %s", type(exc).__name__)
+            await send_text(context.bot, target, "Non riesco a scaricare il file da Telegram "
+                            f"(massimo {self.deps.settings.max_upload_mb} MB). Nulla è stato "
+                            "salvato.")
+            return
         name = message.document.file_name or "documento"
         try:
             await asyncio.to_thread(self._check_content, data, name)

@@ -27,6 +27,8 @@ from index.models import Hit
 log = logging.getLogger(__name__)
 MORE_PAGE = 3
 CALLBACK_PATTERN = r"^(src|more|up|down):"
+
+
 def keyboard(key: str, answer: Answer, *, votes: bool = True) -> InlineKeyboardMarkup:
     """📄 Fonti / 🔎 Altri risultati, and 👍 / 👎 until the user has voted."""
     first = [InlineKeyboardButton("🔎 Altri risultati", callback_data=f"more:{key}")]
