@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from fake_bot_api import TOKEN, FakeBotAPI
@@ -128,3 +129,15 @@ def test_sliding_window_rate_limit() -> None:
     assert limiter.check(1) == pytest.approx(30)
     now[0] = 60.5  # the first three events left the window
     assert limiter.check(1) == 0.0
+
+
+def test_rate_limit_comes_from_settings(tmp_path: Path) -> None:
+    from conftest import make_settings
+    from telegram_harness import open_appdb
+
+    from bot.telegram.deps import Deps
+
+    settings = make_settings(tmp_path, rate_limit_questions=2, rate_limit_window_s=90)
+    deps = Deps(settings, service=None, appdb=open_appdb(tmp_path / "bot.db"))  # type: ignore[arg-type]
+    assert [deps.wait_before_question(5) for _ in range(2)] == [0.0, 0.0]
+    assert 89 < deps.wait_before_question(5) <= 90
