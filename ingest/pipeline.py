@@ -230,6 +230,11 @@ def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping
         log.info("skipped %s: %s", rel, reason)
         store.record_skipped(source, rel, digest, reason, build_meta(rel, fields, None))
         return FileOutcome(rel, "skipped", reason, seconds=took())
+    except Exception as exc:  # a bug on one odd file must not stop the run
+        log.exception("unexpected error on %s", rel)
+        reason = f"errore interno durante l'analisi ({type(exc).__name__})"
+        store.record_skipped(source, rel, digest, reason, build_meta(rel, fields, None))
+        return FileOutcome(rel, "skipped", reason, seconds=took())
     doc = Document(file=rel, sha256=digest, format=fmt, meta=meta, blocks=parsed.blocks,
                    pages=parsed.pages)
     store.replace_document(source, doc, chunks)

@@ -174,3 +174,26 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
     with pytest.raises(IngestError):
         ingest_path(tmp_path / "nope", Store(tmp_path / "r.db"))
+
+
+def test_an_internal_error_on_one_file_does_not_stop_the_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.pipeline as pipeline
+
+    real = pipeline.parse_units
+
+    def fragile(blocks, fmt):  # type: ignore[no-untyped-def]
+        if any("GUASTO" in b.text for b in blocks):
+            raise RuntimeError("bug simulato")
+        return real(blocks, fmt)
+
+    monkeypatch.setattr(pipeline, "parse_units", fragile)
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "a.md").write_text("# A\n\nTesto GUASTO.\n")
+    (root / "b.md").write_text("# B\n\nTesto sano.\n")
+    report = ingest_path(root, Store(tmp_path / "r.db"))
+    out = {o.file: o for o in report.outcomes}
+    assert out["b.md"].status == "indexed"
+    assert out["a.md"].status == "skipped"
+    assert "errore interno" in (out["a.md"].reason or "")
