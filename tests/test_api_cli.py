@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 from typer.testing import CliRunner
 
+from bot.api.background import free_port
 from bot.appdb import AppDB
 from bot.cli import app
 from ingest.store import Store
 
 runner = CliRunner()
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _appdb(data: Path) -> tuple[Store, AppDB]:
@@ -63,3 +70,29 @@ def test_serve_help_lists_host_and_port() -> None:
     result = runner.invoke(app, ["serve", "--help"])
     assert result.exit_code == 0
     assert "--host" in result.output and "--port" in result.output
+
+
+def test_serve_runs_uvicorn_on_the_given_port(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": ""}
+    code = "from bot.cli import main; main()"
+    proc = subprocess.Popen([sys.executable, "-c", code, "--data-dir", str(tmp_path / "d"),
+                             "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                health = httpx.get(base + "/healthz", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        assert health is not None and health.json() == {"status": "ok"}
+        ready = httpx.get(base + "/readyz", timeout=5)
+        assert ready.status_code == 503  # empty data dir: no index yet
+        assert httpx.get(base + "/", timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -36,8 +36,9 @@ def serve(
         app = create_app(service)
         typer.echo(f"Raccordo in ascolto su http://{bind_host}:{bind_port}/", err=True)
         try:
+            # no access log: URLs carry the search text, and questions are not logged by default
             uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning",
-                        proxy_headers=False)
+                        access_log=False, proxy_headers=False)
         finally:
             service.close()
 
