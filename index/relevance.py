@@ -20,17 +20,18 @@ def tokens(text: str) -> list[str]:
 
 def longest_run(needle: list[str], haystack: list[str]) -> int:
     """Length of the longest contiguous run of `needle` tokens that appears in `haystack`."""
-    if not needle or not haystack:
-        return 0
+    positions: dict[str, list[int]] = {}
+    for i, token in enumerate(needle):
+        positions.setdefault(token, []).append(i)
     best = 0
-    prev = [0] * (len(haystack) + 1)
-    for a in needle:
-        cur = [0] * (len(haystack) + 1)
-        for j, b in enumerate(haystack, start=1):
-            if a == b:
-                cur[j] = prev[j - 1] + 1
-                if cur[j] > best:
-                    best = cur[j]
+    prev: dict[int, int] = {}  # needle index -> run length ending at the previous token
+    for token in haystack:
+        cur: dict[int, int] = {}
+        for i in positions.get(token, ()):
+            run = prev.get(i - 1, 0) + 1
+            cur[i] = run
+            if run > best:
+                best = run
         prev = cur
     return best
 
@@ -41,4 +42,5 @@ def evidence_found(evidence: str, passage: str) -> bool:
     if not ev:
         return False
     need = len(ev) if len(ev) < 5 else max(5, (len(ev) + 1) // 2)
-    return longest_run(ev, tokens(passage)) >= need
+    words = tokens(passage)
+    return longest_run(ev, words) >= need
