@@ -110,6 +110,15 @@ def act_key(text: str) -> str | None:
     return found[0][2] if found else None
 
 
+def title_act(title: str) -> str | None:
+    """The act a document *is*, from a title that starts with it ("D.Lgs. ... n. 267 - ...").
+
+    A title that merely cites an act ("Linee guida ... (artt. 68-69 CAD)") gives None.
+    """
+    found = _acts(title.lstrip(" \t\"'«"))
+    return found[0][2] if found and found[0][0] == 0 else None
+
+
 def _acts(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for m in _REG_UE.finditer(text):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.acts import act_key
+from ingest.acts import title_act
 from ingest.models import KINDS, DocumentMeta
 from ingest.readers import Parsed
 from ingest.textio import read_text
@@ -131,7 +131,7 @@ def build_meta(file: str, fields: Mapping[str, str], parsed: Parsed | None) -> D
         own_title = next((b.text for b in parsed.blocks if b.heading_level), None)
     title = fields.get("title") or own_title or Path(file).stem.replace("_", " ")
     title = " ".join(title.split())[:300]
-    act = fields.get("act") or act_key(title)
+    act = fields.get("act") or title_act(title)
     kind = normalise_kind(fields.get("kind")) if fields.get("kind") else _kind_from_act(act)
     props = parsed.props if parsed else {}
     url = fields.get("url") or props.get("url") or fields.get("source")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.acts import ALIASES, act_key, act_label, find_act_references, short_title
+from ingest.acts import (
+    ALIASES,
+    act_key,
+    act_label,
+    find_act_references,
+    short_title,
+    title_act,
+)
 from ingest.models import DocumentMeta
 
 
@@ -53,3 +60,10 @@ def test_labels_and_short_titles() -> None:
     assert act_label("legge:241/1990") == "L. 241/1990"
     assert short_title(DocumentMeta(title="x", act="dlgs:82/2005")) == "D.Lgs. 82/2005 (CAD)"
     assert short_title(DocumentMeta(title="Breve")) == "Breve"
+
+
+def test_title_act_only_when_the_document_is_the_act() -> None:
+    assert title_act("D.Lgs. 18 agosto 2000, n. 267 - Testo unico") == "dlgs:267/2000"
+    assert title_act("Costituzione della Repubblica italiana") == "costituzione"
+    assert title_act("Linee guida AgID su acquisizione e riuso (artt. 68-69 CAD)") is None
+    assert title_act("Vademecum nomina RTD e costituzione UTD in forma associata") is None
