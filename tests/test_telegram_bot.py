@@ -361,6 +361,10 @@ def test_rejected_contribution_is_deleted_and_the_contributor_told(
     received = upload(bot, author, "nota.txt", b"Nota operativa sul SUAP.")
     cid = int(received.text.split("contributo n. ")[1].split(":")[0])
     [stored] = pending_files(bot)
+    fake.wait_for("sendMessage", where=lambda c: c.params["chat_id"] == ADMIN
+                  and f"Nuovo contributo n. {cid}" in c.text)
+    [listing] = bot.say(ADMIN, "/contributi")
+    assert "Contributi in attesa: 1" in listing.text and f"n. {cid} — Prova (Bari)" in listing.text
     [refused] = bot.say(author, f"/approva {cid}")
     assert "riservato agli amministratori" in refused.text
     [usage] = bot.say(ADMIN, f"/rifiuta {cid}")
