@@ -158,13 +158,16 @@ class _Parser:
         self.letter: str | None = None
 
     def section(self) -> tuple[str, ...]:
+        """The current section path."""
         return tuple(title for _, title in self.stack)
 
     def new_unit(self, block: Block, *, heading: bool, implicit: bool = False) -> None:
+        """Open a unit holding `block`."""
         self.units.append(Unit(self.group, self.section(), self.article, self.comma, heading,
                                [Part(block.text, block.page, self.letter)], implicit))
 
     def feed(self, block: Block) -> None:
+        """Classify one block and attach it to the structure."""
         is_heading = block.heading_level is not None
         art = None
         if is_heading or not self.heading_articles:
@@ -189,6 +192,7 @@ class _Parser:
         self.feed_article_body(block)
 
     def feed_article_body(self, block: Block) -> None:
+        """A body block inside an article: comma, lettera or continuation."""
         comma = comma_number(block.text)
         if comma is not None:
             self.comma, self.letter = comma, None
@@ -205,6 +209,7 @@ class _Parser:
         current.parts.append(Part(block.text, block.page, self.letter))
 
     def number_implicit(self) -> None:
+        """Number unnumbered paragraphs of articles that have no numbered commi."""
         by_group: dict[int, list[Unit]] = {}
         for unit in self.units:
             if unit.article is not None:

@@ -31,12 +31,14 @@ class _Walker:
         self.inline: list[str] = []
 
     def flush(self) -> None:
+        """Emit the pending inline text as a block."""
         text = clean("".join(self.inline))
         if text:
             self.blocks.append(Block(text))
         self.inline = []
 
     def walk(self, node: Tag) -> None:
+        """Visit the children of a node."""
         for child in node.children:
             if isinstance(child, Comment):
                 continue
@@ -46,6 +48,7 @@ class _Walker:
                 self.visit(child)
 
     def visit(self, tag: Tag) -> None:
+        """Dispatch one tag: heading, leaf block, container or inline."""
         name = tag.name
         if name in _HEADINGS:
             self.flush()

@@ -47,16 +47,19 @@ class _Walker:
         self.skip: etree._Element | None = None
 
     def emit(self, text: str, level: int | None = None) -> None:
+        """Append a block (heading when `level` is set)."""
         if text:
             self.blocks.append(Block(text, heading_level=level))
 
     def walk(self, el: etree._Element) -> None:
+        """Visit the element children of `el`."""
         for child in el:
             if not isinstance(child.tag, str):
                 continue
             self.visit(child)
 
     def visit(self, el: etree._Element) -> None:
+        """Dispatch one element by its local name."""
         if el is self.skip:
             self.emit(_text(el), 3)
             return
@@ -76,6 +79,7 @@ class _Walker:
             self.walk(el)
 
     def article(self, el: etree._Element) -> None:
+        """An article: its heading, then its content."""
         paras = [p for p in el.iter() if isinstance(p.tag, str) and _local(p) == "p"]
         num = _text(_child(el, "num"))
         rubric = _text(_child(el, "rubrica", "heading"))
@@ -97,6 +101,7 @@ class _Walker:
                    for p in el.iter())
 
     def paragraph(self, el: etree._Element) -> None:
+        """A comma/paragraph: number and text as one block, nested items after."""
         if self._has_html(el):  # NIR monovigente: the real text sits in h:p paragraphs
             for child in el:
                 if isinstance(child.tag, str) and _local(child) != "num":
