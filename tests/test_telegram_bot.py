@@ -298,6 +298,8 @@ def test_rejected_html_is_resent_as_plain_text(bot: RunningBot, fake: FakeBotAPI
 def test_errors_reach_the_user_in_italian(bot: RunningBot) -> None:
     [reply] = bot.say(user(bot), "/filtro documento=987654")
     assert reply.text == "Non esiste un documento n. 987654."
+    [unknown] = bot.say(user(bot), "/boh")
+    assert "Comando sconosciuto" in unknown.text
 
 
 def test_simili_and_confronta(bot: RunningBot, demo_service: Any) -> None:

@@ -96,6 +96,7 @@ def register_handlers(application: Application, deps: Deps) -> None:
                                            contributions.receive))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & NEW_MESSAGES,
                                            questions.on_text))
+    application.add_handler(MessageHandler(filters.COMMAND & NEW_MESSAGES, commands.unknown))
     application.add_handler(CallbackQueryHandler(questions.on_button,
                                                  pattern=CALLBACK_PATTERN))
     application.add_error_handler(on_error)

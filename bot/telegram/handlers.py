@@ -172,6 +172,15 @@ class Commands:
             Block("Imposta con /filtro tipo=law citta=Bari documento=ID tema=..., "
                   "rimuovi con /filtro cancella.", italic)])
 
+    async def unknown(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An unknown command: point to /aiuto (in groups only if it names this bot)."""
+        message = update.effective_message
+        assert message is not None
+        private = message.chat.type == "private"
+        if private or f"@{context.bot.username}".lower() in (message.text or "").lower():
+            await send_text(context.bot, Target.of(message),
+                            "Comando sconosciuto: scrivi /aiuto per l'elenco dei comandi.")
+
     async def invite(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/invita (admins): a one-time invite link."""
         found = await admin_only(self.deps, update, context,
