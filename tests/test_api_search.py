@@ -158,6 +158,17 @@ def test_bad_input_is_4xx_with_an_italian_error(client: TestClient, method: str,
                    ("Field required", "Input should", "Not Found", "not allowed"))
 
 
+def test_lone_surrogates_are_422_not_500(client: TestClient) -> None:
+    # "\\ud800" is a valid JSON escape but not valid Unicode
+    body = b'{"question": "comuni \\ud800", "history": [{"question": "\\udfff"}]}'
+    response = client.post("/api/ask", content=body, headers=JSON)
+    assert response.status_code == 422
+    assert "Unicode" in response.json()["error"]["message"]
+    vote = client.post("/api/feedback", content=b'{"vote": 1, "comment": "\\ud800"}',
+                       headers=JSON)
+    assert vote.status_code == 422
+
+
 def test_100kb_question_is_refused_without_answering(client: TestClient,
                                                      demo_service: Raccordo) -> None:
     before = len(demo_service.appdb.question_rows())

@@ -116,6 +116,7 @@ def _italian(err: dict[str, Any]) -> str:
         "int_parsing": "deve essere un numero intero",
         "int_type": "deve essere un numero intero",
         "string_type": "deve essere un testo",
+        "string_unicode": "testo Unicode non valido",
         "literal_error": f"valore non ammesso (ammessi: {ctx.get('expected', '')})",
         "enum": f"valore non ammesso (ammessi: {ctx.get('expected', '')})",
         "string_too_short": "testo vuoto o troppo corto",
