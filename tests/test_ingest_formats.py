@@ -149,3 +149,18 @@ def test_pdf_running_headers_are_dropped() -> None:
     assert not any(t.startswith("Manuale operativo") for t in texts)
     assert "Servizio edilizia del comune." in texts
     assert texts.count("Nota ripetuta a metà.") == 4  # repeated, but not at the page edge
+
+
+def test_nir_structured_commi_without_html() -> None:
+    data = ("<?xml version='1.0'?><NIR xmlns='http://www.normeinrete.it/nir/2.2/'><Legge>"
+            "<articolato><capo><num>Capo I</num><rubrica>Principi</rubrica>"
+            "<articolo><num>Art. 4.</num><rubrica>Oggetto</rubrica>"
+            "<comma><num>1.</num><corpo>La legge disciplina le unioni.</corpo></comma>"
+            "<comma><num>2.</num><alinea>Sono organi:</alinea>"
+            "<el><num>a)</num><corpo>il presidente;</corpo></el></comma>"
+            "</articolo></capo></articolato></Legge></NIR>").encode()
+    parsed = read_bytes(data, "nir-xml")
+    assert [(b.text, b.heading_level) for b in parsed.blocks] == [
+        ("Capo I Principi", 3), ("Art. 4. - Oggetto", 3),
+        ("1. La legge disciplina le unioni.", None), ("2. Sono organi:", None),
+        ("a) il presidente;", None)]

@@ -16,7 +16,7 @@ _ARTICLE_P = re.compile(r"^\s*(?:Art\.|Articolo)\s*\d+", re.I)
 _CONTAINERS = {"libro": 1, "parte": 1, "titolo": 2, "capo": 3, "sezione": 4,
                "book": 1, "part": 1, "title": 2, "chapter": 3, "section": 4, "subsection": 5}
 _ARTICLES = {"articolo", "article"}
-_PARAGRAPHS = {"comma", "paragraph", "el", "en", "ep", "point", "item", "alinea", "intro"}
+_PARAGRAPHS = {"comma", "paragraph", "el", "en", "ep", "point", "item"}
 _SKIP = {"meta", "descrittori", "redazione", "pubblicazione", "urn", "br", "references",
          "lifecycle", "analysis", "identification", "proprietary", "notes", "num", "rubrica",
          "heading", "subheading"}
