@@ -1,10 +1,12 @@
 """Extractive answers: pick the sentences of the top passages that answer the question.
 
 Each sentence of the first passages is scored against the question:
-`0.55 · sentence overlap + 0.20 · passage overlap + 0.25 · retrieval prior`, where overlap is
-the weighted share of the question's content terms found (index analyzer, see `bot.terms`),
-the passage overlap includes the chunk's context header (title and article), and the prior
-mixes the passage's retrieval score (relative to the best) with its rank. Quotes are exact
+`w_focus · sentence overlap + w_passage · passage overlap + w_prior · retrieval prior
++ w_number · number`, where overlap is the IDF-weighted share of the question's content terms
+found (index analyzer, see `bot.terms`; the sentence side also down-weights terms that every
+candidate passage shares), the passage overlap includes the chunk's context header (title and
+article), and the prior mixes rank with the fused, dense and BM25 scores relative to the best.
+docs/answers.md states the defaults. Quotes are exact
 substrings of the chunk text; near-duplicates are dropped; 1 to 4 quotes are kept.
 """
 
@@ -82,12 +84,12 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
     passage_terms = [term_set(h.chunk.indexed_text()) for h in shown]
     focus = _focus_weight(q_terms, passage_terms, weight)
     wants_number = bool(_QUANTITY.match(question.strip()))
-    top = max((h.score for h in shown), default=0.0)
+    priors = _priors(shown)
     quotes: list[Quote] = []
     for position, (hit, p_terms) in enumerate(zip(shown, passage_terms, strict=True), start=1):
         text = hit.chunk.text
         passage_cov = coverage(q_terms, p_terms, weight)
-        prior = 0.5 * (hit.score / top if top > 0 else 0.0) + 0.5 / position
+        prior = priors[position - 1]
         for span in split_spans(text):
             quote = _best_window(text, span, q_terms, focus)
             if quote is None:
@@ -101,6 +103,22 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
                                 s_terms))
     quotes.sort(key=lambda q: (-q.score, q.hit.rank, q.start))
     return quotes
+
+
+def _priors(hits: Sequence[Hit]) -> list[float]:
+    """Half rank (1/r), half the mean of the fused, dense and BM25 scores relative to the best."""
+    signals: list[list[float]] = []
+    for values in ([h.score for h in hits], [h.dense for h in hits], [h.lexical for h in hits]):
+        if not values or any(v is None for v in values):
+            continue
+        top = max(float(v) for v in values if v is not None)
+        if top > 0:
+            signals.append([max(0.0, float(v or 0.0)) / top for v in values])
+    out = []
+    for i in range(len(hits)):
+        relative = sum(sig[i] for sig in signals) / len(signals) if signals else 0.0
+        out.append(0.5 / (i + 1) + 0.5 * relative)
+    return out
 
 
 def _focus_weight(q_terms: frozenset[str], passage_terms: Sequence[frozenset[str]],
