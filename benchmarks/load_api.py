@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -171,8 +172,8 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def markdown(rows: list[dict[str, float | int | str]], ready: dict[str, object], clients: int,
-             seconds: float, queries: int, think_s: float, load: str) -> str:
+def markdown(rows: list[dict[str, Any]], ready: dict[str, object], clients: int,
+             seconds: float, queries: int, think_s: str, load: str) -> str:
     """The report."""
     lines = [
         "# HTTP API load benchmark", "",
@@ -183,16 +184,18 @@ def markdown(rows: list[dict[str, float | int | str]], ready: dict[str, object],
         f"- Index: {ready.get('documents')} documents, {ready.get('chunks')} chunks, "
         f"generation {ready.get('generation')}, model `{ready.get('model')}`; extractive "
         f"answers (no LLM).",
-        f"- Load: {clients} concurrent closed-loop clients (think time {think_s:g} s), "
+        f"- Load: {clients} concurrent closed-loop clients (think time per row), "
         f"{seconds:.0f} s per endpoint, {queries} distinct queries in rotation.",
         f"- Machine load average (1 min) before/after: {load}.",
         "- Command: `python benchmarks/load_api.py "
-        f"--clients {clients} --duration {seconds:.0f} --think {think_s:g}`", "",
-        "| endpoint | requests | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"--clients {clients} --duration {seconds:.0f} --think {think_s}`", "",
+        "| endpoint | think (s) | requests | throughput (req/s) | p50 (ms) | p95 (ms) "
+        "| p99 (ms) | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in rows:
-        lines.append(f"| {r['endpoint']} | {r['requests']} | {r['throughput_rps']} | "
+        lines.append(f"| {r['endpoint']} | {r['think_s']:g} | {r['requests']} | "
+                     f"{r['throughput_rps']} | "
                      f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['errors']} |")
     if any(r["errors"] for r in rows):
         lines += ["", "Errors: " + "; ".join(f"{r['endpoint']}: {r['error_kinds']}"
@@ -208,8 +211,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--endpoints", default="search,ask")
-    parser.add_argument("--think", type=float, default=0.0,
-                        help="pause of each client between requests, in seconds")
+    parser.add_argument("--think", default="0",
+                        help="comma-separated pauses of each client between requests (s); "
+                             "one run per value")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks-api.md")
     args = parser.parse_args()
 
@@ -223,11 +227,13 @@ def main() -> None:
         asyncio.run(run_phase(base, "search", queries, 2, 3))  # warm-up
         load_before = os.getloadavg()[0]
         rows = []
-        for name in args.endpoints.split(","):
-            phase = asyncio.run(run_phase(base, name, queries, args.clients, args.duration,
-                                          args.think))
-            rows.append(phase.row())
-            print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+        thinks = [float(t) for t in args.think.split(",")]
+        for think in thinks:
+            for name in args.endpoints.split(","):
+                phase = asyncio.run(run_phase(base, name, queries, args.clients,
+                                              args.duration, think))
+                rows.append({**phase.row(), "think_s": think})
+                print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     finally:
         server.terminate()
         server.wait(timeout=30)
