@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.api import create_app
+from bot.api.deps import get_service
 from bot.service import Raccordo
 from index.generations import current_pointer
 
@@ -123,3 +124,16 @@ def test_security_headers(client: TestClient) -> None:
     assert "script-src 'self'" in page.headers["content-security-policy"]
     assert page.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in client.get("/docs").headers
+
+
+def test_service_dependency_can_be_overridden(demo_service: Raccordo, tmp_path: Path) -> None:
+    app = create_app(demo_service)
+    empty = Raccordo(demo_service.settings.model_copy(update={"data_dir": tmp_path / "altro"}),
+                     embedder=demo_service.embedder)
+    app.dependency_overrides[get_service] = lambda: empty
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            listed = client.get("/api/documents").json()
+            assert listed["total"] == 0  # the override's store, not the demo corpus
+    finally:
+        empty.close()
