@@ -97,12 +97,13 @@ def prepare_data(corpus: Path) -> Path:
     return data
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
     """`raccordo serve` in a child process (its own interpreter, as in production)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": ""}
     code = "from bot.cli import main; main()"
     return subprocess.Popen([sys.executable, "-c", code, "--data-dir", str(data), "serve",
-                             "--host", "127.0.0.1", "--port", str(port)], env=env)
+                             "--host", "127.0.0.1", "--port", str(port),
+                             "--threads", str(threads)], env=env)
 
 
 def wait_ready(base: str, timeout_s: float = 600) -> dict[str, object]:
@@ -211,6 +212,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus")
     parser.add_argument("--endpoints", default="search,ask")
+    parser.add_argument("--threads", type=int, default=1, help="raccordo serve --threads")
     parser.add_argument("--think", default="0",
                         help="comma-separated pauses of each client between requests (s); "
                              "one run per value")
@@ -220,7 +222,7 @@ def main() -> None:
     data = args.data_dir or prepare_data(args.corpus)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(data, port)
+    server = start_server(data, port, args.threads)
     try:
         ready = wait_ready(base)
         queries = load_queries()
@@ -238,7 +240,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     load = f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
-    report = markdown(rows, ready, args.clients, args.duration, len(queries), args.think, load)
+    report = markdown(rows, ready, args.clients, args.duration, len(queries),
+                      f"{args.think} --threads {args.threads}", load)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
