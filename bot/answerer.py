@@ -58,7 +58,8 @@ class Answerer:
         quotes = select_quotes(query, hits, weight=self.weight, selection=self.selection)
         evidence = measure(query, hits, quotes, self.weight)
         rewritten = query if query != question else None
-        if not quotes or evidence.missing_act or evidence.score < self.threshold:
+        if (not quotes or evidence.missing_act or evidence.missing_city
+                or evidence.score < self.threshold):
             return self._abstain(question, hits, evidence, rewritten)
         if self.llm is not None:
             llm_answer = self._llm_answer(question, query, hits, rewritten)
@@ -155,6 +156,8 @@ def _why(evidence: Evidence, threshold: float) -> str:
     """Why the answerer abstained (for logs and notes, never shown as a source)."""
     if evidence.missing_act:
         return f"atto non presente nelle fonti: {evidence.missing_act}"
+    if evidence.missing_city:
+        return f"città non presente nelle fonti: {evidence.missing_city}"
     return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
 
 

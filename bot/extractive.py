@@ -56,14 +56,14 @@ class Quote:
 class Selection:
     """Tuning of sentence selection (defaults calibrated on the dev questions)."""
 
-    passages: int = 5  # how many top passages are read
+    passages: int = 10  # how many top passages are read
     max_quotes: int = 4
     max_passages: int = 2  # distinct passages cited
     keep_ratio: float = 0.8  # a further quote must score at least this share of the best
-    other_passage_ratio: float = 0.9  # ...and this share to bring in another passage
+    other_passage_ratio: float = 0.8  # ...and this share to bring in another passage
     w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
     w_passage: float = 0.20  # passage (context + text) overlap
-    w_prior: float = 0.25  # retrieval score and rank
+    w_prior: float = 0.10  # retrieval score and rank
     w_number: float = 0.10  # "quanti/entro quanto" questions: the sentence holds a number
 
 
@@ -76,7 +76,7 @@ def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) ->
 
 
 def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,
-                    passages: int = 5, selection: Selection | None = None) -> list[Quote]:
+                    passages: int = 10, selection: Selection | None = None) -> list[Quote]:
     """All candidate quotes of the first `passages` hits, best first."""
     tuning = selection or Selection(passages=passages)
     shown = list(hits[:passages])

@@ -58,9 +58,18 @@ def test_named_act_present_in_hits_is_not_missing(store: Store) -> None:
 
 
 def test_threshold_decides_between_answer_and_abstention(store: Store) -> None:
-    question = "Chi presiede le commissioni di gara e di concorso del Comune di Genova?"
+    question = "Chi presiede le commissioni di gara e di concorso del Comune di Lecco?"
     low = Answerer(OverlapSearcher(store), threshold=0.0).answer(question)
     high = Answerer(OverlapSearcher(store), threshold=0.95).answer(question)
     assert not low.abstained and low.citations
     assert high.abstained and high.citations == ()
     assert high.notes[0].startswith("evidenza ")
+
+
+def test_question_about_a_city_the_sources_do_not_cover_abstains(store: Store) -> None:
+    answerer = Answerer(OverlapSearcher(store), threshold=0.0)
+    answer = answerer.answer("Chi presiede le commissioni di gara del Comune di Genova?")
+    assert answer.abstained and answer.citations == ()
+    assert answer.notes == ("città non presente nelle fonti: Genova",)
+    covered = answerer.answer("Come aderisce a pagoPA un ente intermediario di Bari?")
+    assert not covered.abstained and covered.citations[0].file == "payflow.pdf"
