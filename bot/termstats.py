@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import Counter
 from typing import Protocol
 
 from bot.terms import term_set
 from ingest.models import Chunk
+
+RECHECK_S = 1.0  # how often the store's version is looked at
 
 
 class ChunkSource(Protocol):
@@ -37,6 +40,7 @@ class TermWeights:
         self._version: int | None = None
         self._df: Counter[str] = Counter()
         self._n = 0
+        self._checked_at = 0.0
 
     def __call__(self, term: str) -> float:
         """The IDF of `term`."""
@@ -45,6 +49,10 @@ class TermWeights:
         return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
 
     def _refresh(self) -> None:
+        now = time.monotonic()
+        if self._version is not None and now - self._checked_at < RECHECK_S:
+            return
+        self._checked_at = now
         version = self.store.version()
         if version == self._version:
             return

@@ -22,7 +22,9 @@ def store(tmp_path: Path) -> Iterator[Store]:
     built.close()
 
 
-def test_rare_terms_weigh_more_and_follow_store_changes(store: Store) -> None:
+def test_rare_terms_weigh_more_and_follow_store_changes(store: Store,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.termstats.RECHECK_S", 0.0)
     weights = TermWeights(store)
     common, rare = weights("dirigent"), weights("stipul")
     assert rare > common > 0
