@@ -41,7 +41,8 @@ def ask(body: AskIn, service: ServiceDep, metrics: MetricsDep, _key: ReadKey) ->
 
 
 @router.post("/feedback", response_model=FeedbackOut, status_code=201,
-             responses=responses(400, 401, 403, 404, 422, 503), summary="👍/👎 su una risposta")
+             responses=responses(400, 401, 403, 404, 422, 503),
+             summary="Voto (utile o no) su una risposta")
 def feedback(body: FeedbackIn, service: ServiceDep, metrics: MetricsDep,
              _key: ReadKey) -> FeedbackOut:
     """Store a vote (1 or -1) on an answer, optionally with a comment."""
