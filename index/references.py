@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ingest.acts import act_key, find_act_references
 
 MAX_PINNED_PER_REF = 3
+FIRST_CHUNK_BONUS = 0.015  # cosine: an article cited without comma leans to its opening
 ARTICLE_BONUS = 0.5  # in units of a first rank in one list: 0.5 / (k + 1)
 ACT_BONUS = 0.5
 
@@ -100,6 +101,7 @@ class ReferenceTable:
         self._by_act_article: dict[tuple[str, str], list[int]] = {}
         self._by_article: dict[str, list[int]] = {}
         self._by_act: dict[str, list[int]] = {}
+        self._first: set[int] = set()
         for row, (act, article) in enumerate(zip(acts, articles, strict=True)):
             art = normalise_number(article)
             if act:
@@ -107,7 +109,10 @@ class ReferenceTable:
             if art:
                 self._by_article.setdefault(art, []).append(row)
                 if act:
-                    self._by_act_article.setdefault((act, art), []).append(row)
+                    group = self._by_act_article.setdefault((act, art), [])
+                    if not group:
+                        self._first.add(row)
+                    group.append(row)
 
     def _acts(self, act: str) -> list[str]:
         """Known act keys for a key, or for a prefix key without year ("legge:241/")."""
@@ -120,8 +125,13 @@ class ReferenceTable:
         return [r for a in self._acts(ref.act)
                 for r in self._by_act_article.get((a, ref.article), [])]
 
-    def pinned(self, refs: Sequence[QueryRef], score: dict[int, float]) -> list[int]:
-        """Rows that must come first: the referenced act's article (and comma) chunks."""
+    def pinned(self, refs: Sequence[QueryRef], similarity: dict[int, float]) -> list[int]:
+        """Rows that must come first: the referenced act's article (and comma) chunks.
+
+        Chunks holding the cited comma come first; then the article's chunks by similarity
+        to the query, the article's opening chunk favoured by FIRST_CHUNK_BONUS when no comma
+        is cited. At most MAX_PINNED_PER_REF rows per reference (more if many hold the comma).
+        """
         out: list[int] = []
         for ref in refs:
             if not (ref.act and ref.article):
@@ -129,6 +139,9 @@ class ReferenceTable:
             rows = self._article_rows(ref)
             exact = [r for r in rows if ref.comma and ref.comma in self._commi[r]]
             rest = [r for r in rows if r not in exact]
+            bonus = 0.0 if ref.comma else FIRST_CHUNK_BONUS
+            score = {r: similarity.get(r, 0.0) + (bonus if r in self._first else 0.0)
+                     for r in rows}
             ranked = _by_score(exact, score) + _by_score(rest, score)
             out.extend(ranked[:max(MAX_PINNED_PER_REF, len(exact))])
         return list(dict.fromkeys(out))

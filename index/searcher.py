@@ -118,22 +118,19 @@ class Searcher:
         if refs:
             add_bonus(fused, {r: b / (w.rrf_k + 1) for r, b in
                               gen.table.refs.bonus(refs, list(fused)).items()})
-            local = self._local_scores(gen, fused, qvec, refs)
+            local = self._reference_similarities(gen, qvec, refs)
             pinned = [r for r in gen.table.refs.pinned(refs, local) if mask is None or mask[r]]
         ranked = order(fused, pinned)
         return self._hits(gen, ranked, k, fused, set(pinned), qvec, lex_scores)
 
-    def _local_scores(self, gen: Generation, fused: dict[int, float], qvec: np.ndarray,
-                      refs: list[QueryRef]) -> dict[int, float]:
-        """Fused scores, completed with dense similarity for referenced rows not in the pool."""
-        rows = gen.table.refs.candidates(refs)
-        missing = [r for r in rows if r not in fused]
-        scores = dict(fused)
-        if missing:
-            sims = gen.dense.similarities(qvec, gen.ids[np.array(missing, dtype=np.int64)])
-            for row, sim in zip(missing, sims.tolist(), strict=True):
-                scores[row] = sim * 1e-3
-        return scores
+    def _reference_similarities(self, gen: Generation, qvec: np.ndarray,
+                                refs: list[QueryRef]) -> dict[int, float]:
+        """Dense similarity of the query to every chunk of the referenced articles."""
+        rows = list(dict.fromkeys(gen.table.refs.candidates(refs)))
+        if not rows:
+            return {}
+        sims = gen.dense.similarities(qvec, gen.ids[np.array(rows, dtype=np.int64)])
+        return dict(zip(rows, sims.tolist(), strict=True))
 
     def _mask(self, gen: Generation, filters: Filters) -> np.ndarray | None:
         if filters.is_empty():
