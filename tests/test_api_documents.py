@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from bot.api import create_app
 from bot.api.background import BackgroundServer
+from bot.api.uploads import writer_for
 from bot.service import Raccordo
 
 
@@ -159,14 +160,15 @@ class PassageGate:
 
 
 def test_uploads_never_block_searches(fresh_service: Raccordo) -> None:
+    assert writer_for(fresh_service).embedder is not fresh_service.embedder  # own engine
     gate = PassageGate(fresh_service.embedder)
-    service = Raccordo(fresh_service.settings, embedder=gate)  # type: ignore[arg-type]
-    secret = service.appdb.create_api_key("write", "test-concurrency")
+    writer_for(fresh_service, embedder=gate)  # the ingest side waits at the gate
+    secret = fresh_service.appdb.create_api_key("write", "test-concurrency")
     nonce = uuid.uuid4().hex  # new text: never in the embedding cache
     text = UPLOAD_TEXT + f"\nCodice pratica {nonce}.\n"
     result: dict[str, httpx.Response] = {}
     try:
-        with BackgroundServer(create_app(service)) as server, \
+        with BackgroundServer(create_app(fresh_service)) as server, \
                 httpx.Client(base_url=server.url, timeout=60) as http:
             def upload() -> None:
                 result["upload"] = http.post(
@@ -176,14 +178,15 @@ def test_uploads_never_block_searches(fresh_service: Raccordo) -> None:
             worker = threading.Thread(target=upload)
             worker.start()
             assert gate.entered.wait(60), "the upload never reached the index build"
-            during = http.get("/api/search", params={"q": "nulla osta zanzariere"})
-            assert during.status_code == 200  # served from the old generation
-            assert not any("zanzariere" in h["file"] for h in during.json()["hits"])
-            assert http.get("/readyz").status_code == 200
+            for _ in range(3):  # several searches while the build is held
+                during = http.get("/api/search", params={"q": "nulla osta zanzariere"})
+                assert during.status_code == 200  # served from the old generation
+                assert not any("zanzariere" in h["file"] for h in during.json()["hits"])
+            assert http.post("/api/ask", json={"question": "zanzariere"}).status_code == 200
+            assert worker.is_alive()  # the upload was still waiting all along
             gate.gate.set()
             worker.join(120)
             assert result["upload"].status_code == 201, result["upload"].text
             assert "zanzariere" in _search_files(http, "nulla osta zanzariere")[0]
     finally:
         gate.gate.set()
-        service.close()
