@@ -8,7 +8,6 @@ each threshold then decides abstention from the same evidence figures.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,12 +38,14 @@ def main() -> None:
     for q, a, e in zip(questions, answered, evidence, strict=True):
         print(f"{q.id} {q.type:10s} passage={e.passage:.3f} sentence={e.sentence:.3f} "
               f"score={e.score:.3f} cited={[c.file[:30] for c in a.citations]}")
-    for threshold in [x / 100 for x in range(20, 80, 2)]:
+    print("threshold  precision  recall  abstention  false_abstention  citations")
+    for threshold in [x / 100 for x in range(20, 65, 5)]:
         answers = [_decide(a, e.score, threshold) for a, e in zip(answered, evidence,
                                                                   strict=True)]
         metrics = evaluate_answers(questions, answers)
-        metrics.pop("details")
-        print(f"threshold {threshold:.2f}: {json.dumps(metrics)}")
+        print(f"{threshold:9.2f}  {metrics['citation_precision']:9.3f}  "
+              f"{metrics['answer_recall']:6.3f}  {metrics['abstention']:10.3f}  "
+              f"{metrics['false_abstention']:16.3f}  {metrics['citations']:9d}")
     service.close()
 
 
