@@ -86,11 +86,15 @@ class Answerer:
         numbers: dict[int | None, int] = {}
         citations: list[Citation] = []
         lines: list[str] = []
+        best: dict[int | None, Quote] = {}
+        for quote in quotes:  # the citation quotes the passage's best-scoring sentence
+            if quote.hit.chunk.id not in best or quote.score > best[quote.hit.chunk.id].score:
+                best[quote.hit.chunk.id] = quote
         for quote in quotes:
             cid = quote.hit.chunk.id
             n = numbers.get(cid, len(numbers) + 1)
             cited = citations if cid in numbers else [
-                *citations, citation_for(quote.hit, n, quote.text)]
+                *citations, citation_for(quote.hit, n, best[cid].text)]
             line = f"«{quote.text}» [{n}]"
             if lines and _length(INTRO, [*lines, line], cited) > MAX_ANSWER_CHARS:
                 continue

@@ -29,6 +29,7 @@ Weight = Callable[[str], float]
 MIN_TITLE_WORDS = 12  # shorter lines without final punctuation are titles, not answers
 _QUANTITY = re.compile(r"^(?:\w+\s+){0,3}?(?:quanti|quante|quanto|quale\s+soglia|qual\s+è\s+"
                        r"la\s+soglia|entro\s+quando|entro\s+quale)\b", re.IGNORECASE)
+_LETTERA = re.compile(r"^[a-z](?:-[a-z]+)?\)\s")
 _NUMBER = re.compile(r"\d|\b(?:un|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
                      r"undici|dodici|quindici|venti|trenta|quaranta|cinquanta|sessanta|"
                      r"novanta|cento|mille|quattordici|quarantacinque|centoventi|\w+(?:decimi|"
@@ -153,8 +154,25 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
             continue
         chosen.append(cand)
         cited.add(cand.hit.chunk.id)
+    chosen = _with_lead_ins(chosen, selection.max_quotes)
     order = {cid: i for i, cid in enumerate(dict.fromkeys(q.hit.chunk.id for q in chosen))}
     return sorted(chosen, key=lambda q: (order[q.hit.chunk.id], q.start))
+
+
+def _with_lead_ins(chosen: list[Quote], limit: int) -> list[Quote]:
+    """Add the lead-in sentence ("...tra i quali:") of quoted lettere, when there is room."""
+    out = list(chosen)
+    for quote in chosen:
+        if len(out) >= limit or not _LETTERA.match(quote.text):
+            continue
+        text = quote.hit.chunk.text
+        lead = next((sp for sp in reversed(split_spans(text[:quote.start]))
+                     if sp.of(text).rstrip().endswith(":")), None)
+        if lead is None or any(q.hit.chunk.id == quote.hit.chunk.id and q.start == lead.start
+                               for q in out):
+            continue
+        out.append(Quote(quote.hit, lead.start, lead.end, 0.0, 0.0, term_set(lead.of(text))))
+    return out
 
 
 def _near_duplicate(a: Quote, b: Quote) -> bool:

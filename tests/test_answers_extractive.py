@@ -113,3 +113,13 @@ def test_filters_reach_the_searcher(store: Store) -> None:
     answer = answerer.answer("A chi spetta la direzione degli uffici e dei servizi?",
                              filters=Filters(kind="practice"))
     assert all(c.kind == "practice" for c in answer.citations)
+
+
+def test_a_quoted_lettera_brings_its_lead_in(store: Store) -> None:
+    answer = Answerer(OverlapSearcher(store)).answer("Chi presiede le commissioni di gara?")
+    assert not answer.abstained
+    lines = answer.text.splitlines()[1:]
+    assert lines[0].startswith("«3. Sono attribuiti ai dirigenti tutti i compiti")
+    assert lines[1] == "«a) la presidenza delle commissioni di gara e di concorso;» [1]"
+    assert [c.n for c in answer.citations] == [1]
+    assert answer.citations[0].quote == "a) la presidenza delle commissioni di gara e di concorso;"
