@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from bot.sentences import Span, split_spans
 from bot.terms import term_set
 from index.models import Hit
+from index.searcher import PINNED_SCORE
 
 MAX_QUOTE_CHARS = 600
 MIN_QUOTE_CHARS = 25
@@ -80,7 +81,7 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
                     passages: int = 10, selection: Selection | None = None) -> list[Quote]:
     """All candidate quotes of the first `passages` hits, best first."""
     tuning = selection or Selection(passages=passages)
-    shown = list(hits[:passages])
+    shown = _referenced(list(hits[:passages]))
     q_terms = term_set(question)
     passage_terms = [term_set(h.chunk.indexed_text()) for h in shown]
     focus = _focus_weight(q_terms, passage_terms, weight)
@@ -104,6 +105,13 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
                                 s_terms))
     quotes.sort(key=lambda q: (-q.score, q.hit.rank, q.start))
     return quotes
+
+
+def _referenced(hits: list[Hit]) -> list[Hit]:
+    """Only the passages pinned by a reference in the question ("art. 17 della legge 400/1988"),
+    when there are any: the question names where the answer is."""
+    pinned = [h for h in hits if h.score >= PINNED_SCORE]
+    return pinned or hits
 
 
 def _priors(hits: Sequence[Hit]) -> list[float]:

@@ -77,7 +77,10 @@ def build_store(path: Path, *, injection: bool = False) -> Store:
 
 
 class OverlapSearcher:
-    """Ranks every stored chunk by the share of query terms it holds (a stand-in Searcher)."""
+    """Ranks every stored chunk by the share of query terms it holds (a stand-in Searcher).
+
+    Scores are 0.05 × share, in the range of fused RRF scores (pinned references score ≥ 1).
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -98,5 +101,5 @@ class OverlapSearcher:
             if share > 0:
                 scored.append((share, cid, sc))
         scored.sort(key=lambda x: (-x[0], x[1]))
-        return [Hit(rank=i, score=s, chunk=sc.chunk, document=sc.document)
+        return [Hit(rank=i, score=0.05 * s, chunk=sc.chunk, document=sc.document)
                 for i, (s, _, sc) in enumerate(scored[:k], start=1)]

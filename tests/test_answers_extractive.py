@@ -123,3 +123,15 @@ def test_a_quoted_lettera_brings_its_lead_in(store: Store) -> None:
     assert lines[1] == "«a) la presidenza delle commissioni di gara e di concorso;» [1]"
     assert [c.n for c in answer.citations] == [1]
     assert answer.citations[0].quote == "a) la presidenza delle commissioni di gara e di concorso;"
+
+
+def test_passages_pinned_by_a_reference_are_preferred(store: Store) -> None:
+    hits = OverlapSearcher(store).search("termine procedimenti amministrativi trenta giorni")
+    assert len(hits) >= 2
+    pinned = [Hit(rank=i, score=h.score + (1.0 if h.chunk.locator.commi == ("6",) else 0.0),
+                  chunk=h.chunk, document=h.document) for i, h in enumerate(hits, start=1)]
+    question = "Entro quanti giorni si concludono i procedimenti amministrativi (art. 2, co. 6)?"
+    plain = select_quotes(question, hits)
+    assert plain[0].hit.chunk.locator.commi == ("2",)
+    chosen = select_quotes(question, pinned)
+    assert {q.hit.chunk.locator.commi for q in chosen} == {("6",)}
