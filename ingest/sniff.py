@@ -45,9 +45,17 @@ def sniff_text(text: str, name: str = "") -> str:
             return "html"
         raise UnsupportedFormat("formato non riconosciuto (XML di tipo sconosciuto)")
     if lower.startswith(("<!doctype html", "<html", "<!--", "<head", "<body")) \
-            or "<html" in lower[:1024]:
+            or "<html" in lower[:1024] or _is_html_fragment(lower):
         return "html"
     return _markup_kind(text, name)
+
+
+_HTML_TAG = re.compile(r"</?(?:p|div|h[1-6]|table|tr|td|ul|ol|li|br|span|strong|a)\b[^>]*>")
+
+
+def _is_html_fragment(lower: str) -> bool:
+    """HTML without <html>: starts with a tag and is dense with common HTML tags."""
+    return lower.startswith("<") and len(_HTML_TAG.findall(lower)) >= 5
 
 
 def _markup_kind(text: str, name: str) -> str:

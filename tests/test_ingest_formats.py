@@ -32,6 +32,8 @@ def test_normalise_only_line_ends_spaces_and_soft_hyphens() -> None:
 @pytest.mark.parametrize(("data", "name", "fmt"), [
     (b"%PDF-1.7\n...", "x.bin", "pdf"),
     (b"<!DOCTYPE html><html><body><h1>x</h1></body></html>", "renamed.pdf", "html"),
+    (b"<p>&nbsp;</p>\n<table><tr><td><h1>SICLA</h1></td></tr></table>\n<p>Guida</p>", "a.txt",
+     "html"),
     (b"---\nurl: https://x\n---\n\n# Titolo\n\ntesto", "a.txt", "markdown"),
     (b"# Uno\n\ntesto\n\n## Due\n\naltro", "a", "markdown"),
     (b"Titolo\n======\n\ntesto\n\nSezione\n-------\n\naltro", "a.rst.txt", "rst"),
