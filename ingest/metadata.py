@@ -136,9 +136,27 @@ def build_meta(file: str, fields: Mapping[str, str], parsed: Parsed | None) -> D
     props = parsed.props if parsed else {}
     url = fields.get("url") or props.get("url") or fields.get("source")
     return DocumentMeta(
-        title=title, kind=kind, issuer=fields.get("issuer"), city=fields.get("city"),
+        title=title, kind=kind, issuer=fields.get("issuer"),
+        city=fields.get("city") or city_from_issuer(fields.get("issuer")),
         year=_year(fields.get("year")) or _year(title), url=normalise_url(url), act=act,
         themes=_themes(fields.get("themes")), contributor=fields.get("contributor"))
+
+
+METROPOLITAN_CITIES = (
+    "Bari", "Bologna", "Cagliari", "Catania", "Firenze", "Genova", "Messina", "Milano",
+    "Napoli", "Palermo", "Reggio Calabria", "Roma", "Torino", "Venezia",
+)
+_CITY_IN_ISSUER = re.compile(
+    r"\b(?:comune|citt[aà]'?\s+metropolitana|area\s+vasta(?:\s+metropoli)?(?:\s+terra)?)"
+    r"\s+di\s+(" + "|".join(METROPOLITAN_CITIES) + r")\b", re.IGNORECASE)
+
+
+def city_from_issuer(issuer: str | None) -> str | None:
+    """The metropolitan city an issuing body belongs to ("Comune di Bari" → "Bari"), if any."""
+    match = _CITY_IN_ISSUER.search(issuer or "")
+    if not match:
+        return None
+    return next(c for c in METROPOLITAN_CITIES if c.lower() == match.group(1).lower())
 
 
 def _kind_from_act(act: str | None) -> str:

@@ -70,3 +70,16 @@ def test_kinds_urls_and_change_detection() -> None:
     stored = build_meta("a", {"title": "T", "city": "Bari"}, None)
     assert meta_matches(stored, {"title": "T", "city": "Bari"})
     assert not meta_matches(stored, {"title": "T", "city": "Milano"})
+
+
+def test_city_comes_from_the_issuer_when_not_declared() -> None:
+    from ingest.metadata import build_meta, city_from_issuer
+
+    assert city_from_issuer("Area Vasta Metropoli Terra di Bari (Comune di Bari capofila)") == "Bari"
+    assert city_from_issuer("Citta' metropolitana di Venezia / Citta' metropolitana di Milano") \
+        == "Venezia"
+    assert city_from_issuer("Regione Piemonte") is None
+    meta = build_meta("a.pdf", {"title": "Manuale", "issuer": "Comune di Bari"}, None)
+    assert meta.city == "Bari"
+    declared = build_meta("a.pdf", {"title": "M", "issuer": "Comune di Bari", "city": "Roma"}, None)
+    assert declared.city == "Roma"
