@@ -154,13 +154,13 @@ def test_pdf_running_headers_are_dropped() -> None:
 
 
 def test_nir_structured_commi_without_html() -> None:
-    data = ("<?xml version='1.0'?><NIR xmlns='http://www.normeinrete.it/nir/2.2/'><Legge>"
-            "<articolato><capo><num>Capo I</num><rubrica>Principi</rubrica>"
-            "<articolo><num>Art. 4.</num><rubrica>Oggetto</rubrica>"
-            "<comma><num>1.</num><corpo>La legge disciplina le unioni.</corpo></comma>"
-            "<comma><num>2.</num><alinea>Sono organi:</alinea>"
-            "<el><num>a)</num><corpo>il presidente;</corpo></el></comma>"
-            "</articolo></capo></articolato></Legge></NIR>").encode()
+    data = (b"<?xml version='1.0'?><NIR xmlns='http://www.normeinrete.it/nir/2.2/'><Legge>"
+            b"<articolato><capo><num>Capo I</num><rubrica>Principi</rubrica>"
+            b"<articolo><num>Art. 4.</num><rubrica>Oggetto</rubrica>"
+            b"<comma><num>1.</num><corpo>La legge disciplina le unioni.</corpo></comma>"
+            b"<comma><num>2.</num><alinea>Sono organi:</alinea>"
+            b"<el><num>a)</num><corpo>il presidente;</corpo></el></comma>"
+            b"</articolo></capo></articolato></Legge></NIR>")
     parsed = read_bytes(data, "nir-xml")
     assert [(b.text, b.heading_level) for b in parsed.blocks] == [
         ("Capo I Principi", 3), ("Art. 4. - Oggetto", 3),
