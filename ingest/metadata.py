@@ -173,8 +173,10 @@ def meta_matches(stored: DocumentMeta, fields: Mapping[str, str]) -> bool:
         "title": probe.title, "kind": probe.kind, "issuer": probe.issuer, "city": probe.city,
         "year": probe.year, "act": probe.act, "contributor": probe.contributor,
     }
+    derived = {"city": "issuer"}  # a value computed from another declared field
     for name, value in checks.items():
-        if name in fields and getattr(stored, name) != value:
+        declared = name in fields or derived.get(name, "") in fields
+        if declared and getattr(stored, name) != value:
             return False
     if "url" in fields and stored.url != probe.url:
         return False
