@@ -90,7 +90,7 @@ def test_eval_metrics_and_out_file(data_dir: Path, tmp_path: Path) -> None:
     assert overall["mrr@10"] == pytest.approx(2 / 3, abs=1e-3)
     assert report["by_type"]["legal_ref"]["recall@1"] == 1.0
     assert report["by_type"]["paraphrase"]["recall@5"] == 0.5
-    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    lines = [json.loads(x) for x in out.read_text(encoding="utf-8").split("\n") if x]
     assert [x["id"] for x in lines] == ["a", "b", "c", "d"]
     assert len(lines[0]["hits"]) == 5 and lines[1]["hits"][0]["file"] == "tuel.md"
     table = CliRunner().invoke(app, ["eval", str(questions), "--data-dir", str(data_dir)])
