@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 
 from bot.api import create_app
 from bot.api.background import BackgroundServer
-from bot.api.uploads import writer_for
 from bot.service import Raccordo
 
 
@@ -160,9 +159,9 @@ class PassageGate:
 
 
 def test_uploads_never_block_searches(fresh_service: Raccordo) -> None:
-    assert writer_for(fresh_service).embedder is not fresh_service.embedder  # own engine
+    assert fresh_service.writer_embedder is not fresh_service.embedder  # own engine
     gate = PassageGate(fresh_service.embedder)
-    writer_for(fresh_service, embedder=gate)  # the ingest side waits at the gate
+    fresh_service.writer_embedder = gate  # type: ignore[misc]  # the ingest side waits here
     secret = fresh_service.appdb.create_api_key("write", "test-concurrency")
     nonce = uuid.uuid4().hex  # new text: never in the embedding cache
     text = UPLOAD_TEXT + f"\nCodice pratica {nonce}.\n"

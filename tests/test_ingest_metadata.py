@@ -75,7 +75,8 @@ def test_kinds_urls_and_change_detection() -> None:
 def test_city_comes_from_the_issuer_when_not_declared() -> None:
     from ingest.metadata import build_meta, city_from_issuer
 
-    assert city_from_issuer("Area Vasta Metropoli Terra di Bari (Comune di Bari capofila)") == "Bari"
+    bari = "Area Vasta Metropoli Terra di Bari (Comune di Bari capofila)"
+    assert city_from_issuer(bari) == "Bari"
     assert city_from_issuer("Citta' metropolitana di Venezia / Citta' metropolitana di Milano") \
         == "Venezia"
     assert city_from_issuer("Regione Piemonte") is None

@@ -20,7 +20,6 @@ from bot.api.errors import install_error_handlers
 from bot.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from bot.api.metrics import LatencyMiddleware, Metrics
 from bot.api.readiness import Readiness
-from bot.api.uploads import close_writer
 from bot.service import Raccordo
 
 log = logging.getLogger(__name__)
@@ -45,7 +44,6 @@ def create_app(service: Raccordo) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         readiness.start()  # model and index load in a thread: /readyz is 503 until done
         yield
-        close_writer(service)
 
     app = FastAPIOffline(
         title="Raccordo API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,

