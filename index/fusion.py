@@ -12,18 +12,47 @@ RRF_K = 60  # the textbook constant, used when no weights are given
 
 @dataclass(frozen=True)
 class Weights:
-    """Weights of the fused lists, chosen on dev.jsonl and SQuAD-it (docs/benchmarks-retrieval.md).
+    """How the dense and lexical lists are fused (chosen in docs/benchmarks-retrieval.md).
 
-    Italian BM25 is the stronger list on both sets, so it weighs 1.5 against 1.0 for e5-small;
-    k=10 lets first ranks count more than the textbook k=60.
+    `convex` (default): dense × minmax(cosine) + lexical × minmax(BM25) over each top list;
+    `rrf`: Σ weight / (rrf_k + rank). Italian BM25 is the stronger list on both eval sets.
     """
 
-    dense: float = 1.0
-    lexical: float = 1.5
-    rrf_k: int = 10
+    dense: float = 0.4
+    lexical: float = 0.6
+    method: str = "convex"
+    rrf_k: int = RRF_K
+
+    @property
+    def bonus_unit(self) -> float:
+        """What one reference-bonus unit adds: a first rank of a list of weight 1."""
+        return 1.0 / (self.rrf_k + 1) if self.method == "rrf" else 1.0
 
 
 DEFAULT_WEIGHTS = Weights()
+PLAIN_RRF = Weights(dense=1.0, lexical=1.0, method="rrf")
+
+
+def fuse(weights: Weights, dense: tuple[np.ndarray, np.ndarray],
+         lexical: tuple[np.ndarray, np.ndarray]) -> dict[int, float]:
+    """Fused scores of (ids, scores) lists given best first, by the weights' method."""
+    if weights.method == "rrf":
+        return rrf([(dense[0], weights.dense), (lexical[0], weights.lexical)], k=weights.rrf_k)
+    return convex([(dense[0], dense[1], weights.dense),
+                   (lexical[0], lexical[1], weights.lexical)])
+
+
+def convex(lists: Iterable[tuple[np.ndarray, np.ndarray, float]]) -> dict[int, float]:
+    """Σ weight × min-max normalised score (0 for an id absent from a list)."""
+    fused: dict[int, float] = {}
+    for ids, scores, weight in lists:
+        if scores.size == 0:
+            continue
+        low, high = float(scores.min()), float(scores.max())
+        span = (high - low) or 1.0
+        for key, value in zip(ids.tolist(), scores.tolist(), strict=True):
+            fused[key] = fused.get(key, 0.0) + weight * (value - low) / span
+    return fused
 
 
 def rrf(ranked: Iterable[tuple[np.ndarray, float]], k: int = RRF_K) -> dict[int, float]:

@@ -10,8 +10,8 @@ from ingest.acts import act_key, find_act_references
 
 MAX_PINNED_PER_REF = 3
 FIRST_CHUNK_BONUS = 0.015  # cosine: an article cited without comma leans to its opening
-ARTICLE_BONUS = 0.5  # in units of a first rank in one list: 0.5 / (k + 1)
-ACT_BONUS = 0.5
+ARTICLE_BONUS = 0.1  # in Weights.bonus_unit (a rank-1 hit of a weight-1 list)
+ACT_BONUS = 0.1
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from index.builder import DENSE_FILE, IDS_FILE, LEXICAL_DIR
 from index.dense import DenseIndex
 from index.embedders import Embedder
-from index.fusion import DEFAULT_WEIGHTS, Weights, add_bonus, order, rrf
+from index.fusion import DEFAULT_WEIGHTS, Weights, add_bonus, fuse, order
 from index.generations import Manifest, current_pointer, open_current
 from index.lexical import LexicalIndex, top_positive
 from index.metadata import ChunkTable, load_chunk_table, theme_chunk_ids
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 RELOAD_CHECK_S = 1.0
 MIN_POOL = 50
-PINNED_SCORE = 1.0  # pinned reference matches score 1 + fused score (RRF scores are < 0.1)
+PINNED_SCORE = 2.0  # pinned reference matches score 2 + fused score (fused scores are ≤ 1)
 
 
 @dataclass(frozen=True)
@@ -105,18 +105,19 @@ class Searcher:
             return []
         pool = max(MIN_POOL, 4 * k)
         qvec = self.embedder.embed_queries([query])[0]
-        dense_ids, _ = gen.dense.search(qvec, pool, gen.ids[mask] if mask is not None else None)
+        allowed = gen.ids[mask] if mask is not None else None
+        dense_ids, dense_scores = gen.dense.search(qvec, pool, allowed)
         dense_rows = gen.rows_of(dense_ids)
         lex_scores = gen.lexical.scores(query)
         if mask is not None:
             lex_scores = np.where(mask, lex_scores, 0.0).astype(np.float32)
-        lex_rows, _ = top_positive(lex_scores, pool)
+        lex_rows, lex_top = top_positive(lex_scores, pool)
         w = self.weights
-        fused = rrf([(dense_rows, w.dense), (lex_rows, w.lexical)], k=w.rrf_k)
+        fused = fuse(w, (dense_rows, dense_scores), (lex_rows, lex_top))
         pinned: list[int] = []
         refs = parse_references(query)
         if refs:
-            add_bonus(fused, {r: b / (w.rrf_k + 1) for r, b in
+            add_bonus(fused, {r: b * w.bonus_unit for r, b in
                               gen.table.refs.bonus(refs, list(fused)).items()})
             local = self._reference_similarities(gen, qvec, refs)
             pinned = [r for r in gen.table.refs.pinned(refs, local) if mask is None or mask[r]]

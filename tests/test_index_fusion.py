@@ -55,3 +55,17 @@ def test_reference_table_pins_comma_first_then_article_by_score() -> None:
     assert table.pinned([QueryRef("dlgs:165/2001", "107", None)], scores) == []
     assert set(table.bonus([QueryRef(None, "107", None)], [0, 3, 4])) == {0, 4}
     assert set(table.bonus([QueryRef("dlgs:267/2000", None, None)], [0, 3, 4])) == {0, 3}
+
+
+def test_convex_fusion_normalises_each_list() -> None:
+    from index.fusion import Weights, convex, fuse
+
+    fused = convex([(np.array([1, 2, 3]), np.array([0.9, 0.8, 0.7]), 0.4),
+                    (np.array([3, 4]), np.array([20.0, 10.0]), 0.6)])
+    assert fused[1] == pytest.approx(0.4)
+    assert fused[2] == pytest.approx(0.2)
+    assert fused[3] == pytest.approx(0.6)  # last for dense (0), first for BM25 (0.6)
+    assert fused[4] == pytest.approx(0.0)
+    rrf_fused = fuse(Weights(method="rrf", dense=1.0, lexical=1.0, rrf_k=60),
+                     (np.array([1]), np.array([0.9])), (np.array([1]), np.array([5.0])))
+    assert rrf_fused[1] == pytest.approx(2 / 61)
