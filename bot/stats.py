@@ -23,7 +23,6 @@ from datetime import time as dtime
 from typing import TYPE_CHECKING, Any
 
 from bot.cities import city_label
-from bot.errors import BadRequest
 from bot.themes import taxonomy_for
 
 if TYPE_CHECKING:
@@ -194,8 +193,6 @@ def _iso(ts: float) -> str:
 
 def since_epoch(day: date | None) -> float:
     """Midnight UTC of a day as epoch seconds (0 when no day)."""
-    if day is None:
+    if day is None or day.year < 1970:  # nothing was logged before 1970: everything
         return 0.0
-    if day.year < 1970:
-        raise BadRequest("La data deve essere successiva al 1970.")
     return datetime.combine(day, dtime.min, tzinfo=UTC).timestamp()

@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.actions import clean_query
-from bot.api.deps import MAX_QUERY_CHARS, ReadKey, ServiceDep
+from bot.api.deps import MAX_ID, MAX_QUERY_CHARS, ReadKey, ServiceDep
 from bot.api.errors import READ_ERRORS, responses
 from bot.api.pages import render
 from bot.api.schemas import FiltersIn, NonBlank
 from bot.compare import compare_by_city
+from bot.errors import BadRequest
 from bot.similar import MAX_TEXT_CHARS, resolve_document, similar_to_document, similar_to_text
 from bot.stats import compute_stats, since_epoch
 from index.models import Filters
@@ -45,7 +46,7 @@ class CompareIn(BaseModel):
 
 @router.get("/api/documents/{doc_id}/similar", responses=responses(400, 401, 403, 404, 422),
             summary="Documenti simili (pratiche analoghe)")
-def similar_documents(doc_id: Annotated[int, Path(ge=1, le=2**62)], service: ServiceDep,
+def similar_documents(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)], service: ServiceDep,
                       _key: ReadKey, k: KParam = 5,
                       other_cities: Annotated[bool, Query(
                           description="Escludi i documenti della stessa città")] = False
@@ -74,10 +75,16 @@ def compare(body: CompareIn, service: ServiceDep, _key: ReadKey) -> dict[str, An
 
 @router.get("/api/stats", responses=READ_ERRORS, summary="Statistiche della rete")
 def stats(service: ServiceDep, _key: ReadKey,
-          since: Annotated[date | None, Query(description="Domande dal giorno (AAAA-MM-GG)")
+          since: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                             json_schema_extra={"format": "date"},
+                                             description="Domande dal giorno (AAAA-MM-GG)")
                            ] = None) -> dict[str, Any]:
     """Aggregates only: documents, contributions, questions per day, gaps, most cited."""
-    return compute_stats(service, since=since_epoch(since)).to_json()
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        raise BadRequest(f"Data non valida: «{since}» (usa AAAA-MM-GG).") from exc
+    return compute_stats(service, since=since_epoch(day)).to_json()
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
