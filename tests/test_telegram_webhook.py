@@ -74,3 +74,26 @@ def test_wrong_secret_is_refused_and_right_secret_is_served(
     assert response.status_code == 200
     [reply] = fake.wait_for("sendMessage")
     assert reply.params["chat_id"] == ALICE and "Raccordo" in reply.text
+
+
+def test_raccordo_serve_app_mounts_the_webhook(tmp_path: Path) -> None:
+    """The real API app (what `raccordo serve` runs) carries the webhook when configured."""
+    from bot.api.app import create_app
+    from bot.service import Raccordo
+
+    with FakeBotAPI() as fake:
+        settings = bot_settings(tmp_path / "data", fake, telegram_webhook_secret=SECRET,
+                                telegram_webhook_url=PUBLIC)
+        service = Raccordo(settings)
+        try:
+            with TestClient(create_app(service)) as client:
+                assert fake.calls("setWebhook"), "the app did not register its webhook"
+                wrong = client.post(webhook_path(SECRET), json=update("/start"),
+                                    headers={SECRET_HEADER: "sbagliato"})
+                assert wrong.status_code == 403
+                right = client.post(webhook_path(SECRET), json=update("/start"),
+                                    headers={SECRET_HEADER: SECRET})
+                assert right.status_code == 200
+                assert client.get("/healthz").status_code == 200
+        finally:
+            service.close()

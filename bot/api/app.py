@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,13 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from bot.api import routes_documents, routes_health, routes_pages, routes_search
+from bot.api import (
+    routes_documents,
+    routes_health,
+    routes_network,
+    routes_pages,
+    routes_search,
+)
 from bot.api.deps import READ_SCHEME
 from bot.api.errors import install_error_handlers
 from bot.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -25,7 +29,6 @@ from bot.service import Raccordo
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-NETWORK_ROUTES = "bot.api.routes_network"  # owned by the practice-network module
 
 DESCRIPTION = """API di Raccordo: ricerca ibrida e risposte citate (atto, articolo, comma,
 pagina) sulla base di conoscenza delle Città metropolitane.
@@ -39,11 +42,17 @@ def create_app(service: Raccordo) -> FastAPI:
     """The HTTP front door over one `Raccordo` service (which the caller closes)."""
     readiness = Readiness(service)
     metrics = Metrics()
+    from bot.telegram.webhook import webhook_from_settings
+
+    webhook = webhook_from_settings(service.settings, service)  # None unless configured
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         readiness.start()  # model and index load in a thread: /readyz is 503 until done
-        yield
+        async with AsyncExitStack() as stack:
+            if webhook is not None:
+                await stack.enter_async_context(webhook[1]())
+            yield
 
     app = FastAPIOffline(
         title="Raccordo API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
@@ -53,9 +62,11 @@ def create_app(service: Raccordo) -> FastAPI:
     app.state.metrics = metrics
     app.state.readiness = readiness
     install_error_handlers(app)
-    for router_module in (routes_health, routes_search, routes_documents, routes_pages):
+    for router_module in (routes_health, routes_search, routes_documents, routes_pages,
+                          routes_network):
         app.include_router(router_module.router)
-    _include_network_routes(app)
+    if webhook is not None:
+        app.include_router(webhook[0])
     if not service.settings.api_require_key:
         optional_reads(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -65,18 +76,6 @@ def create_app(service: Raccordo) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(LatencyMiddleware, metrics=metrics)
     return app
-
-
-def _include_network_routes(app: FastAPI) -> None:
-    """Mount the practice-network routes (similar, compare, stats, dashboard) when present."""
-    if importlib.util.find_spec(NETWORK_ROUTES) is None:
-        return
-    module = importlib.import_module(NETWORK_ROUTES)
-    router = getattr(module, "router", None)
-    if router is None:
-        log.warning("%s has no `router`: network routes not mounted", NETWORK_ROUTES)
-        return
-    app.include_router(router)
 
 
 def optional_reads(app: FastAPI) -> None:
