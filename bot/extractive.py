@@ -92,7 +92,10 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
         text = hit.chunk.text
         passage_cov = coverage(q_terms, p_terms, weight)
         prior = priors[position - 1]
+        headings = _heading_keys(hit)
         for span in split_spans(text):
+            if _key(span.of(text)) in headings:  # a title line restates, it doesn't answer
+                continue
             quote = _best_window(text, span, q_terms, focus)
             if quote is None:
                 continue
@@ -105,6 +108,15 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
                                 s_terms))
     quotes.sort(key=lambda q: (-q.score, q.hit.rank, q.start))
     return quotes
+
+
+def _key(text: str) -> str:
+    return " ".join(text.replace("*", "").replace("#", "").split()).casefold()
+
+
+def _heading_keys(hit: Hit) -> set[str]:
+    """The document title and section headings of a passage, as comparison keys."""
+    return {_key(t) for t in (hit.document.meta.title, *hit.chunk.locator.section)}
 
 
 def _referenced(hits: list[Hit]) -> list[Hit]:

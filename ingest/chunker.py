@@ -70,11 +70,13 @@ class Chunker:
         self.max_chars = max_chars
         self.overlap = overlap
         self.splitter = _splitter(max_chars, overlap)
+        self._doc_title = ""
 
     def chunk(self, units: list[Unit], meta: DocumentMeta, fmt: str) -> list[Chunk]:
         """All chunks of a document, in order, numbered from 0."""
         sep = "\n" if fmt == "pdf" else "\n\n"
         title = short_title(meta)
+        self._doc_title = _norm(meta.title)
         chunks: list[Chunk] = []
         pending_heads: list[Unit] = []
         for group in _groups(units):
@@ -97,11 +99,17 @@ class Chunker:
         out: list[Chunk] = []
         for pieces in self._pack(items, sep):
             text = sep.join(p.text for p in pieces)
-            loc = _locator(last.section, last.article, pieces)
+            loc = _locator(self._without_title(last.section), last.article, pieces)
             label = _shorten(loc.label(), 120)
             context = f"{title} — {label}" if label else title
             out.append(Chunk(ordinal=start + len(out), text=text, locator=loc, context=context))
         return out
+
+    def _without_title(self, section: tuple[str, ...]) -> tuple[str, ...]:
+        """The section path without a leading heading that repeats the document title."""
+        if section and _norm(section[0]) == self._doc_title:
+            return section[1:]
+        return section
 
     def _pack(self, items: list[_Item], sep: str) -> list[list[_Piece]]:
         batches: list[list[_Piece]] = []
@@ -196,6 +204,10 @@ def _locator(section: tuple[str, ...], article: str | None,
                    commi=tuple(commi) if article is not None else (),
                    letters=tuple(letters), page_start=min(pages) if pages else None,
                    page_end=max(pages) if pages else None)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -12,6 +12,7 @@ from bot.abstention import SUGGESTIONS_HEADER
 from bot.answerer import MAX_ANSWER_CHARS, Answerer, render_text
 from bot.extractive import Selection, select_quotes
 from index.models import Filters, Hit
+from index.searcher import PINNED_SCORE
 from ingest.store import Store
 
 
@@ -128,10 +129,31 @@ def test_a_quoted_lettera_brings_its_lead_in(store: Store) -> None:
 def test_passages_pinned_by_a_reference_are_preferred(store: Store) -> None:
     hits = OverlapSearcher(store).search("termine procedimenti amministrativi trenta giorni")
     assert len(hits) >= 2
-    pinned = [Hit(rank=i, score=h.score + (1.0 if h.chunk.locator.commi == ("6",) else 0.0),
+    pinned = [Hit(rank=i, score=h.score + (PINNED_SCORE if h.chunk.locator.commi == ("6",) else 0.0),
                   chunk=h.chunk, document=h.document) for i, h in enumerate(hits, start=1)]
     question = "Entro quanti giorni si concludono i procedimenti amministrativi (art. 2, co. 6)?"
     plain = select_quotes(question, hits)
     assert plain[0].hit.chunk.locator.commi == ("2",)
     chosen = select_quotes(question, pinned)
     assert {q.hit.chunk.locator.commi for q in chosen} == {("6",)}
+
+
+def test_title_and_heading_lines_are_never_quoted(tmp_path: Path) -> None:
+    from answers_kit import make_document
+
+    from ingest.models import Chunk, DocumentMeta, Locator
+
+    store = Store(tmp_path / "headings.db")
+    title = "Centrale unica di committenza metropolitana per le gare dei comuni — Torino (esempio)"
+    body = ("La Città metropolitana ha istituito una centrale unica di committenza che bandisce "
+            "le gare dei comuni aderenti sulla base di una convenzione tipo.")
+    store.replace_document("demo", make_document("torino.md", DocumentMeta(title=title)), [
+        Chunk(0, f"{title}\n\nSoluzione organizzativa delle gare dei comuni metropolitani\n\n"
+                 f"{body}", Locator(section=("Soluzione organizzativa delle gare dei comuni "
+                                             "metropolitani",)))])
+    quotes = select_quotes("Come si organizza la centrale unica per le gare dei comuni?",
+                           OverlapSearcher(store).search("centrale unica gare comuni"))
+    assert quotes, "the body sentence answers the question"
+    assert all(title not in q.text and not q.text.startswith("Soluzione") for q in quotes)
+    assert any(body.startswith(q.text[:40]) for q in quotes)
+    store.close()

@@ -82,3 +82,12 @@ def test_pdf_pages_and_sections() -> None:
     assert chunks[0].context.startswith("Manuale operativo del gestionale passi carrabili")
     assert "…" in chunks[0].context.split(" — ")[0]
     assert len(chunks[0].context.split(" — ")[0]) <= 81
+
+
+def test_section_path_does_not_repeat_the_document_title() -> None:
+    blocks = [Block("Ufficio unico gare", heading_level=1), Block("Contesto", heading_level=2),
+              Block("La città metropolitana gestisce le gare dei comuni aderenti.")]
+    meta = DocumentMeta(title="Ufficio unico gare")
+    [chunk] = Chunker().chunk(parse_units(blocks, "markdown"), meta, "markdown")
+    assert chunk.locator.section == ("Contesto",)
+    assert chunk.context.count("Ufficio unico gare") == 1
