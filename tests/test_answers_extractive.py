@@ -129,7 +129,8 @@ def test_a_quoted_lettera_brings_its_lead_in(store: Store) -> None:
 def test_passages_pinned_by_a_reference_are_preferred(store: Store) -> None:
     hits = OverlapSearcher(store).search("termine procedimenti amministrativi trenta giorni")
     assert len(hits) >= 2
-    pinned = [Hit(rank=i, score=h.score + (PINNED_SCORE if h.chunk.locator.commi == ("6",) else 0.0),
+    bonus = {True: PINNED_SCORE, False: 0.0}
+    pinned = [Hit(rank=i, score=h.score + bonus[h.chunk.locator.commi == ("6",)],
                   chunk=h.chunk, document=h.document) for i, h in enumerate(hits, start=1)]
     question = "Entro quanti giorni si concludono i procedimenti amministrativi (art. 2, co. 6)?"
     plain = select_quotes(question, hits)
