@@ -32,7 +32,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Risposta in JSON.")] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Answer a question citing act, article, comma and page (or abstain)."""
+    """Risponde citando atto, articolo, comma e pagina (o dichiara che le fonti tacciono)."""
     from bot.service import Raccordo
 
     settings = settings_for(ctx, data_dir)

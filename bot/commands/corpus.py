@@ -29,7 +29,7 @@ def ingest(
                        ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Ingest a folder incrementally and print the per-file summary (exit 1 if a file failed)."""
+    """Acquisisce una cartella (incrementale) e stampa l'esito per file."""
     from bot.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
@@ -49,7 +49,7 @@ def documents(
     as_json: Annotated[bool, typer.Option("--json", help="Elenco in JSON.")] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """List the stored documents (indexed or skipped, with the reason)."""
+    """Elenca i documenti archiviati (indicizzati o scartati, con il motivo)."""
     from ingest.store import Store
 
     settings = settings_for(ctx, data_dir)
