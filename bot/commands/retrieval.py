@@ -76,26 +76,48 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Output JSON.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Risultati per domanda (JSONL).")
                    ] = None,
+    answers: Annotated[bool, typer.Option("--answers", help="Valuta anche le risposte citate.")
+                       ] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Misura recall@1/5/10 e MRR@10 su un file di domande."""
+    """Misura recall@1/5/10 e MRR@10 (e con --answers la qualità delle risposte)."""
+    from bot.answer_eval import answer_questions, evaluate_answers
     from index.evaluation import evaluate as run_eval
     from index.evaluation import load_questions
 
     with edge():
         service = _service(ctx, data_dir)
-        report = run_eval(lambda q, n: service.search(q, k=n), load_questions(questions), k=k)
+        loaded = load_questions(questions)
+        report = run_eval(lambda q, n: service.search(q, k=n), loaded, k=k)
+        replies = answer_questions(service.ask, loaded) if answers else []
         service.close()
+    payload: dict[str, object] = report.to_json()
+    if answers:
+        metrics = evaluate_answers(loaded, replies)
+        payload["answers"] = {key: v for key, v in metrics.items() if key != "details"}
     if out is not None:
         with out.open("w", encoding="utf-8") as fh:
-            for r in report.results:
-                fh.write(json.dumps({"id": r.question.id, "rank": r.rank,
-                                     "hits": [h.to_json() for h in r.hits]},
-                                    ensure_ascii=False) + "\n")
+            for i, r in enumerate(report.results):
+                line: dict[str, object] = {"id": r.question.id, "rank": r.rank,
+                                           "hits": [h.to_json() for h in r.hits]}
+                if answers:
+                    line["answer"] = replies[i].to_json()
+                fh.write(json.dumps(line, ensure_ascii=False) + "\n")
     if as_json:
-        print_json(report.to_json())
+        print_json(payload)
         return
-    typer.echo(_metrics_table(report.to_json()))
+    typer.echo(_metrics_table(payload))
+    if answers:
+        typer.echo(_answers_table(payload["answers"]))
+
+
+def _answers_table(metrics: object) -> str:
+    assert isinstance(metrics, dict)
+    names = {"citation_precision": "precisione delle citazioni",
+             "answer_recall": "risposte con una citazione pertinente",
+             "abstention": "astensione sulle domande senza risposta",
+             "false_abstention": "astensioni indebite"}
+    return "\n".join(f"{label:<42} {metrics[key]:.3f}" for key, label in names.items())
 
 
 def _metrics_table(payload: dict[str, object]) -> str:
