@@ -133,7 +133,8 @@ def scale_benchmark(n: int, *, dim: int = 384, queries: int = 200, k: int = 10,
     return results
 
 
-SEARCH_PARAMS = {"hnsw": [("efSearch", 64), ("efSearch", 128), ("efSearch", 256), ("efSearch", 512)],
+SEARCH_PARAMS = {"hnsw": [("efSearch", 64), ("efSearch", 128), ("efSearch", 256),
+                          ("efSearch", 512)],
                  "ivf": [("nprobe", 16), ("nprobe", 32), ("nprobe", 64)]}
 
 
