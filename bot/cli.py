@@ -53,3 +53,7 @@ for _module in (corpus, retrieval, answers, telegram, server, network):
 def main() -> None:
     """Console entry point."""
     app()
+
+
+if __name__ == "__main__":
+    main()
