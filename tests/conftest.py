@@ -84,3 +84,15 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path
     service.ingest(shared_dir / "corpus")
     yield service
     service.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(demo_service: object) -> Iterator[object]:
+    """uvicorn on 127.0.0.1 serving the API and pages over `demo_service`, once per session."""
+    from bot.api import create_app
+    from bot.api.background import BackgroundServer
+
+    app = create_app(demo_service)  # type: ignore[arg-type]
+    with BackgroundServer(app) as running:
+        assert app.state.readiness.wait(180)
+        yield running

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from bot.api import create_app
 from bot.api.background import BackgroundServer
-from bot.service import Raccordo
 
 MAX_EXAMPLES = 25  # per operation and phase: keeps the whole module around a minute
 
 
 @pytest.fixture(scope="module")
-def server(demo_service: Raccordo) -> Iterator[BackgroundServer]:
-    """uvicorn on loopback over the demo corpus (no API key: writes must answer 401)."""
-    app = create_app(demo_service)
-    with BackgroundServer(app) as running:
-        assert app.state.readiness.wait(180)
-        yield running
-
-
-@pytest.fixture(scope="module")
-def api_schema(server: BackgroundServer) -> schemathesis.BaseSchema:
+def api_schema(demo_server: BackgroundServer) -> schemathesis.BaseSchema:
     """The schema as served, pointing at the running server."""
-    return schemathesis.openapi.from_url(f"{server.url}/openapi.json")
+    return schemathesis.openapi.from_url(f"{demo_server.url}/openapi.json")
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from bot.api import create_app
 from bot.api.background import BackgroundServer
 from bot.service import Raccordo
 
@@ -68,18 +67,15 @@ def _shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where screenshots are written."""
-    return _shots_dir(tmp_path_factory)
+def server(demo_server: BackgroundServer) -> BackgroundServer:
+    """The shared demo server (see conftest)."""
+    return demo_server
 
 
 @pytest.fixture(scope="module")
-def server(demo_service: Raccordo) -> Iterator[BackgroundServer]:
-    """uvicorn on 127.0.0.1 over the demo corpus."""
-    app = create_app(demo_service)
-    with BackgroundServer(app) as running:
-        assert app.state.readiness.wait(180)
-        yield running
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where screenshots are written."""
+    return _shots_dir(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
