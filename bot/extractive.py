@@ -94,7 +94,7 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
         prior = priors[position - 1]
         headings = _heading_keys(hit)
         for span in split_spans(text):
-            if _key(span.of(text)) in headings:  # a title line restates, it doesn't answer
+            if _is_heading(span.of(text), headings):  # a title restates, it doesn't answer
                 continue
             quote = _best_window(text, span, q_terms, focus)
             if quote is None:
@@ -110,13 +110,25 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
     return quotes
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _key(text: str) -> str:
-    return " ".join(text.replace("*", "").replace("#", "").split()).casefold()
+    """Word tokens only, lower case, space-joined (punctuation and markup ignored)."""
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def _heading_keys(hit: Hit) -> set[str]:
     """The document title and section headings of a passage, as comparison keys."""
     return {_key(t) for t in (hit.document.meta.title, *hit.chunk.locator.section)}
+
+
+def _is_heading(sentence: str, headings: set[str]) -> bool:
+    """True when the sentence is (a run of words of) the title or a section heading."""
+    key = _key(sentence)
+    if len(key.split()) < 3:
+        return False
+    return any(f" {key} " in f" {h} " for h in headings)
 
 
 def _referenced(hits: list[Hit]) -> list[Hit]:

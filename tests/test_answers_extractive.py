@@ -158,3 +158,23 @@ def test_title_and_heading_lines_are_never_quoted(tmp_path: Path) -> None:
     assert all(title not in q.text and not q.text.startswith("Soluzione") for q in quotes)
     assert any(body.startswith(q.text[:40]) for q in quotes)
     store.close()
+
+
+def test_a_heading_rewrapped_with_other_punctuation_is_not_quoted(tmp_path: Path) -> None:
+    from answers_kit import make_document
+
+    from ingest.models import Chunk, DocumentMeta, Locator
+
+    store = Store(tmp_path / "rst.db")
+    section = ("Strumento 16 - Modello ITD per presidi/comunità territoriali a garanzia dei "
+               "diritti di cittadinanza digitale")
+    line = ("Modello ITD per presidi-comunità territoriali a garanzia dei diritti\n"
+            "   di cittadinanza digitale")  # 12 words: the short-title rule alone lets it in
+    body = ("Il modello ITD per i presidi territoriali è proposto dal coordinamento tecnico della "
+            "Commissione innovazione della Conferenza delle Regioni.")
+    store.replace_document("pt", make_document("pt16.rst", DocumentMeta(title="Strumento 16")), [
+        Chunk(0, f"{line}\n\n{body}", Locator(section=(section,)))])
+    hits = OverlapSearcher(store).search("modello ITD presidi territoriali diritti digitale")
+    quotes = select_quotes("Chi propone il modello ITD per i presidi territoriali?", hits)
+    assert quotes and all("Conferenza delle Regioni" in q.text for q in quotes)
+    store.close()
