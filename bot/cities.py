@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.metadata import METROPOLITAN_CITIES  # the 14 Città metropolitane, one list
+
 NO_CITY = "nazionale / non specificata"
 """Label of documents without a city (national acts, guidelines, unknown origin)."""
 
-METROPOLITAN_CITIES = (
-    "Bari", "Bologna", "Cagliari", "Catania", "Firenze", "Genova", "Messina", "Milano",
-    "Napoli", "Palermo", "Reggio Calabria", "Roma", "Torino", "Venezia",
-)
-"""The 14 Città metropolitane (Roma Capitale as "Roma"), the reference list for gaps."""
+__all__ = ["METROPOLITAN_CITIES", "NO_CITY", "city_key"]
 
 _PREFIXES = re.compile(
     r"^(?:citta metropolitana di|citta metropolitana|cm|c m|comune di|provincia di|"

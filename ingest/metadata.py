@@ -146,6 +146,7 @@ METROPOLITAN_CITIES = (
     "Bari", "Bologna", "Cagliari", "Catania", "Firenze", "Genova", "Messina", "Milano",
     "Napoli", "Palermo", "Reggio Calabria", "Roma", "Torino", "Venezia",
 )
+"""The 14 Città metropolitane (Roma Capitale as "Roma"): issuer matching and gap reports."""
 _CITY_IN_ISSUER = re.compile(
     r"\b(?:comune|citt[aà]'?\s+metropolitana|area\s+vasta(?:\s+metropoli)?(?:\s+terra)?)"
     r"\s+di\s+(" + "|".join(METROPOLITAN_CITIES) + r")\b", re.IGNORECASE)
