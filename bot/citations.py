@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.models import Citation
 from index.models import Hit
-from ingest.acts import act_key, short_title
+from ingest.acts import short_title, title_act
 from ingest.models import DocumentMeta
 
 MAX_TITLE = 90
@@ -19,7 +19,7 @@ def act_label(meta: DocumentMeta) -> str:
     """
     if meta.kind not in LEGAL_KINDS:
         return short_title(DocumentMeta(title=meta.title, kind=meta.kind), limit=MAX_TITLE)
-    key = meta.act or act_key(meta.title)
+    key = meta.act or title_act(meta.title)
     return short_title(DocumentMeta(title=meta.title, kind=meta.kind, act=key), limit=MAX_TITLE)
 
 

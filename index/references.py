@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ingest.acts import act_key, find_act_references
+from ingest.acts import find_act_references, title_act
 
 MAX_PINNED_PER_REF = 3
 FIRST_CHUNK_BONUS = 0.015  # cosine: an article cited without comma leans to its opening
@@ -85,11 +85,8 @@ def parse_references(query: str) -> list[QueryRef]:
 
 
 def document_act(act: str | None, title: str) -> str | None:
-    """A document's act key: its metadata's, else the one its title names."""
-    if act:
-        return act
-    refs = find_act_references(title)
-    return refs[0].act if refs and refs[0].act else act_key(title)
+    """A document's act key: its metadata's, else the act its title says it *is*."""
+    return act or title_act(title)
 
 
 class ReferenceTable:
