@@ -1,8 +1,9 @@
 """Rarity of terms in the knowledge base (BM25 inverse document frequency over chunks).
 
 Used to weight question terms when measuring evidence: a missing rare term ("Genova",
-"PUMS") weighs more than a missing common one ("comune"). Computed lazily from the store
-(a few seconds for ~5,000 chunks) and recomputed when the store's version changes.
+"PUMS") weighs more than a missing common one ("comune"). The real searcher serves the same
+IDF from its BM25 index (`Searcher.term_weight`); this store-wide count is the fallback for
+searchers without one, computed lazily and again when the store's version changes.
 """
 
 from __future__ import annotations

@@ -53,6 +53,14 @@ class LexicalIndex:
                                     show_progress=False)
         return cls(retriever, size)
 
+    def document_frequency(self, term: str) -> int:
+        """How many rows hold an analysed term (0 when unknown)."""
+        tid = self._bm25.vocab_dict.get(term) if self.size else None
+        if tid is None:
+            return 0
+        indptr = self._bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row for the query (zeros when no term is known)."""
         if self.size == 0:

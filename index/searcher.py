@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -93,6 +94,12 @@ class Searcher:
             finally:
                 self._load_lock.release()
         return self._gen or gen
+
+    def term_weight(self, term: str) -> float:
+        """BM25 (Lucene) IDF of an analysed term in the served generation."""
+        gen = self.generation
+        n, df = len(gen.ids), gen.lexical.document_frequency(term)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The `k` best passages for a query within the filters, best first."""

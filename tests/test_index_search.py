@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -171,3 +172,14 @@ def test_hnsw_beyond_flat_max(store: Store, tmp_path: Path) -> None:
     assert searcher.search("polizia locale passi carrabili", k=1)[0].document.file == "bari.md"
     hits = searcher.search("passi carrabili", k=5, filters=Filters(city="Bari"))
     assert {h.document.file for h in hits} == {"bari.md"}
+
+
+def test_term_weight_is_the_bm25_idf_of_the_served_generation(demo_service: Any) -> None:
+    from bot.terms import term_set
+    from bot.termstats import TermWeights
+
+    from_store = TermWeights(demo_service.store)
+    terms = term_set("centrale unica di committenza zone omogenee Genova PUMS inesistentissimo")
+    weights = {t: demo_service.searcher.term_weight(t) for t in terms}
+    assert all(abs(w - from_store(t)) < 1e-9 for t, w in weights.items())
+    assert weights[min(terms, key=lambda t: from_store(t))] < max(weights.values())
