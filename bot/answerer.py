@@ -86,6 +86,7 @@ class Answerer:
         numbers: dict[int | None, int] = {}
         citations: list[Citation] = []
         lines: list[str] = []
+        starts: dict[int | None, list[int]] = {}
         best: dict[int | None, Quote] = {}
         for quote in quotes:  # the citation quotes the passage's best-scoring sentence
             if quote.hit.chunk.id not in best or quote.score > best[quote.hit.chunk.id].score:
@@ -93,12 +94,13 @@ class Answerer:
         for quote in quotes:
             cid = quote.hit.chunk.id
             n = numbers.get(cid, len(numbers) + 1)
-            cited = citations if cid in numbers else [
-                *citations, citation_for(quote.hit, n, best[cid].text)]
+            at = [*starts.get(cid, []), quote.start]
+            cited = [c for c in citations if c.n != n]
+            cited.insert(n - 1, citation_for(quote.hit, n, best[cid].text, at))
             line = f"«{quote.text}» [{n}]"
             if lines and _length(INTRO, [*lines, line], cited) > MAX_ANSWER_CHARS:
                 continue
-            numbers[cid], citations = n, cited
+            numbers[cid], citations, starts[cid] = n, cited, at
             lines.append(line)
         text = INTRO + "\n" + "\n".join(lines)
         return Answer(question=question, text=text, citations=tuple(citations),
@@ -117,7 +119,7 @@ class Answerer:
             log.warning("LLM answer discarded, falling back to extractive: %s", exc)
             return None
         text, mapping = renumber(checked)
-        citations = [citation_for(passages[old - 1], new, self._quote_of(query, passages[old - 1]))
+        citations = [citation_for(passages[old - 1], new, *self._quote_of(query, passages[old - 1]))
                      for old, new in sorted(mapping.items(), key=lambda kv: kv[1])]
         if _length(text, [], citations) > MAX_ANSWER_CHARS:
             log.warning("LLM answer too long with its sources, falling back to extractive")
@@ -126,12 +128,15 @@ class Answerer:
                       abstained=False, hits=tuple(hits), mode="llm",
                       rewritten_question=rewritten)
 
-    def _quote_of(self, query: str, hit: Hit) -> str:
-        """The best verbatim sentence of one passage for `query` (its opening as fallback)."""
+    def _quote_of(self, query: str, hit: Hit) -> tuple[str, list[int]]:
+        """The best verbatim sentence of one passage for `query` (its opening as fallback),
+        with where it starts in the passage."""
         ranked = score_sentences(query, [hit], weight=self.weight, passages=1)
         if ranked:
-            return ranked[0].text
-        return hit.chunk.text[:300].strip() or hit.chunk.text
+            return ranked[0].text, [ranked[0].start]
+        text = hit.chunk.text
+        opening = text[:300].strip() or text
+        return opening, [text.find(opening)]
 
 
 def _default_weight(searcher: object) -> Callable[[str], float]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
 from bot.models import Citation
 from index.models import Hit
 from ingest.acts import short_title, title_act
-from ingest.models import DocumentMeta
+from ingest.models import DocumentMeta, Locator
 
 MAX_TITLE = 90
 LEGAL_KINDS = frozenset({"law", "decree", "regulation", "statute"})
@@ -23,21 +27,70 @@ def act_label(meta: DocumentMeta) -> str:
     return short_title(DocumentMeta(title=meta.title, kind=meta.kind, act=key), limit=MAX_TITLE)
 
 
-def locator_text(hit: Hit) -> str:
+_COMMA = re.compile(r"^[ \t]*(\d+(?:-[a-z]+)?)\.[ \t]", re.MULTILINE)
+_LETTER = re.compile(r"^[ \t]*(?:-[ \t]*)?([a-z](?:-[a-z]+)?)\)[ \t]", re.MULTILINE)
+
+
+def locator_text(hit: Hit, locator: Locator | None = None) -> str:
     """'D.Lgs. 267/2000 (TUEL), art. 107, comma 3' or 'Title, p. 6'."""
     label = act_label(hit.document.meta)
-    where = hit.chunk.locator.label()
+    where = (locator or hit.chunk.locator).label()
     return f"{label}, {where}" if where else label
 
 
-def citation_for(hit: Hit, n: int, quote: str) -> Citation:
-    """The numbered citation of a passage; `quote` must be a substring of its text."""
+def quote_locator(hit: Hit, start: int) -> Locator:
+    """The passage's locator narrowed to the comma (and lettera) where the quote at `start`
+    sits, when the passage spans several: 'art. 147-ter, comma 1' rather than 'commi 1-2'."""
+    loc = hit.chunk.locator
+    if loc.article is None or not loc.commi:
+        return loc
+    text = hit.chunk.text
+    commi = [m for m in _COMMA.finditer(text) if m.start() <= start and m.group(1) in loc.commi]
+    if commi:
+        loc = replace(loc, commi=(commi[-1].group(1),))
+    elif len(loc.commi) > 1:
+        return loc
+    after = commi[-1].end() if commi else 0
+    letters = [m.group(1) for m in _LETTER.finditer(text, after) if m.start() <= start]
+    if letters and (not loc.letters or letters[-1] in loc.letters):
+        return replace(loc, letters=(letters[-1],))
+    if commi:  # the quote is the comma's own lead-in, before any lettera
+        return replace(loc, letters=())
+    return loc
+
+
+def quotes_locator(hit: Hit, starts: Sequence[int]) -> Locator:
+    """The locator of all the quotes of a passage: their comma(s) and lettera, if known."""
+    loc = hit.chunk.locator
+    found = [quote_locator(hit, s) for s in starts]
+    if not found:
+        return loc
+    if all(f == found[0] for f in found):
+        return found[0]
+    if any(len(f.commi) != 1 for f in found):
+        return replace(loc, letters=())
+    commi = [c for c in loc.commi if any(f.commi == (c,) for f in found)]
+    if len(commi) > 1:
+        return replace(loc, commi=tuple(commi), letters=())
+    letters = dict.fromkeys(x for f in found for x in f.letters)
+    return replace(loc, commi=tuple(commi), letters=tuple(letters))
+
+
+def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Citation:
+    """The numbered citation of a passage; `quote` must be a substring of its text.
+
+    `starts` (where each quote cited under this number begins in the chunk) narrows the
+    locator to the quotes' own comma and lettera.
+    """
     if quote not in hit.chunk.text:
         raise ValueError("la citazione non è un estratto letterale del passo")
+    if any(not 0 <= s < len(hit.chunk.text) for s in starts):
+        raise ValueError("posizione della citazione fuori dal passo")
     meta = hit.document.meta
     assert hit.chunk.id is not None
+    locator = quotes_locator(hit, starts) if starts else None
     return Citation(
         n=n, file=hit.document.file, title=meta.title, kind=meta.kind,
-        locator=locator_text(hit), page=hit.chunk.locator.page_start, quote=quote,
+        locator=locator_text(hit, locator), page=hit.chunk.locator.page_start, quote=quote,
         url=meta.url, chunk_id=hit.chunk.id, doc_id=hit.document.id, city=meta.city,
     )

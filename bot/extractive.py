@@ -21,6 +21,7 @@ from bot.sentences import Span, split_spans
 from bot.terms import term_set
 from index.models import Hit
 from index.searcher import PINNED_SCORE
+from ingest.legal import article_number
 
 MAX_QUOTE_CHARS = 600
 MIN_QUOTE_CHARS = 25
@@ -31,10 +32,23 @@ MIN_TITLE_WORDS = 12  # shorter lines without final punctuation are titles, not 
 _QUANTITY = re.compile(r"^(?:\w+\s+){0,3}?(?:quanti|quante|quanto|quale\s+soglia|qual\s+è\s+"
                        r"la\s+soglia|entro\s+quando|entro\s+quale)\b", re.IGNORECASE)
 _LETTERA = re.compile(r"^[a-z](?:-[a-z]+)?\)\s")
-_NUMBER = re.compile(r"\d|\b(?:un|uno|una|due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
+_NUMBER = re.compile(r"\d|\b(?:due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
                      r"undici|dodici|quindici|venti|trenta|quaranta|cinquanta|sessanta|"
                      r"novanta|cento|mille|quattordici|quarantacinque|centoventi|\w+(?:decimi|"
                      r"terzi|esimo|esima))\b", re.IGNORECASE)
+
+
+# numbers that only name a provision ("art. 14-bis, comma 2, lettera d)", "legge n. 78",
+# "d.lgs. 33/2013") are not quantities
+_REFERENCE = re.compile(
+    r"\b(?:art(?:icol[oi])?\.?|comm[ai]|lett(?:er[ae]|\.)|n\.|nn\.|numero|capo|allegato|"
+    r"(?:d\.\s?lgs|d\.\s?l|d\.\s?p\.\s?r|l)\.)\s*\d+(?:[-/][\w]+)*(?:\s*(?:,|e)\s*\d+"
+    r"(?:[-/]\w+)*)*|\b\d+/\d{4}\b|^\s*\d+(?:-\w+)?\.\s", re.IGNORECASE | re.MULTILINE)
+
+
+def has_quantity(text: str) -> bool:
+    """True when `text` holds a number other than the numbers of provisions it refers to."""
+    return bool(_NUMBER.search(_REFERENCE.sub(" ", text)))
 
 
 @dataclass(frozen=True)
@@ -100,7 +114,7 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
             if quote is None:
                 continue
             start, end, s_terms = quote
-            number = wants_number and bool(_NUMBER.search(text[start:end]))
+            number = wants_number and has_quantity(text[start:end])
             score = (tuning.w_focus * coverage(q_terms, s_terms, focus)
                      + tuning.w_passage * passage_cov + tuning.w_prior * prior
                      + tuning.w_number * number)
@@ -124,7 +138,10 @@ def _heading_keys(hit: Hit) -> set[str]:
 
 
 def _is_heading(sentence: str, headings: set[str]) -> bool:
-    """True when the sentence is (a run of words of) the title or a section heading."""
+    """True when the sentence is an article heading ("Art. 14-ter. - (Conferenza
+    simultanea)") or (a run of words of) the title or a section heading."""
+    if article_number(sentence.strip(), heading=False) is not None:
+        return True
     key = _key(sentence)
     if len(key.split()) < 3:
         return False
