@@ -1,7 +1,10 @@
 """Structure-shaped chunking: units → `Chunk`s with verbatim text, locator and context.
 
 Rules:
-- one chunk never mixes two articles or two sections;
+- one chunk never mixes two articles; it mixes sections only when they are short: a section
+  shorter than `min_chars` travels with the sections that follow it while the whole fits in
+  `max_chars` (a two-line "1.1 Sistema" section alone would outrank, and never hold, the
+  answer); such a chunk's locator names the first and last section ("1.1 X … 1.3 Y");
 - an article heading (and its rubric) always travels with its first comma;
 - a short article (or section) that fits in `max_chars` is one chunk; otherwise consecutive
   commi (paragraphs) are packed while they fit;
@@ -14,7 +17,7 @@ Rules:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -23,7 +26,9 @@ from ingest.legal import Part, Unit
 from ingest.models import Chunk, DocumentMeta, Locator
 
 MAX_CHARS = 1200
+MIN_CHARS = 400
 OVERLAP = 120
+CHUNKING_VERSION = "2"  # bump when chunk boundaries change: stored documents are re-chunked
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,10 @@ def _merge_leading(units: list[Unit]) -> list[_Item]:
 class Chunker:
     """Builds chunks for one document's units."""
 
-    def __init__(self, max_chars: int = MAX_CHARS, overlap: int = OVERLAP) -> None:
+    def __init__(self, max_chars: int = MAX_CHARS, overlap: int = OVERLAP,
+                 min_chars: int = MIN_CHARS) -> None:
         self.max_chars = max_chars
+        self.min_chars = min_chars
         self.overlap = overlap
         self.splitter = _splitter(max_chars, overlap)
         self._doc_title = ""
@@ -77,7 +84,7 @@ class Chunker:
         sep = "\n" if fmt == "pdf" else "\n\n"
         title = short_title(meta)
         self._doc_title = _norm(meta.title)
-        chunks: list[Chunk] = []
+        pieces: list[tuple[Chunk, bool]] = []  # (chunk, a whole section outside articles)
         pending_heads: list[Unit] = []
         for group in _groups(units):
             if all(u.heading for u in group) and group[0].article is None:
@@ -86,12 +93,43 @@ class Chunker:
             if pending_heads and group[0].article is None:
                 group = pending_heads + group
             elif pending_heads:
-                chunks.extend(self._chunks_of(pending_heads, sep, title, len(chunks)))
+                pieces.extend(self._section_chunks(pending_heads, sep, title))
             pending_heads = []
-            chunks.extend(self._chunks_of(group, sep, title, len(chunks)))
+            pieces.extend(self._section_chunks(group, sep, title))
         if pending_heads:
-            chunks.extend(self._chunks_of(pending_heads, sep, title, len(chunks)))
-        return chunks
+            pieces.extend(self._section_chunks(pending_heads, sep, title))
+        chunks = self._merge_short(pieces, sep, title)
+        return [replace(c, ordinal=i) for i, c in enumerate(chunks)]
+
+    def _section_chunks(self, group: list[Unit], sep: str, title: str
+                        ) -> list[tuple[Chunk, bool]]:
+        out = self._chunks_of(group, sep, title, 0)
+        whole = len(out) == 1 and group[0].article is None
+        return [(c, whole) for c in out]
+
+    def _merge_short(self, pieces: list[tuple[Chunk, bool]], sep: str, title: str
+                     ) -> list[Chunk]:
+        """Join a short whole section with the whole sections after it while they fit."""
+        out: list[Chunk] = []
+        run: list[Chunk] = []
+
+        def flush() -> None:
+            if run:
+                out.append(run[0] if len(run) == 1 else _joined(run, sep, title))
+                run.clear()
+
+        for chunk, whole in pieces:
+            if not whole:
+                flush()
+                out.append(chunk)
+                continue
+            size = sum(len(c.text) + len(sep) for c in run)
+            if run and (size - len(sep) >= self.min_chars
+                        or size + len(chunk.text) > self.max_chars):
+                flush()
+            run.append(chunk)
+        flush()
+        return out
 
     def _chunks_of(self, group: list[Unit], sep: str, title: str, start: int) -> list[Chunk]:
         items = _merge_leading(group)
@@ -152,6 +190,27 @@ class Chunker:
                 spans[0] = (0, first_end)
         return [_Piece(text[a:b], item.comma,
                        tuple(p for s, e, p in offsets if s < b and e > a)) for a, b in spans]
+
+
+def _joined(run: list[Chunk], sep: str, title: str) -> Chunk:
+    """One chunk from consecutive whole sections: verbatim text, section range, pages."""
+    first, last = run[0].locator, run[-1].locator
+    common: list[str] = []
+    for a, b in zip(first.section, last.section, strict=False):
+        if a != b:
+            break
+        common.append(a)
+    head = first.section[len(common):][:1]
+    tail = last.section[len(common):][-1:]
+    leaf = " … ".join(dict.fromkeys([*head, *tail]))
+    section = (*common, leaf) if leaf else tuple(common)
+    pages = [p for c in run for p in (c.locator.page_start, c.locator.page_end)
+             if p is not None]
+    loc = Locator(section=section, page_start=min(pages) if pages else None,
+                  page_end=max(pages) if pages else None)
+    label = _shorten(loc.label(), 120)
+    return Chunk(ordinal=run[0].ordinal, text=sep.join(c.text for c in run), locator=loc,
+                 context=f"{title} — {label}" if label else title)
 
 
 def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:

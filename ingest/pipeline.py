@@ -25,7 +25,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ingest.chunker import Chunker
+from ingest.chunker import CHUNKING_VERSION, Chunker
 from ingest.errors import IngestError
 from ingest.legal import parse_units
 from ingest.metadata import (
@@ -156,6 +156,13 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
         files = list_files(folder, manifest)
     source = str(folder)
     report = IngestReport(source=source)
+    chunking_key = f"chunking:{source}"
+    if store.meta_value(chunking_key) != CHUNKING_VERSION:
+        if store.documents(source):  # cut by an older chunker: cut again (recorded at the end)
+            log.info("chunking changed since the last run: files of %s are re-chunked", source)
+            rebuild = True
+        elif root.is_dir():  # a new source: an interrupted first run resumes incrementally
+            store.set_meta_value(chunking_key, CHUNKING_VERSION)
     bar = tqdm(files, unit="file", desc="ingest", disable=not (progress and sys.stderr.isatty()))
     for rel in bar:
         bar.set_postfix_str(rel[-40:], refresh=False)
@@ -168,6 +175,7 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
         for doc in store.documents(source):
             if doc.file not in present and store.remove_document(doc.id):
                 report.outcomes.append(FileOutcome(doc.file, "removed"))
+        store.set_meta_value(chunking_key, CHUNKING_VERSION)
     return report
 
 

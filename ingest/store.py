@@ -144,6 +144,19 @@ class Store:
             ).fetchone()
         return int(row[0]) if row else 0
 
+    def meta_value(self, key: str) -> str | None:
+        """A value of the store's own bookkeeping (e.g. the chunking a source was cut with)."""
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM store_meta WHERE key=?",
+                                     (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta_value(self, key: str, value: str) -> None:
+        """Record a bookkeeping value (see `meta_value`)."""
+        with self.transaction() as conn:
+            conn.execute("INSERT INTO store_meta(key, value) VALUES(?, ?) ON CONFLICT(key) "
+                         "DO UPDATE SET value = excluded.value", (key, value))
+
     def _bump(self, conn: sqlite3.Connection) -> None:
         conn.execute(
             "INSERT INTO store_meta(key, value) VALUES('version', '1') ON CONFLICT(key) "

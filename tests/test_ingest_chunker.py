@@ -91,3 +91,50 @@ def test_section_path_does_not_repeat_the_document_title() -> None:
     [chunk] = Chunker().chunk(parse_units(blocks, "markdown"), meta, "markdown")
     assert chunk.locator.section == ("Contesto",)
     assert chunk.context.count("Ufficio unico gare") == 1
+
+
+def _manual_blocks() -> tuple[Block, ...]:
+    return (
+        Block("1 Scopo del documento", heading_level=1, page=3),
+        Block("1.1 Sistema", heading_level=2, page=3),
+        Block("Le aree vaste possono accedere al sistema.", page=3),
+        Block("1.2 Introduzione", heading_level=2, page=3),
+        Block("I ruoli definiti sono due: amministratore del portale e comunale.", page=4),
+        Block("1.3 Accesso al sistema", heading_level=2, page=4),
+        Block("L'accesso avviene tramite SPID dal portale dell'ente. " * 20, page=4),
+        Block("2 Amministratore del portale", heading_level=1, page=5),
+        Block("All'amministratore del portale è affidata la gestione dei comuni. " * 6, page=5),
+    )
+
+
+def test_short_sections_travel_with_the_next_ones_verbatim() -> None:
+    blocks = _manual_blocks()
+    source = "\n".join(b.text for b in blocks)
+    meta = DocumentMeta(title="Manuale utente servizi online")
+    chunks = Chunker(max_chars=1200, min_chars=400).chunk(parse_units(blocks, "pdf"), meta, "pdf")
+    first = chunks[0]
+    # 1.1 (one line) and 1.2 are joined; 1.3 would not fit with them, so it stands alone
+    assert first.text.startswith("1 Scopo del documento\n1.1 Sistema\nLe aree vaste")
+    assert "I ruoli definiti" in first.text and "SPID" not in first.text
+    assert first.locator.section == ("1 Scopo del documento", "1.1 Sistema … 1.2 Introduzione")
+    assert (first.locator.page_start, first.locator.page_end) == (3, 4)
+    assert first.context.endswith("1 Scopo del documento > 1.1 Sistema … 1.2 Introduzione, "
+                                  "pp. 3-4")
+    assert chunks[1].locator.section == ("1 Scopo del documento", "1.3 Accesso al sistema")
+    for chunk in chunks:
+        assert chunk.text in source and len(chunk.text) <= 1200
+    assert [c.ordinal for c in chunks] == list(range(len(chunks)))
+
+
+def test_short_sections_stay_alone_without_a_minimum() -> None:
+    chunks = Chunker(max_chars=1200, min_chars=0).chunk(parse_units(_manual_blocks(), "pdf"),
+                                                        DocumentMeta(title="Manuale"), "pdf")
+    assert [c.locator.section[-1] for c in chunks][:3] == [
+        "1.1 Sistema", "1.2 Introduzione", "1.3 Accesso al sistema"]
+
+
+def test_short_articles_are_never_joined() -> None:
+    blocks = (Block("Art. 5 - Abrogato", heading_level=3), Block("1. (Abrogato)."),
+              Block("Art. 6 - Abrogato", heading_level=3), Block("1. (Abrogato)."))
+    chunks = Chunker(min_chars=400).chunk(parse_units(blocks, "markdown"), META, "markdown")
+    assert [c.locator.article for c in chunks] == ["5", "6"]

@@ -84,6 +84,21 @@ def test_incremental_runs(tmp_path: Path) -> None:
     assert store.counts()["documents"] == 3
 
 
+def test_a_new_chunking_re_chunks_unchanged_files(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import ingest.pipeline
+
+    root = _folder(tmp_path)
+    store = Store(tmp_path / "raccordo.db")
+    ingest_path(root, store)
+    assert set(_statuses(ingest_path(root, store)).values()) == {"unchanged"}
+    # a release whose chunker cuts differently: files that did not change are cut again
+    monkeypatch.setattr(ingest.pipeline, "CHUNKING_VERSION", "test-next")
+    assert set(_statuses(ingest_path(root, store)).values()) == {"indexed"}
+    assert store.meta_value(f"chunking:{root.resolve()}") == "test-next"
+    assert set(_statuses(ingest_path(root, store)).values()) == {"unchanged"}
+
+
 def test_single_file_and_upload_overrides(tmp_path: Path) -> None:
     root = _folder(tmp_path)
     store = Store(tmp_path / "raccordo.db")
