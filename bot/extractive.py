@@ -77,6 +77,7 @@ class Selection:
     max_passages: int = 2  # distinct passages cited
     keep_ratio: float = 0.8  # a further quote must score at least this share of the best
     other_passage_ratio: float = 0.8  # ...and this share to bring in another passage
+    confident_overlap: float | None = 0.6  # a best quote covering this share: one passage
     w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
     w_passage: float = 0.20  # passage (context + text) overlap
     w_prior: float = 0.10  # retrieval score and rank
@@ -197,7 +198,9 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
         ratio = selection.other_passage_ratio if new_passage else selection.keep_ratio
         if cand.score < ratio * best.score or cand.overlap <= 0:
             continue
-        if new_passage and len(cited) >= selection.max_passages:
+        if new_passage and (len(cited) >= selection.max_passages
+                            or (selection.confident_overlap is not None
+                                and best.overlap >= selection.confident_overlap)):
             continue
         if any(_near_duplicate(cand, q) for q in chosen):
             continue

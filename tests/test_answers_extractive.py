@@ -178,3 +178,25 @@ def test_a_heading_rewrapped_with_other_punctuation_is_not_quoted(tmp_path: Path
     quotes = select_quotes("Chi propone il modello ITD per i presidi territoriali?", hits)
     assert quotes and all("Conferenza delle Regioni" in q.text for q in quotes)
     store.close()
+
+
+def test_a_quote_that_covers_the_question_is_cited_alone(tmp_path: Path) -> None:
+    from answers_kit import make_document
+
+    from ingest.models import Chunk, DocumentMeta, Locator
+
+    store = Store(tmp_path / "confident.db")
+    store.replace_document("s", make_document("contabilita.md", DocumentMeta(
+        title="Regolamento di contabilità")), [
+        Chunk(0, "Il bilancio di previsione è approvato dal consiglio metropolitano entro il "
+                 "31 dicembre.", Locator(section=("Bilancio",))),
+        Chunk(1, "Il bilancio di previsione approvato dal consiglio metropolitano è pubblicato "
+                 "sul sito entro trenta giorni.", Locator(section=("Pubblicità",)))])
+    hits = OverlapSearcher(store).search("bilancio previsione approvato consiglio metropolitano")
+    question = "Entro quando il consiglio metropolitano approva il bilancio di previsione?"
+    both = select_quotes(question, hits, selection=Selection(confident_overlap=None))
+    assert len({q.hit.chunk.id for q in both}) == 2  # the second passage scores close
+    alone = select_quotes(question, hits)  # default: the first quote covers >= 60%
+    assert alone[0].overlap >= Selection().confident_overlap  # type: ignore[operator]
+    assert [q.hit.chunk.text[:40] for q in alone] == [both[0].hit.chunk.text[:40]]
+    store.close()
