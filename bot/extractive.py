@@ -84,12 +84,31 @@ class Selection:
     w_number: float = 0.10  # "quanti/entro quanto" questions: the sentence holds a number
 
 
+PREFIX_MIN = 6  # stems sharing a prefix this long are one word family (propon-ente, gest-ione)
+PREFIX_CREDIT = 0.7  # ...and count this much of an exact match
+
+
 def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) -> float:
-    """Weighted share of `question` terms present in `found` (0 when the question is empty)."""
+    """Weighted share of `question` terms present in `found` (0 when the question is empty).
+
+    A term missing from `found` still counts `PREFIX_CREDIT` when one of the found terms
+    extends it or is extended by it over at least `PREFIX_MIN` characters: the stemmer keeps
+    "propone" and "proponente", or "autenticano" and "autenticazione", apart.
+    """
     total = sum(weight(t) for t in question)
     if total <= 0:
         return 0.0
-    return sum(weight(t) for t in question & found) / total
+    got = 0.0
+    for term in question:
+        if term in found:
+            got += weight(term)
+        elif len(term) >= PREFIX_MIN and any(_same_family(term, other) for other in found):
+            got += PREFIX_CREDIT * weight(term)
+    return got / total
+
+
+def _same_family(a: str, b: str) -> bool:
+    return len(b) >= PREFIX_MIN and (b.startswith(a) or a.startswith(b))
 
 
 def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,

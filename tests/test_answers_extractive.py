@@ -200,3 +200,17 @@ def test_a_quote_that_covers_the_question_is_cited_alone(tmp_path: Path) -> None
     assert alone[0].overlap >= Selection().confident_overlap  # type: ignore[operator]
     assert [q.hit.chunk.text[:40] for q in alone] == [both[0].hit.chunk.text[:40]]
     store.close()
+
+
+def test_coverage_credits_word_families_the_stemmer_keeps_apart() -> None:
+    from bot.extractive import PREFIX_CREDIT, coverage
+    from bot.terms import term_set
+
+    question = term_set("Chi propone il modello?")
+    assert {"propon", "modell"} <= question
+    found = term_set("Ufficio proponente: il coordinamento tecnico del modello")
+    assert "propon" not in found  # Snowball: "proponente" -> "proponent"
+    assert coverage(question, found, lambda t: 1.0) == pytest.approx(
+        (1 + PREFIX_CREDIT) / len(question))
+    # short stems are not families: "att" (atto) does not match "attivit" (attività)
+    assert coverage(frozenset({"att"}), frozenset({"attivit"}), lambda t: 1.0) == 0.0
