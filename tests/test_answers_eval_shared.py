@@ -2,7 +2,9 @@
 
 The issue-4 targets (precision and recall ≥ 0.90, every no_answer abstaining, false
 abstention ≤ 10%) are not reached yet: that test is a strict xfail, so CI says so the day it
-passes. The floor test guards what is reached today (docs/answers.md has the figures).
+passes. The floor tests guard what is reached today (docs/answers.md has the figures), on
+dev.jsonl and on the 400 SQuAD-it questions (a second set, over its own knowledge base), and
+check that questions of one knowledge base are declined by the other.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ def test_dev_answers_quote_verbatim_and_keep_the_floor(
         assert answer.abstained == (not answer.citations)
     metrics = evaluate_answers(questions, answers)
     details = metrics["details"]
-    assert metrics["citation_precision"] >= 0.35, details
-    assert metrics["answer_recall"] >= 0.65, details
+    assert metrics["citation_precision"] >= 0.45, details
+    assert metrics["answer_recall"] >= 0.70, details
     assert metrics["abstention"] >= 0.8, details
     assert metrics["false_abstention"] <= 0.10, details
 
@@ -50,3 +52,40 @@ def test_dev_answers_meet_the_issue_targets(dev_run: tuple[list[Question], list[
     questions, answers = dev_run
     metrics = evaluate_answers(questions, answers)
     assert all(meets_targets(metrics).values()), metrics
+
+
+@pytest.fixture(scope="module")
+def squad_questions(shared_dir: Path) -> list[Question]:
+    """The 400 SQuAD-it questions (general Italian, Wikipedia articles)."""
+    return load_questions(shared_dir / "external" / "squad-it" / "questions.jsonl")
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_squad_it_answers_keep_the_floor(tmp_path_factory: pytest.TempPathFactory,
+                                         shared_dir: Path,
+                                         squad_questions: list[Question]) -> None:
+    from conftest import make_settings
+
+    from bot.service import Raccordo
+
+    service = Raccordo(make_settings(tmp_path_factory.mktemp("squad-data")))
+    try:
+        service.ingest(shared_dir / "external" / "squad-it" / "docs")
+        answers = answer_questions(service.ask, squad_questions)
+    finally:
+        service.close()
+    metrics = evaluate_answers(squad_questions, answers)
+    assert metrics["citation_precision"] >= 0.65, metrics["citation_precision"]
+    assert metrics["answer_recall"] >= 0.72, metrics["answer_recall"]
+    assert metrics["false_abstention"] <= 0.08, metrics["false_abstention"]
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_questions_the_knowledge_base_does_not_cover_are_declined(
+        shared_service: object, squad_questions: list[Question]) -> None:
+    answers = answer_questions(shared_service.ask, squad_questions)  # type: ignore[attr-defined]
+    declined = [a for a in answers if a.abstained]
+    assert all(not a.citations for a in declined)
+    assert len(declined) / len(answers) >= 0.85, len(declined)
