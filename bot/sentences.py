@@ -38,6 +38,13 @@ _ITEM = re.compile(
     r"^\s*(?:[-*•]\s+)?(?:\(?\d{1,3}(?:-[a-z]{2,12})?[.)]|\(?[a-z](?:-[a-z]{2,12})?\))\s"
 )
 _END = re.compile(r"[.!?]+[\"'»”’)\]]*(?=\s)")
+# a section heading on a line of its own (PDF and plain text): "1.1 SISTEMA GESTIONE",
+# "2.1.1 Elenco comuni", "1. SCOPO DEL DOCUMENTO", "CAPO II"
+_SECTION_NUMBER = re.compile(r"\d+(?:\.\d+)+\.?\s+\S")
+_NUMBERED_SECTION = re.compile(r"^\s*" + _SECTION_NUMBER.pattern)
+_UPPER_LINE = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?[A-ZÀ-Ý][A-ZÀ-Ý0-9'’ ,/()-]*[A-ZÀ-Ý0-9)]$")
+MAX_HEADING_WORDS = 14  # an upper-case line longer than this is text
+MAX_NUMBERED_WORDS = 8  # a "3.1 Compilazione guidata ..." line longer than this runs into text
 _WORD_BEFORE = re.compile(r"([\w.'’-]+)$")
 _BULLET = re.compile(r"[-*•]\s+")
 _NEXT = re.compile(r"\s+([\"'«“(\[]?)(\S)")
@@ -81,18 +88,30 @@ def _units(text: str) -> list[tuple[int, int]]:
                 units.append((start, line_start))
                 start = None
             continue
-        hard = bool(_HEADING.match(body) or _ITEM.match(body))
+        heading = bool(_HEADING.match(body)) or _is_section_line(body)
+        hard = heading or bool(_ITEM.match(body))
         if hard and start is not None:
             units.append((start, line_start))
             start = None
         if start is None:
             start = line_start
-        if _HEADING.match(body):
+        if heading:
             units.append((start, line_start + len(body)))
             start = None
     if start is not None:
         units.append((start, len(text)))
     return units
+
+
+def _is_section_line(line: str) -> bool:
+    """A numbered or upper-case section heading alone on its line (no sentence end)."""
+    body = line.strip()
+    words = body.split()
+    if not 2 <= len(words) <= MAX_HEADING_WORDS or body[-1] in ".;:!?,":
+        return False
+    if _UPPER_LINE.match(body) and sum(c.isalpha() for c in body) >= 6:
+        return True
+    return len(words) <= MAX_NUMBERED_WORDS and bool(_NUMBERED_SECTION.match(body))
 
 
 def _split_unit(text: str, start: int, end: int) -> list[Span]:
@@ -118,7 +137,9 @@ def _is_boundary(text: str, dot: int, after: int, end: int) -> bool:
     if nxt is None:
         return False
     first = nxt.group(2)
-    if not (first.isupper() or nxt.group(1) in {"«", "“", '"'}):
+    numbered_line = "\n" in text[after:nxt.start(2)] and bool(
+        _SECTION_NUMBER.match(text, nxt.start(2), end))
+    if not (first.isupper() or nxt.group(1) in {"«", "“", '"'} or numbered_line):
         return False
     if text[dot] != ".":
         return True

@@ -95,3 +95,25 @@ def test_legge_241_keeps_article_references_whole(shared_dir: Path) -> None:
     ref = "dell'articolo 17, comma 3, della legge 23 agosto 1988, n. 400"
     joined = [s for s in sentences if ref in s]
     assert joined and all(s.startswith("3. Con uno o piu' decreti") for s in joined[:1])
+
+
+def test_section_headings_on_their_own_line_are_their_own_units() -> None:
+    text = ("1. SCOPO DEL DOCUMENTO\n"
+            "Lo scopo di questa guida è aiutare gli Amministratori Comunali nell'uso\n"
+            "dell'applicativo per la gestione dei SERVIZI ONLINE BACK OFFICE, descrivendo le\n"
+            "funzionalità.\n"
+            "1.1 SISTEMA GESTIONE SERVIZI ONLINE BACK OFFICE\n"
+            "Le 10 Aree Vaste possono accedere al sistema.\n"
+            "3.1 Compilazione Guidata Attraverso l'inserimento delle credenziali di accesso\n"
+            "si accede al sistema di Front Office.")
+    assert split_sentences(text) == [
+        "1. SCOPO DEL DOCUMENTO",
+        "Lo scopo di questa guida è aiutare gli Amministratori Comunali nell'uso\n"
+        "dell'applicativo per la gestione dei SERVIZI ONLINE BACK OFFICE, descrivendo le\n"
+        "funzionalità.",
+        "1.1 SISTEMA GESTIONE SERVIZI ONLINE BACK OFFICE",
+        "Le 10 Aree Vaste possono accedere al sistema.",
+        # a long numbered line runs into its text: not a heading
+        "3.1 Compilazione Guidata Attraverso l'inserimento delle credenziali di accesso\n"
+        "si accede al sistema di Front Office.",
+    ]
