@@ -49,6 +49,10 @@ class Evidence:
     missing_city: str | None = None  # a Città metropolitana named and absent from the hits
     dense: float | None = None  # best embedding similarity of the first passages
 
+    def below_floor(self, floor: float | None) -> bool:
+        """True when a similarity floor is set and the best passage falls short of it."""
+        return floor is not None and self.dense is not None and self.dense < floor
+
     @property
     def score(self) -> float:
         """The single figure compared with the threshold."""

@@ -75,9 +75,8 @@ class Answerer:
 
     def _unsupported(self, evidence: Evidence) -> bool:
         """True when the evidence does not support an answer."""
-        off_topic = (self.dense_floor is not None and evidence.dense is not None
-                     and evidence.dense < self.dense_floor)
-        return bool(evidence.missing_act or evidence.missing_city or off_topic
+        return bool(evidence.missing_act or evidence.missing_city
+                    or evidence.below_floor(self.dense_floor)
                     or evidence.score < self.threshold)
 
     # ---- modes -----------------------------------------------------------------------------
@@ -175,7 +174,7 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None) -> str
         return f"atto non presente nelle fonti: {evidence.missing_act}"
     if evidence.missing_city:
         return f"città non presente nelle fonti: {evidence.missing_city}"
-    if dense_floor is not None and evidence.dense is not None and evidence.dense < dense_floor:
+    if evidence.below_floor(dense_floor):
         return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
     return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
 
