@@ -103,14 +103,17 @@ def report(corpus: Path, rounds: int) -> str:
     s = best["seconds"]
     formats = ", ".join(f"{k[4:]} {v:.1f} s" for k, v in sorted(best.items())
                         if k.startswith("fmt:"))
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    averages = os.getloadavg()
+    load = ", ".join(f"{x:.1f}" for x in averages)
+    busy = averages[0] >= (os.cpu_count() or 1)
+    context = ("the machine was shared with other jobs, so these are lower bounds" if busy
+               else "a quiet machine")
     lines = [
         "# Ingestion throughput (extraction + chunking)",
         "",
         f"Measured {dt.date.today().isoformat()} on {machine()} with "
         "`python -m benchmarks.ingest_throughput` (best of "
-        f"{rounds} rounds; load average at the end {load}: the machine was shared with other"
-        " jobs, so these are lower bounds).",
+        f"{rounds} rounds; load average at the end {load}: {context}).",
         "",
         f"Corpus: `{corpus.name}/`, {best['files']:.0f} files, {best['mb']:.1f} MB, "
         f"{best['pages']:.0f} PDF pages, {best['skipped']:.0f} skipped (scanned PDF).",
