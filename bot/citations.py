@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.models import Citation
 from index.models import Hit
 from ingest.acts import short_title, title_act
+from ingest.legal import comma_number, letter_of
 from ingest.models import DocumentMeta, Locator
 
 MAX_TITLE = 90
@@ -27,8 +27,16 @@ def act_label(meta: DocumentMeta) -> str:
     return short_title(DocumentMeta(title=meta.title, kind=meta.kind, act=key), limit=MAX_TITLE)
 
 
-_COMMA = re.compile(r"^[ \t]*(\d+(?:-[a-z]+)?)\.[ \t]", re.MULTILINE)
-_LETTER = re.compile(r"^[ \t]*(?:-[ \t]*)?([a-z](?:-[a-z]+)?)\)[ \t]", re.MULTILINE)
+def _openings(text: str, end: int) -> list[tuple[str | None, str | None]]:
+    """(comma, lettera) opened by each line starting at or before `end` (ingest's own rules)."""
+    out: list[tuple[str | None, str | None]] = []
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        if pos > end:
+            break
+        out.append((comma_number(line), letter_of(line)))
+        pos += len(line)
+    return out
 
 
 def locator_text(hit: Hit, locator: Locator | None = None) -> str:
@@ -44,17 +52,16 @@ def quote_locator(hit: Hit, start: int) -> Locator:
     loc = hit.chunk.locator
     if loc.article is None or not loc.commi:
         return loc
-    text = hit.chunk.text
-    commi = [m for m in _COMMA.finditer(text) if m.start() <= start and m.group(1) in loc.commi]
-    if commi:
-        loc = replace(loc, commi=(commi[-1].group(1),))
+    openings = _openings(hit.chunk.text, start)
+    last = max((i for i, (c, _) in enumerate(openings) if c in loc.commi), default=None)
+    if last is not None:
+        loc = replace(loc, commi=(str(openings[last][0]),))
     elif len(loc.commi) > 1:
         return loc
-    after = commi[-1].end() if commi else 0
-    letters = [m.group(1) for m in _LETTER.finditer(text, after) if m.start() <= start]
+    letters = [x for _, x in openings[(last or -1) + 1:] if x is not None]
     if letters and (not loc.letters or letters[-1] in loc.letters):
         return replace(loc, letters=(letters[-1],))
-    if commi:  # the quote is the comma's own lead-in, before any lettera
+    if last is not None:  # the quote is the comma's own lead-in, before any lettera
         return replace(loc, letters=())
     return loc
 
