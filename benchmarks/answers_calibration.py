@@ -11,11 +11,11 @@ import argparse
 from dataclasses import replace
 from pathlib import Path
 
-from bot.answer_eval import evaluate_answers
-from bot.answerer import Answerer
-from bot.models import Answer
-from bot.service import Raccordo
-from bot.settings import Settings
+from bot.answers.answerer import Answerer
+from bot.answers.evaluation import evaluate_answers
+from bot.answers.models import Answer
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
 from index.evaluation import load_questions
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,9 +17,9 @@ import argparse
 import time
 from pathlib import Path
 
-from bot.answer_eval import evaluate_answers
-from bot.service import Raccordo
-from bot.settings import Settings
+from bot.answers.evaluation import evaluate_answers
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
 from index.evaluation import Question, load_questions
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -11,8 +11,8 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.service import Raccordo
-from bot.settings import Settings
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
 from index.evaluation import load_questions
 
 REPO = Path(__file__).resolve().parents[1]

@@ -84,8 +84,8 @@ def load_queries() -> list[str]:
 
 def prepare_data(corpus: Path) -> Path:
     """A temporary data dir with `corpus` ingested and indexed."""
-    from bot.service import Raccordo
-    from bot.settings import Settings
+    from bot.app.service import Raccordo
+    from bot.app.settings import Settings
 
     data = Path(tempfile.mkdtemp(prefix="raccordo-load-"))
     service = Raccordo(Settings(data_dir=data, llm_base_url=None, telegram_token=None))
@@ -100,7 +100,7 @@ def prepare_data(corpus: Path) -> Path:
 def start_server(data: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
     """`raccordo serve` in a child process (its own interpreter, as in production)."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": ""}
-    code = "from bot.cli import main; main()"
+    code = "from bot.cli.main import main; main()"
     return subprocess.Popen([sys.executable, "-c", code, "--data-dir", str(data), "serve",
                              "--host", "127.0.0.1", "--port", str(port),
                              "--threads", str(threads)], env=env)

@@ -27,19 +27,19 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.network_vectors import passage_vectors  # noqa: E402
-from bot.service import Raccordo  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.similar import similar_to_document  # noqa: E402
-from bot.themes import (  # noqa: E402
+from bot.app.service import Raccordo  # noqa: E402
+from bot.app.settings import Settings  # noqa: E402
+from bot.network.similar import similar_to_document  # noqa: E402
+from bot.network.taxonomy import load_taxonomy  # noqa: E402
+from bot.network.themes import (  # noqa: E402
     DEFAULT_PARAMS,
     TaggingParams,
     assign,
-    load_taxonomy,
     tag_store,
     theme_scores,
     theme_vectors,
 )
+from bot.network.vectors import passage_vectors  # noqa: E402
 from index.relevance import evidence_found  # noqa: E402
 
 DATA = REPO / "tests" / "data"
@@ -66,8 +66,8 @@ def tagging_quality(service: Raccordo, located: list[tuple[int, set[str]]]
     taxonomy = load_taxonomy()
     leaves = taxonomy.leaves()
     stored = service.store.chunks_by_ids([cid for cid, _ in located])
-    passages = passage_vectors(service, [stored[cid].chunk for cid, _ in located])
-    vectors, owners = theme_vectors(service, taxonomy)
+    passages = passage_vectors(service.network, [stored[cid].chunk for cid, _ in located])
+    vectors, owners = theme_vectors(service.embedder, taxonomy)
     scores = theme_scores(passages, vectors, owners, len(leaves))
     gold = [g for _, g in located]
 
@@ -97,7 +97,7 @@ def similar_quality(service: Raccordo, judged: list[dict[str, Any]]) -> dict[str
             print(f"  documento assente: {item['file']}", file=sys.stderr)
             continue
         start = time.perf_counter()
-        results = similar_to_document(service, doc.id, k=5)
+        results = similar_to_document(service.network, doc.id, k=5)
         latencies.append(time.perf_counter() - start)
         truth = set(item["neighbours"])
         hits = sum(Path(r.file).name in truth for r in results[:5])
@@ -117,7 +117,7 @@ def use_cached_passages(service: Raccordo) -> str:
     """Make similarity use only the chunks whose vectors are cached; returns the coverage."""
     import numpy as np
 
-    from bot import network_vectors
+    from bot.network import vectors as network_vectors
     from index.cache import EmbeddingCache, text_key
 
     chunks = service.store.chunks()
@@ -159,7 +159,7 @@ def main() -> None:
         out["similar"] = similar_quality(service, judged)
     elif not args.tagging_only:
         start = time.perf_counter()
-        report = tag_store(service)
+        report = tag_store(service.network)
         out["tag_store"] = {"seconds": round(time.perf_counter() - start, 2),
                             "chunks": report.chunks, "changed_chunks": report.changed_chunks}
         out["similar"] = similar_quality(service, judged)

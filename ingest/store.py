@@ -53,6 +53,9 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS theme_origin (
+    doc_id INTEGER PRIMARY KEY, forced TEXT NOT NULL DEFAULT '[]'
+);
 """
 
 
@@ -210,6 +213,32 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE documents SET themes=? WHERE id=?",
                          (json.dumps(list(themes)), doc_id))
+
+    def chunk_themes(self) -> dict[int, tuple[str, ...]]:
+        """Theme tags of every chunk, by chunk id."""
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT id, themes FROM chunks").fetchall()
+        return {int(cid): tuple(json.loads(raw)) for cid, raw in rows}
+
+    def document_themes(self) -> dict[int, tuple[str, ...]]:
+        """Theme tags of every document, by document id."""
+        with self.transaction() as conn:
+            rows = conn.execute("SELECT id, themes FROM documents").fetchall()
+        return {int(did): tuple(json.loads(raw)) for did, raw in rows}
+
+    def declared_themes(self) -> dict[int, tuple[str, ...]]:
+        """Themes declared by manifest or sidecar, remembered per document id.
+
+        `documents.themes` holds the declared themes right after ingestion and the tagged
+        ones afterwards; the first value seen for a document id (ids are never reused) is
+        kept in `theme_origin`, so re-tagging never mistakes computed themes for declared.
+        """
+        with self.transaction() as conn:
+            conn.execute("DELETE FROM theme_origin WHERE doc_id NOT IN (SELECT id FROM documents)")
+            conn.execute("INSERT OR IGNORE INTO theme_origin(doc_id, forced)"
+                         " SELECT id, themes FROM documents")
+            rows = conn.execute("SELECT doc_id, forced FROM theme_origin").fetchall()
+        return {int(d): tuple(json.loads(f)) for d, f in rows if json.loads(f)}
 
     def _insert_doc(self, conn: sqlite3.Connection, source: str, file: str, sha256: str,
                     fmt: str | None, meta: DocumentMeta, pages: int | None, status: str,

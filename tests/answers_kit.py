@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bot.terms import term_set
+from bot.answers.terms import term_set
 from index.models import Filters, Hit
 from ingest.models import Chunk, Document, DocumentMeta, Locator
 from ingest.store import Store

@@ -11,7 +11,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 
 READY_TIMEOUT_S = 180
 

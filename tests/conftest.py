@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from bot.settings import Settings  # noqa: E402
+from bot.app.settings import Settings  # noqa: E402
 
 
 def shared_path() -> Path:
@@ -49,7 +49,7 @@ def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
     Tests must not modify it; build your own (see `fresh_service`) to ingest or delete.
     """
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     data = tmp_path_factory.mktemp("demo-data")
     service = Raccordo(make_settings(data))
@@ -61,7 +61,7 @@ def demo_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 @pytest.fixture()
 def fresh_service(tmp_path: Path) -> Iterator[object]:
     """A `Raccordo` over the demo corpus in its own data dir, free to modify."""
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     service = Raccordo(make_settings(tmp_path / "data"))
     service.ingest(REPO / "corpus")
@@ -77,7 +77,7 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path
     Embeddings come from the real cache (RACCORDO_CACHE_DIR or ~/.cache/raccordo), so only
     the first run on a machine pays the ~20 minutes of embedding.
     """
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     data = tmp_path_factory.mktemp("shared-data")
     service = Raccordo(make_settings(data))

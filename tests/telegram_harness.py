@@ -14,8 +14,8 @@ from fake_bot_api import TOKEN, Call, FakeBotAPI
 from telegram import Update
 from telegram.ext import Application
 
-from bot.appdb import AppDB
-from bot.settings import Settings
+from bot.app.appdb import AppDB
+from bot.app.settings import Settings
 from bot.telegram.app import build_application
 
 ADMIN = 7001

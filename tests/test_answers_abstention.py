@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from answers_kit import OverlapSearcher, build_store, make_document
 
-from bot.abstention import ABSTENTION_TEXT, missing_act
-from bot.answerer import Answerer
-from bot.termstats import TermWeights
+from bot.answers.abstention import ABSTENTION_TEXT, missing_act
+from bot.answers.answerer import Answerer
+from bot.answers.termstats import TermWeights
 from index.models import Hit
 from ingest.models import Chunk, DocumentMeta, Locator
 from ingest.store import Store
@@ -26,7 +26,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def test_rare_terms_weigh_more_and_follow_store_changes(store: Store,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.termstats.RECHECK_S", 0.0)
+    monkeypatch.setattr("bot.answers.termstats.RECHECK_S", 0.0)
     weights = TermWeights(store)
     common, rare = weights("dirigent"), weights("stipul")
     assert rare > common > 0

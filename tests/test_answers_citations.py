@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from answers_kit import OverlapSearcher, make_document
 
-from bot.answerer import Answerer
-from bot.citations import citation_for, quote_locator, quotes_locator
-from bot.extractive import has_quantity, select_quotes
+from bot.answers.answerer import Answerer
+from bot.answers.citations import citation_for, quote_locator, quotes_locator
+from bot.answers.extractive import has_quantity, select_quotes
 from index.models import Hit
 from ingest.models import Chunk, DocumentMeta, Locator
 from ingest.store import Store

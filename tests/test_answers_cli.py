@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.service import Raccordo
+from bot.app.service import Raccordo
+from bot.cli.main import app
 
 QUESTION = "Come sono stati organizzati i concorsi unici di zona nelle zone omogenee?"
 

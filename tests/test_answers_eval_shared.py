@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_eval import answer_questions, evaluate_answers, meets_targets
-from bot.models import Answer
+from bot.answers.evaluation import answer_questions, evaluate_answers, meets_targets
+from bot.answers.models import Answer
 from index.evaluation import Question, load_questions
 
 
@@ -67,7 +67,7 @@ def test_squad_it_answers_keep_the_floor(tmp_path_factory: pytest.TempPathFactor
                                          squad_questions: list[Question]) -> None:
     from conftest import make_settings
 
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     service = Raccordo(make_settings(tmp_path_factory.mktemp("squad-data")))
     try:

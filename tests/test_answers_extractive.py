@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from answers_kit import OverlapSearcher, build_store
 
-from bot.abstention import SUGGESTIONS_HEADER
-from bot.answerer import MAX_ANSWER_CHARS, Answerer, render_text
-from bot.extractive import Selection, select_quotes
+from bot.answers.abstention import SUGGESTIONS_HEADER
+from bot.answers.answerer import MAX_ANSWER_CHARS, Answerer, render_text
+from bot.answers.extractive import Selection, select_quotes
 from index.models import Filters, Hit
 from index.searcher import PINNED_SCORE
 from ingest.store import Store
@@ -203,8 +203,8 @@ def test_a_quote_that_covers_the_question_is_cited_alone(tmp_path: Path) -> None
 
 
 def test_coverage_credits_word_families_the_stemmer_keeps_apart() -> None:
-    from bot.extractive import PREFIX_CREDIT, coverage
-    from bot.terms import term_set
+    from bot.answers.extractive import PREFIX_CREDIT, coverage
+    from bot.answers.terms import term_set
 
     question = term_set("Chi propone il modello?")
     assert {"propon", "modell"} <= question

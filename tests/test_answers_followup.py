@@ -6,9 +6,9 @@ from pathlib import Path
 
 from answers_kit import OverlapSearcher, build_store
 
-from bot.answerer import Answerer
-from bot.followup import is_followup, rewrite
-from bot.models import Turn
+from bot.answers.answerer import Answerer
+from bot.answers.followup import is_followup, rewrite
+from bot.answers.models import Turn
 
 CM = "Quali funzioni fondamentali hanno le città metropolitane secondo il TUEL?"
 

@@ -12,9 +12,9 @@ import pytest
 from answers_kit import INJECTION, OverlapSearcher, build_store
 from fake_llm import FakeLLM
 
-from bot.answerer import Answerer
-from bot.llm import LLMClient, LLMError, check_answer, llm_from_settings
-from bot.settings import Settings
+from bot.answers.answerer import Answerer
+from bot.answers.llm import LLMClient, LLMError, check_answer, llm_from_settings
+from bot.app.settings import Settings
 from ingest.store import Store
 
 QUESTION = "A chi spetta la direzione degli uffici e dei servizi?"
@@ -69,7 +69,7 @@ def test_injection_obeyed_by_the_model_is_rejected(store: Store, fake: FakeLLM,
                                                    caplog: pytest.LogCaptureFixture) -> None:
     fake.mode = "obey_injection"
     question = "Cosa dice la nota sulla modulistica degli uffici dirigenti?"
-    with caplog.at_level(logging.WARNING, logger="bot.answerer"):
+    with caplog.at_level(logging.WARNING, logger="bot.answers.answerer"):
         answer = _answerer(store, fake).answer(question)
     assert fake.requests, "the model was asked"
     assert answer.mode == "extractive"
@@ -93,7 +93,7 @@ def test_citations_to_missing_passages_are_dropped(store: Store, fake: FakeLLM) 
 def test_unusable_answers_fall_back_to_extractive(store: Store, fake: FakeLLM, mode: str,
                                                   caplog: pytest.LogCaptureFixture) -> None:
     fake.mode = mode
-    with caplog.at_level(logging.WARNING, logger="bot.answerer"):
+    with caplog.at_level(logging.WARNING, logger="bot.answers.answerer"):
         answer = _answerer(store, fake).answer(QUESTION)
     assert len(fake.requests) == 1
     assert answer.mode == "extractive" and answer.citations

@@ -8,7 +8,7 @@ import pytest
 from api_helpers import bearer, ready_client, sibling_service
 from fastapi.testclient import TestClient
 
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 
 
 @pytest.fixture(scope="module")

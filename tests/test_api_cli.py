@@ -14,8 +14,8 @@ import httpx
 from typer.testing import CliRunner
 
 from bot.api.background import free_port
-from bot.appdb import AppDB
-from bot.cli import app
+from bot.app.appdb import AppDB
+from bot.cli.main import app
 from ingest.store import Store
 
 runner = CliRunner()
@@ -75,7 +75,7 @@ def test_serve_help_lists_host_and_port() -> None:
 def test_serve_runs_uvicorn_on_the_given_port(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": ""}
-    code = "from bot.cli import main; main()"
+    code = "from bot.cli.main import main; main()"
     proc = subprocess.Popen([sys.executable, "-c", code, "--data-dir", str(tmp_path / "d"),
                              "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

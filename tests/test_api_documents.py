@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from bot.api import create_app
 from bot.api.background import BackgroundServer
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.api import create_app
 from bot.api.deps import get_service
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 from index.generations import current_pointer
 
 

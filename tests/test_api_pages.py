@@ -11,7 +11,7 @@ from api_helpers import ready_client
 from fastapi.testclient import TestClient
 
 from bot.api.pages import highlight, link_citations, short_locator, web_url
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 
 
 @pytest.fixture(scope="module")

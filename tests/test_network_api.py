@@ -67,8 +67,8 @@ def live_dashboard(fresh_service: Any) -> Iterator[str]:
     """A real uvicorn server on 127.0.0.1 with a question log that has gaps."""
     import uvicorn
 
+    from bot.answers.terms import terms
     from bot.api import create_app
-    from bot.terms import terms
 
     service = sibling_service(fresh_service, log_questions=True)
     db = service.appdb

@@ -7,7 +7,7 @@ from typing import Any
 
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 
 
 def _run(service: Any, *args: str) -> Any:

@@ -6,14 +6,14 @@ from typing import Any
 
 import pytest
 
-from bot.cities import METROPOLITAN_CITIES, NO_CITY, city_key
-from bot.compare import CitylessSearcher, compare_by_city, describe_comparison
 from bot.errors import BadRequest
+from bot.network.compare import CitylessSearcher, describe_comparison
 from index.models import Filters
+from ingest.metadata import METROPOLITAN_CITIES, NO_CITY, city_key
 
 
 def test_each_city_answers_with_its_own_sources(demo_service: Any) -> None:
-    result = compare_by_city(demo_service, "Come sono organizzate le gare d'appalto per i "
+    result = demo_service.compare("Come sono organizzate le gare d'appalto per i "
                                            "piccoli comuni?")
     docs = {d.id: d for d in demo_service.store.documents()}
     answered = {a.city for a in result.answers}
@@ -35,7 +35,7 @@ def test_each_city_answers_with_its_own_sources(demo_service: Any) -> None:
 
 
 def test_a_city_with_documents_but_nothing_on_the_question(demo_service: Any) -> None:
-    result = compare_by_city(demo_service, "Qual è il regolamento comunale sui cani al "
+    result = demo_service.compare("Qual è il regolamento comunale sui cani al "
                                            "guinzaglio nei parchi?")
     assert result.answers == () or all(a.answer.citations for a in result.answers)
     for city in ("Torino", "Genova", "Palermo"):
@@ -45,7 +45,7 @@ def test_a_city_with_documents_but_nothing_on_the_question(demo_service: Any) ->
 
 
 def test_other_filters_are_kept_and_city_is_ignored(demo_service: Any) -> None:
-    result = compare_by_city(demo_service, "zone omogenee e unioni di comuni",
+    result = demo_service.compare("zone omogenee e unioni di comuni",
                              Filters(city="Genova", theme="comunicazione_identita"))
     theme = "comunicazione_identita"
     store = demo_service.store
@@ -67,4 +67,4 @@ def test_cityless_searcher_keeps_only_documents_without_city(demo_service: Any) 
 
 def test_empty_question_is_refused(demo_service: Any) -> None:
     with pytest.raises(BadRequest):
-        compare_by_city(demo_service, "   ")
+        demo_service.compare("   ")

@@ -6,15 +6,15 @@ from typing import Any
 
 import pytest
 
-from bot.cities import city_key
 from bot.errors import BadRequest, NotFound
-from bot.similar import (
+from bot.network.similar import (
     describe_similar,
     resolve_document,
     similar_to_document,
     similar_to_text,
     text_passages,
 )
+from ingest.metadata import city_key
 
 
 def _doc(service: Any, city: str) -> Any:
@@ -23,7 +23,7 @@ def _doc(service: Any, city: str) -> Any:
 
 def test_similar_documents_are_ranked_with_their_matching_passages(demo_service: Any) -> None:
     source = _doc(demo_service, "Torino")
-    results = similar_to_document(demo_service, source.id, k=4)
+    results = similar_to_document(demo_service.network, source.id, k=4)
     assert 1 <= len(results) <= 4
     assert source.id not in {r.doc_id for r in results}
     assert [r.rank for r in results] == list(range(1, len(results) + 1))
@@ -53,10 +53,10 @@ def test_other_cities_leaves_out_the_same_city(fresh_service: Any) -> None:
     twin_id = store.replace_document("test", twin, [
         type(c)(ordinal=c.ordinal, text=c.text, locator=c.locator, context=c.context)
         for c in chunks])
-    everything = similar_to_document(fresh_service, torino.id, k=10)
+    everything = similar_to_document(fresh_service.network, torino.id, k=10)
     assert everything[0].doc_id == twin_id  # an identical document is the best match
     assert everything[0].score == pytest.approx(1.0, abs=1e-3)
-    others = similar_to_document(fresh_service, torino.id, k=10, other_cities=True)
+    others = similar_to_document(fresh_service.network, torino.id, k=10, other_cities=True)
     assert others
     assert all(city_key(r.city) != "torino" for r in others)
     assert twin_id not in {r.doc_id for r in others}
@@ -66,14 +66,14 @@ def test_free_text_description_finds_the_practice(demo_service: Any) -> None:
     text = ("Abbiamo creato un ufficio unico per le gare dei comuni: la città metropolitana "
             "gestisce le procedure di appalto per conto dei piccoli comuni aderenti. "
             "I comuni firmano una convenzione e pagano una quota in base al numero di gare.")
-    results = similar_to_text(demo_service, text, k=3)
+    results = similar_to_text(demo_service.network, text, k=3)
     assert {"Torino", "Napoli"} & {r.city for r in results[:2]}
     assert all(r.matches for r in results)
-    without = similar_to_text(demo_service, text, k=8, exclude_city="Torino")
+    without = similar_to_text(demo_service.network, text, k=8, exclude_city="Torino")
     assert "Torino" not in {r.city for r in without}
     assert "Somiglianza".lower() in describe_similar(results).lower()
     with pytest.raises(BadRequest):
-        similar_to_text(demo_service, "   ")
+        similar_to_text(demo_service.network, "   ")
 
 
 def test_text_passages_group_sentences() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
-from bot.service import Raccordo
-from bot.stats import GapQuestion, cluster_gaps, compute_stats
+from bot.app.service import Raccordo
+from bot.cli.main import app
+from bot.network.stats import GapQuestion, cluster_gaps
 from tests.conftest import make_settings
 
 UNIONS = ["Come si costituisce un'unione di comuni per i servizi associati?",
@@ -23,7 +23,7 @@ PAGOPA = ["Come si stampa l'avviso pagoPA per le multe?",
 
 
 def _log(service: Raccordo, *, with_text: bool) -> None:
-    from bot.terms import terms
+    from bot.answers.terms import terms
 
     db = service.appdb
     for q in UNIONS:  # abstained
@@ -54,7 +54,7 @@ def logged(tmp_path: Path) -> Iterator[Raccordo]:
 
 
 def test_gaps_are_clustered_by_terms_without_question_text(logged: Raccordo) -> None:
-    stats = compute_stats(logged).to_json()
+    stats = logged.stats().to_json()
     gaps = stats["gaps"]
     assert [g["count"] for g in gaps] == [3, 2]
     assert gaps[0]["abstained"] == 3 and gaps[0]["downvoted"] == 0
@@ -73,7 +73,7 @@ def test_gaps_are_clustered_by_terms_without_question_text(logged: Raccordo) -> 
 def test_examples_appear_only_when_questions_are_logged(tmp_path: Path) -> None:
     service = Raccordo(make_settings(tmp_path / "data", log_questions=True))
     _log(service, with_text=True)
-    gaps = compute_stats(service).to_json()["gaps"]
+    gaps = service.stats().to_json()["gaps"]
     service.close()
     assert gaps[0]["example"] in UNIONS
     assert gaps[1]["example"] in PAGOPA

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bot.themes import (
+from bot.network.taxonomy import load_taxonomy
+from bot.network.themes import (
     TaggingParams,
     assign,
     document_themes,
-    load_taxonomy,
     tag_store,
     theme_counts_by_city,
 )
@@ -74,7 +74,7 @@ def test_demo_corpus_is_tagged_and_manifest_themes_win(demo_service: Any) -> Non
 
 def test_tagging_is_idempotent(demo_service: Any) -> None:
     before = [(c.id, c.themes) for c in demo_service.store.chunks()]
-    report = tag_store(demo_service)
+    report = tag_store(demo_service.network)
     assert report.chunks == len(before)
     assert report.changed_chunks == 0 and report.changed_documents == 0
     assert [(c.id, c.themes) for c in demo_service.store.chunks()] == before
@@ -84,7 +84,7 @@ def test_embedding_tags_chunks_without_declared_themes(fresh_service: Any) -> No
     store = fresh_service.store
     with store.transaction() as tx:  # forget what the manifest declared
         tx.execute("UPDATE theme_origin SET forced='[]'")
-    tag_store(fresh_service)
+    tag_store(fresh_service.network)
     genova = next(d for d in store.documents() if d.meta.city == "Genova")
     tagged = [set(c.themes) for c in store.chunks(genova.id)]
     assert any(tagged), "some chunk of the Genova sheet gets a theme from its text"

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.api.background import BackgroundServer
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 
 pytestmark = pytest.mark.browser
 

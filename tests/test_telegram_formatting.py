@@ -10,7 +10,7 @@ import pytest
 from fake_bot_api import TOKEN, FakeBotAPI
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import Answer, Citation
+from bot.answers.models import Answer, Citation
 from bot.telegram.formatting import LIMIT, Block, answer_blocks, paginate, source_blocks, utf16_len
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.replies import Target, send_blocks

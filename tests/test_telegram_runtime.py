@@ -16,7 +16,7 @@ from fake_bot_api import TOKEN, FakeBotAPI
 from telegram_harness import ALICE, RunningBot, bot_settings, open_appdb
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.main import app
 from ingest.store import Store
 
 
@@ -26,7 +26,7 @@ def test_raccordo_bot_long_polls_the_configured_api_and_never_logs_the_token(
         env = dict(os.environ, RACCORDO_TELEGRAM_TOKEN=TOKEN, RACCORDO_TELEGRAM_API_URL=fake.url,
                    RACCORDO_DATA_DIR=str(tmp_path), RACCORDO_TELEGRAM_ALLOWED_USERS=str(ALICE))
         process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "--verbose", "bot"],
+            [sys.executable, "-c", "from bot.cli.main import main; main()", "--verbose", "bot"],
             cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             fake.wait_for("setMyCommands", timeout=60)

@@ -79,7 +79,7 @@ def test_wrong_secret_is_refused_and_right_secret_is_served(
 def test_raccordo_serve_app_mounts_the_webhook(tmp_path: Path) -> None:
     """The real API app (what `raccordo serve` runs) carries the webhook when configured."""
     from bot.api.app import create_app
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     with FakeBotAPI() as fake:
         settings = bot_settings(tmp_path / "data", fake, telegram_webhook_secret=SECRET,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.answers.models import Answer, Turn
 from bot.api.metrics import Metrics
+from bot.app.service import Raccordo
 from bot.errors import BadRequest, NotFound
-from bot.models import Answer, Turn
-from bot.service import Raccordo
 from index.models import Filters, Hit
 
 
@@ -44,7 +44,7 @@ def run_ask(service: Raccordo, metrics: Metrics, question: str, *, filters: Filt
 
 def log_answer(service: Raccordo, answer: Answer, channel: str) -> int:
     """Record the answered question (its text only when question logging is on)."""
-    from bot.terms import terms
+    from bot.answers.terms import terms
 
     cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
     return service.appdb.log_question(

@@ -24,7 +24,7 @@ from bot.api.errors import install_error_handlers
 from bot.api.guards import BodyLimitMiddleware, SecurityHeadersMiddleware
 from bot.api.metrics import LatencyMiddleware, Metrics
 from bot.api.readiness import Readiness
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 
 log = logging.getLogger(__name__)
 

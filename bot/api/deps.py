@@ -9,10 +9,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.errors import Unauthorized
 from bot.api.metrics import Metrics
-from bot.appdb import ApiKey
+from bot.app.appdb import ApiKey
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
 from bot.errors import Forbidden
-from bot.service import Raccordo
-from bot.settings import Settings
 from index.models import Filters
 from ingest.models import KINDS
 

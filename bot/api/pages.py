@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
 from ingest.models import KINDS
 
@@ -117,10 +117,8 @@ def filter_choices(service: Raccordo) -> Choices:
 def theme_choices(service: Raccordo) -> list[tuple[str, str]]:
     """(id, Italian label) of every theme of the deployment's taxonomy, in its order."""
     try:
-        from bot.themes import taxonomy_for  # owned by the practice-network module
-
-        taxonomy = taxonomy_for(service.settings)
-    except (ImportError, RaccordoError, OSError, ValueError):
+        taxonomy = service.network.taxonomy
+    except (RaccordoError, OSError, ValueError):  # a deployment's broken themes.yaml
         return []
     return [(t.id, t.label) for t in taxonomy.themes]
 

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.service import Raccordo
+from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
 
 log = logging.getLogger(__name__)

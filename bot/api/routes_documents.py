@@ -19,8 +19,8 @@ from bot.api.schemas import (
     document_out,
 )
 from bot.api.uploads import delete_document, ingest_upload, save_upload, uploads_root
+from bot.app.service import Raccordo
 from bot.errors import NotFound
-from bot.service import Raccordo
 from ingest.errors import RaccordoError
 from ingest.store import StoredDocument
 

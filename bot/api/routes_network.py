@@ -14,10 +14,14 @@ from bot.api.deps import MAX_ID, MAX_QUERY_CHARS, ReadKey, ServiceDep
 from bot.api.errors import READ_ERRORS, responses
 from bot.api.pages import render
 from bot.api.schemas import FiltersIn, NonBlank
-from bot.compare import compare_by_city
 from bot.errors import BadRequest
-from bot.similar import MAX_TEXT_CHARS, resolve_document, similar_to_document, similar_to_text
-from bot.stats import compute_stats, since_epoch
+from bot.network.similar import (
+    MAX_TEXT_CHARS,
+    resolve_document,
+    similar_to_document,
+    similar_to_text,
+)
+from bot.network.stats import since_epoch
 from index.models import Filters
 
 router = APIRouter(tags=["rete"])
@@ -53,7 +57,7 @@ def similar_documents(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)], service: Se
                       ) -> dict[str, Any]:
     """Documents ranked by passage-level similarity, with the passages that match."""
     doc = resolve_document(service.store, doc_id)
-    results = similar_to_document(service, doc.id, k=k, other_cities=other_cities)
+    results = similar_to_document(service.network, doc.id, k=k, other_cities=other_cities)
     return {"document": doc.to_json() | {"themes": list(doc.meta.themes)},
             "other_cities": other_cities, "similar": [r.to_json() for r in results]}
 
@@ -61,7 +65,7 @@ def similar_documents(doc_id: Annotated[int, Path(ge=1, le=MAX_ID)], service: Se
 @router.post("/api/similar", responses=READ_ERRORS, summary="Pratiche simili a una descrizione")
 def similar_text(body: SimilarTextIn, service: ServiceDep, _key: ReadKey) -> dict[str, Any]:
     """Documents similar to a free-text description of a practice."""
-    results = similar_to_text(service, body.text, k=body.k, exclude_city=body.exclude_city)
+    results = similar_to_text(service.network, body.text, k=body.k, exclude_city=body.exclude_city)
     return {"similar": [r.to_json() for r in results]}
 
 
@@ -69,7 +73,7 @@ def similar_text(body: SimilarTextIn, service: ServiceDep, _key: ReadKey) -> dic
 def compare(body: CompareIn, service: ServiceDep, _key: ReadKey) -> dict[str, Any]:
     """The question answered for each city with material; the cities with nothing."""
     question = clean_query(service, body.question)
-    comparison = compare_by_city(service, question, Filters(**body.filters.model_dump()))
+    comparison = service.compare(question, Filters(**body.filters.model_dump()))
     return comparison.to_json()
 
 
@@ -84,7 +88,7 @@ def stats(service: ServiceDep, _key: ReadKey,
         day = date.fromisoformat(since) if since else None
     except ValueError as exc:
         raise BadRequest(f"Data non valida: «{since}» (usa AAAA-MM-GG).") from exc
-    return compute_stats(service, since=since_epoch(day)).to_json()
+    return service.stats(since_epoch(day)).to_json()
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
@@ -97,6 +101,6 @@ def dashboard(request: Request, service: ServiceDep, since: str = "") -> HTMLRes
             day = date.fromisoformat(since.strip())
         except ValueError:
             problems.append(f"Data non valida: «{since.strip()[:20]}» (usa AAAA-MM-GG).")
-    data = compute_stats(service, since=since_epoch(day)).to_json()
+    data = service.stats(since_epoch(day)).to_json()
     return render(request, "dashboard.html", {"s": data, "since": day.isoformat() if day else "",
                                               "problems": problems})

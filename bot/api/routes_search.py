@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from bot.answers.models import Turn
 from bot.api.actions import answer_json, record_feedback, run_ask, run_search
 from bot.api.deps import MAX_QUERY_CHARS, FiltersDep, MetricsDep, ReadKey, ServiceDep
 from bot.api.errors import READ_ERRORS, responses
 from bot.api.schemas import AnswerOut, AskIn, FeedbackIn, FeedbackOut, NonBlank, SearchOut
-from bot.models import Turn
 from index.models import Filters
 
 router = APIRouter(prefix="/api", tags=["ricerca"])

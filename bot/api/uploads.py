@@ -12,8 +12,8 @@ from pathlib import Path
 from fastapi import UploadFile
 
 from bot.api.errors import TooLarge
+from bot.app.service import Raccordo
 from bot.errors import BadRequest
-from bot.service import Raccordo
 from ingest.errors import IngestError
 from ingest.store import StoredDocument
 

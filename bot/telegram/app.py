@@ -17,20 +17,22 @@ from telegram.ext import (
     filters,
 )
 
-from bot.appdb import AppDB
+from bot.app.appdb import AppDB
+from bot.app.settings import Settings
 from bot.errors import BadRequest
-from bot.settings import Settings
 from bot.telegram.contributions import Contributions
 from bot.telegram.deps import Deps
 from bot.telegram.gate import Gate
 from bot.telegram.handlers import Commands
 from bot.telegram.logs import protect_token
+from bot.telegram.network_commands import COMMANDS as NETWORK_COMMANDS
+from bot.telegram.network_commands import handlers as network_handlers
 from bot.telegram.questions import CALLBACK_PATTERN, Questions
 from bot.telegram.replies import Target, send_text
 from ingest.errors import RaccordoError
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +69,7 @@ def build_application(settings: Settings, service: Raccordo, *, appdb: AppDB | N
 
 
 async def _post_init(application: Application) -> None:
-    try:
-        from bot.telegram.network_commands import COMMANDS as NETWORK
-    except ImportError:
-        NETWORK = []
-    await application.bot.set_my_commands(COMMANDS + NETWORK)
+    await application.bot.set_my_commands(COMMANDS + NETWORK_COMMANDS)
 
 
 def register_handlers(application: Application, deps: Deps) -> None:
@@ -100,15 +98,6 @@ def register_handlers(application: Application, deps: Deps) -> None:
     application.add_handler(CallbackQueryHandler(questions.on_button,
                                                  pattern=CALLBACK_PATTERN))
     application.add_error_handler(on_error)
-
-
-def network_handlers(deps: Deps) -> list[CommandHandler]:
-    """/simili and /confronta, when the network module (bot/network) is available."""
-    try:
-        from bot.telegram.network_commands import handlers
-    except ImportError:
-        return []
-    return handlers(deps)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -14,7 +14,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.appdb import Contribution
+from bot.app.appdb import Contribution
 from bot.errors import BadRequest
 from bot.telegram.deps import Deps, actor
 from bot.telegram.formatting import Block, bold

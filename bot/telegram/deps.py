@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.appdb import AppDB
-from bot.models import Answer
-from bot.settings import Settings
+from bot.answers.models import Answer
+from bot.app.appdb import AppDB
+from bot.app.settings import Settings
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.state import BotMemory
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
 CHANNEL = "telegram"
 
@@ -51,7 +51,7 @@ class Deps:
 
     def log_answer(self, answer: Answer) -> int:
         """Log an answered question: content terms always, the text only if configured."""
-        from bot.terms import terms
+        from bot.answers.terms import terms
 
         cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
         return self.appdb.log_question(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from telegram.constants import MessageLimit
 
-from bot.models import Answer, Citation
+from bot.answers.models import Answer, Citation
 from index.models import Hit
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096

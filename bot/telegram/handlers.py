@@ -10,12 +10,12 @@ from typing import Any
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot.cities import METROPOLITAN_CITIES, city_key
 from bot.errors import BadRequest
 from bot.telegram.deps import Deps, actor
 from bot.telegram.formatting import Block, bold, esc, hit_blocks, italic
 from bot.telegram.replies import Target, send_blocks, send_text, typing
 from index.models import Filters
+from ingest.metadata import METROPOLITAN_CITIES, city_key
 from ingest.models import KINDS
 
 KIND_LABELS = {"law": "leggi", "decree": "decreti", "regulation": "regolamenti",

@@ -1,4 +1,4 @@
-"""/simili and /confronta: the practice network (bot.similar, bot.compare) in chat."""
+"""/simili and /confronta: the practice network (similar practices, comparison) in chat."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ from collections.abc import Callable
 from telegram import BotCommand, Update
 from telegram.ext import CommandHandler, ContextTypes, filters
 
-from bot.compare import compare_by_city, describe_comparison
-from bot.similar import describe_similar, resolve_document, similar_to_document, similar_to_text
+from bot.network.compare import describe_comparison
+from bot.network.similar import (
+    describe_similar,
+    resolve_document,
+    similar_to_document,
+    similar_to_text,
+)
 from bot.telegram.deps import Deps
 from bot.telegram.formatting import Block, bold, marked, paragraphs
 from bot.telegram.handlers import admit_question, filters_for
@@ -34,12 +39,12 @@ class NetworkCommands:
     def _similar_doc(self, ref: str) -> list[Block]:
         service = self.deps.service
         doc = resolve_document(service.store, ref)
-        results = similar_to_document(service, doc.id, k=SIMILAR_RESULTS)
+        results = similar_to_document(service.network, doc.id, k=SIMILAR_RESULTS)
         return [Block(f"Simili a «{doc.meta.title}»", bold),
                 *paragraphs(describe_similar(results))]
 
     def _similar_text(self, text: str) -> list[Block]:
-        results = similar_to_text(self.deps.service, text, k=SIMILAR_RESULTS)
+        results = similar_to_text(self.deps.service.network, text, k=SIMILAR_RESULTS)
         return [Block("Pratiche simili alla descrizione", bold),
                 *paragraphs(describe_similar(results))]
 
@@ -51,7 +56,7 @@ class NetworkCommands:
         filters = filters_for(self.deps, message.chat_id)
 
         def run() -> list[Block]:
-            comparison = compare_by_city(self.deps.service, question, filters)
+            comparison = self.deps.service.compare(question, filters)
             return paragraphs(describe_comparison(comparison), marked)
 
         await self._run(update, context, question, "/confronta DOMANDA", run)

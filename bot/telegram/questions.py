@@ -16,7 +16,7 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from bot.models import Answer, Citation, Turn
+from bot.answers.models import Answer, Citation, Turn
 from bot.telegram.deps import CHANNEL, Deps
 from bot.telegram.formatting import Block, answer_blocks, bold, hit_blocks, source_blocks
 from bot.telegram.handlers import admit_question, chat_key, filters_for

@@ -8,7 +8,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from bot.models import Answer, Turn
+from bot.answers.models import Answer, Turn
 from index.models import Filters
 
 K = TypeVar("K")

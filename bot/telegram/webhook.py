@@ -16,9 +16,9 @@ from telegram import Update
 from telegram.ext import Application
 
 if TYPE_CHECKING:
-    from bot.appdb import AppDB
-    from bot.service import Raccordo
-    from bot.settings import Settings
+    from bot.app.appdb import AppDB
+    from bot.app.service import Raccordo
+    from bot.app.settings import Settings
 
 log = logging.getLogger(__name__)
 Lifespan = Callable[[], AbstractAsyncContextManager[None]]

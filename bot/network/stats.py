@@ -17,16 +17,17 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as dtime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.cities import city_label
-from bot.themes import taxonomy_for
+from ingest.metadata import city_label
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.network.taxonomy import Taxonomy
+    from ingest.store import Store
 
 GAP_JACCARD = 0.25
 LABEL_TERMS = 3
@@ -98,18 +99,32 @@ class Stats:
         }
 
 
-def compute_stats(service: Raccordo, since: float = 0.0) -> Stats:
+class Activity(Protocol):
+    """What the dashboard reads of the application tables (the app database satisfies it)."""
+
+    def contributions(self) -> Sequence[Any]:
+        """Contributions, each with a `status`."""
+        ...
+
+    def question_rows(self, since: float) -> list[tuple[Any, ...]]:
+        """Rows of the question log from `since` (epoch seconds)."""
+        ...
+
+    def feedback_rows(self) -> list[tuple[Any, ...]]:
+        """Rows of the feedback table."""
+        ...
+
+
+def compute_stats(store: Store, activity: Activity, taxonomy: Taxonomy, *,
+                  show_text: bool, since: float = 0.0) -> Stats:
     """Aggregate the store and the application tables (questions from `since`, epoch s)."""
-    docs = [d for d in service.store.documents() if d.status == "indexed"]
+    docs = [d for d in store.documents() if d.status == "indexed"]
     by_city = Counter(city_label(d.meta.city) for d in docs)
     by_kind = Counter(d.meta.kind for d in docs)
     by_theme = Counter(t for d in docs for t in d.meta.themes)
-    taxonomy = taxonomy_for(service.settings)
-    appdb = service.appdb
-    contributions = Counter(c.status for c in appdb.contributions())
-    rows = appdb.question_rows(since)
-    show_text = bool(service.settings.log_questions)
-    gaps = cluster_gaps(gap_questions(rows, appdb.feedback_rows()))
+    contributions = Counter(c.status for c in activity.contributions())
+    rows = activity.question_rows(since)
+    gaps = cluster_gaps(gap_questions(rows, activity.feedback_rows()))
     titles = {d.id: d for d in docs}
     return Stats(
         generated_at=time.time(), since=since,

@@ -3,7 +3,7 @@
 Each sentence of the first passages is scored against the question:
 `w_focus · sentence overlap + w_passage · passage overlap + w_prior · retrieval prior
 + w_number · number`, where overlap is the IDF-weighted share of the question's content terms
-found (index analyzer, see `bot.terms`; the sentence side also down-weights terms that every
+found (index analyzer, see `bot.answers.terms`; the sentence side also down-weights terms that every
 candidate passage shares), the passage overlap includes the chunk's context header (title and
 article), and the prior mixes rank with the fused, dense and BM25 scores relative to the best.
 docs/answers.md states the defaults. Quotes are exact
@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.sentences import Span, split_spans
-from bot.terms import term_set
+from bot.answers.sentences import Span, split_spans
+from bot.answers.terms import term_set
 from index.models import Hit
 from index.searcher import PINNED_SCORE
 from ingest.legal import article_number

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.commands.common import DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import DataDirOpt, edge, print_json, settings_for
 from index.models import Filters, Hit
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
 bench_app = typer.Typer(help="Misure: latenza di ricerca, throughput degli embedding, scala.",
                         no_args_is_help=False)
@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _service(ctx: typer.Context, data_dir: Path | None) -> Raccordo:
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     return Raccordo(settings_for(ctx, data_dir))
 
@@ -81,7 +81,7 @@ def evaluate(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Misura recall@1/5/10 e MRR@10 (e con --answers la qualità delle risposte)."""
-    from bot.answer_eval import answer_questions, evaluate_answers
+    from bot.answers.evaluation import answer_questions, evaluate_answers
     from index.evaluation import evaluate as run_eval
     from index.evaluation import load_questions
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from bot.abstention import DEFAULT_THRESHOLD, Evidence, abstention_text, measure, suggestions
-from bot.citations import citation_for, locator_text
-from bot.extractive import Quote, Selection, score_sentences, select_quotes
-from bot.followup import rewrite
-from bot.llm import LLMClient, LLMError, build_messages, check_answer, renumber
-from bot.models import Answer, Citation, Turn
-from bot.termstats import TermWeights
+from bot.answers.abstention import (
+    DEFAULT_THRESHOLD,
+    Evidence,
+    abstention_text,
+    measure,
+    suggestions,
+)
+from bot.answers.citations import citation_for, locator_text
+from bot.answers.extractive import Quote, Selection, score_sentences, select_quotes
+from bot.answers.followup import rewrite
+from bot.answers.llm import LLMClient, LLMError, build_messages, check_answer, renumber
+from bot.answers.models import Answer, Citation, Turn
+from bot.answers.termstats import TermWeights
 from index.models import Filters, Hit
 
 log = logging.getLogger(__name__)
@@ -45,6 +52,12 @@ class Answerer:
         self.dense_floor = dense_floor
         self.selection = selection
         self._weight = weight
+
+    def with_searcher(self, searcher: PassageSearch) -> Answerer:
+        """The same answerer (LLM, thresholds, floor, term weights) over another searcher."""
+        other = copy.copy(self)
+        other.searcher = searcher
+        return other
 
     def weight(self, term: str) -> float:
         """Rarity weight of a term: the searcher's IDF, else IDF over its store, else 1."""

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from bot.commands import answers, corpus, network, retrieval, server, telegram
-from bot.settings import Settings
+from bot.app.settings import Settings
+from bot.cli import answers, corpus, network, retrieval, server, telegram
 
 app = typer.Typer(
     name="raccordo",

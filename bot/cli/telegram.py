@@ -7,7 +7,7 @@ import logging
 import typer
 from telegram import Update
 
-from bot.commands.common import DataDirOpt, edge, settings_for
+from bot.cli.common import DataDirOpt, edge, settings_for
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +20,7 @@ def bot(ctx: typer.Context, data_dir: DataDirOpt = None) -> None:
     settings = settings_for(ctx, data_dir)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its URLs hold the token
     with edge():
-        from bot.service import Raccordo
+        from bot.app.service import Raccordo
         from bot.telegram.app import build_application
 
         service = Raccordo(settings)

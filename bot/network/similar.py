@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.cities import city_key, city_label
+from bot.answers.sentences import split_sentences
 from bot.errors import BadRequest, NotFound
-from bot.sentences import split_sentences
+from bot.network.vectors import passage_table
+from ingest.metadata import city_key, city_label
 from ingest.store import Store, StoredDocument
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.network.sources import Sources
 
 TOP_N = 3
 PASSAGE_CHARS = 400
@@ -110,38 +111,36 @@ def resolve_document(store: Store, ref: str | int) -> StoredDocument:
     raise NotFound(f"Nessun documento corrisponde a «{text}».")
 
 
-def similar_to_document(service: Raccordo, doc_id: int, *, k: int = 5,
+def similar_to_document(sources: Sources, doc_id: int, *, k: int = 5,
                         other_cities: bool = False, top_n: int = TOP_N
                         ) -> list[SimilarDocument]:
     """Documents similar to a stored document, best first."""
-    from bot.network_vectors import passage_table
-
-    doc = service.store.document(doc_id)
+    doc = sources.store.document(doc_id)
     if doc is None:
         raise NotFound(f"Nessun documento con id {doc_id}.")
-    table = passage_table(service)
+    table = passage_table(sources)
     rows = table.rows_of(doc_id)
     if rows.size == 0:
         raise BadRequest(f"Il documento {doc.file} non ha passaggi indicizzati.")
-    chunks = service.store.chunks(doc_id)
+    chunks = sources.store.chunks(doc_id)
     source = _Source(vectors=table.vectors[rows], texts=[c.text for c in chunks],
                      locators=[c.locator.label() for c in chunks], doc_id=doc_id,
                      city=doc.meta.city if other_cities else None)
-    return _rank(service, source, k=k, top_n=top_n)
+    return _rank(sources, source, k=k, top_n=top_n)
 
 
-def similar_to_text(service: Raccordo, text: str, *, k: int = 5,
+def similar_to_text(sources: Sources, text: str, *, k: int = 5,
                     exclude_city: str | None = None, top_n: int = TOP_N
                     ) -> list[SimilarDocument]:
     """Documents similar to a free-text description of a practice, best first."""
     passages = text_passages(text)
     if not passages:
         raise BadRequest("Descrivi la pratica con almeno una frase.")
-    vectors = np.asarray(service.embedder.embed_queries(passages), dtype=np.float32)
+    vectors = np.asarray(sources.embedder.embed_queries(passages), dtype=np.float32)
     source = _Source(vectors=vectors, texts=passages,
                      locators=[f"frase {i + 1}" for i in range(len(passages))],
                      doc_id=None, city=exclude_city)
-    return _rank(service, source, k=k, top_n=top_n)
+    return _rank(sources, source, k=k, top_n=top_n)
 
 
 def text_passages(text: str, size: int = PASSAGE_CHARS) -> list[str]:
@@ -163,13 +162,11 @@ def text_passages(text: str, size: int = PASSAGE_CHARS) -> list[str]:
     return passages
 
 
-def _rank(service: Raccordo, source: _Source, *, k: int, top_n: int) -> list[SimilarDocument]:
-    from bot.network_vectors import passage_table
-
+def _rank(sources: Sources, source: _Source, *, k: int, top_n: int) -> list[SimilarDocument]:
     if k < 1:
         raise BadRequest("k deve essere almeno 1.")
-    table = passage_table(service)
-    docs = {d.id: d for d in service.store.documents() if d.status == "indexed"}
+    table = passage_table(sources)
+    docs = {d.id: d for d in sources.store.documents() if d.status == "indexed"}
     banned = {source.doc_id} if source.doc_id is not None else set()
     if source.city:
         key = city_key(source.city)
@@ -188,16 +185,16 @@ def _rank(service: Raccordo, source: _Source, *, k: int, top_n: int) -> list[Sim
     scored.sort(key=lambda s: (-s[0], s[1]))
     results: list[SimilarDocument] = []
     for rank, (score, doc_id, top, matched_rows) in enumerate(scored[:k], start=1):
-        results.append(_result(service, rank, score, docs[doc_id], source, top, matched_rows,
+        results.append(_result(sources, rank, score, docs[doc_id], source, top, matched_rows,
                                sims, table.chunk_ids))
     return results
 
 
-def _result(service: Raccordo, rank: int, score: float, doc: StoredDocument, source: _Source,
+def _result(sources: Sources, rank: int, score: float, doc: StoredDocument, source: _Source,
             top: np.ndarray, matched_rows: np.ndarray, sims: np.ndarray,
             chunk_ids: np.ndarray) -> SimilarDocument:
     ids = [int(chunk_ids[r]) for r in matched_rows]
-    stored = service.store.chunks_by_ids(ids)
+    stored = sources.store.chunks_by_ids(ids)
     matches: list[PassageMatch] = []
     for src, row, cid in zip(top.tolist(), matched_rows.tolist(), ids, strict=True):
         found = stored.get(cid)

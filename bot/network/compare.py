@@ -1,7 +1,7 @@
 """Cross-city comparison: the same question answered for each city, side by side.
 
 Cities are the `city` values of the indexed documents (spellings compared with
-`bot.cities.city_key`, the most frequent spelling is shown). For each one the answerer runs
+`ingest.metadata.city_key`, the most frequent spelling is shown). For each one the answerer runs
 with `Filters(city=...)` (other filters of the request are kept), so every answer has its
 own citations from that city's documents only. Documents without a city form one more area,
 "nazionale / non specificata", answered over a searcher that keeps only their passages.
@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from bot.cities import METROPOLITAN_CITIES, NO_CITY, city_key
 from bot.errors import BadRequest
 from index.models import Filters, Hit
+from ingest.metadata import METROPOLITAN_CITIES, NO_CITY, city_key
 
 if TYPE_CHECKING:
-    from bot.models import Answer
-    from bot.service import Raccordo
+    from bot.answers.answerer import Answerer
+    from bot.answers.models import Answer
+    from ingest.store import Store
 
 OVERSAMPLE = 5  # the city-less searcher asks for k * OVERSAMPLE hits before keeping its own
 
@@ -71,10 +72,10 @@ class CitylessSearcher:
         return getattr(self._inner, name)
 
 
-def cities_in_store(service: Raccordo) -> dict[str, tuple[str, int]]:
+def cities_in_store(store: Store) -> dict[str, tuple[str, int]]:
     """city key → (shown spelling, number of indexed documents); '' for city-less ones."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    for doc in service.store.documents():
+    for doc in store.documents():
         if doc.status != "indexed":
             continue
         city = (doc.meta.city or "").strip()
@@ -83,18 +84,18 @@ def cities_in_store(service: Raccordo) -> dict[str, tuple[str, int]]:
             for key, names in spellings.items()}
 
 
-def compare_by_city(service: Raccordo, question: str, filters: Filters | None = None
-                    ) -> Comparison:
+def compare_by_city(store: Store, answerer: Answerer, question: str,
+                    filters: Filters | None = None) -> Comparison:
     """Answer `question` once per city with material, and list the cities with nothing."""
     question = question.strip()
     if not question:
         raise BadRequest("Scrivi la domanda da confrontare tra le città.")
     base = replace(filters or Filters(), city=None)
-    known = cities_in_store(service)
+    known = cities_in_store(store)
     answers: list[CityAnswer] = []
     nothing: list[str] = []
     for key, (name, count) in sorted(known.items(), key=lambda kv: (kv[0] == "", kv[0])):
-        answer = _answer_for(service, question, key, name, base)
+        answer = _answer_for(answerer, question, key, name, base)
         if answer.abstained or not answer.citations:
             nothing.append(name)
         else:
@@ -104,16 +105,12 @@ def compare_by_city(service: Raccordo, question: str, filters: Filters | None = 
                       nothing=tuple(_ordered(nothing)))
 
 
-def _answer_for(service: Raccordo, question: str, key: str, name: str,
+def _answer_for(answerer: Answerer, question: str, key: str, name: str,
                 base: Filters) -> Answer:
     if key:
-        return service.ask(question, filters=replace(base, city=name))
-    from bot.answerer import Answerer
-    from bot.llm import llm_from_settings
-
-    answerer = Answerer(CitylessSearcher(service.searcher),
-                        llm=llm_from_settings(service.settings))
-    return answerer.answer(question, history=(), filters=base)
+        return answerer.answer(question, history=(), filters=replace(base, city=name))
+    cityless = answerer.with_searcher(CitylessSearcher(answerer.searcher))
+    return cityless.answer(question, history=(), filters=base)
 
 
 def _ordered(names: Sequence[str]) -> list[str]:

@@ -19,7 +19,7 @@ import httpx
 from ingest.errors import RaccordoError
 
 if TYPE_CHECKING:
-    from bot.settings import Settings
+    from bot.app.settings import Settings
     from index.models import Hit
 
 log = logging.getLogger(__name__)

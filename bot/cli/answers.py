@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from bot.answerer import render_text
-from bot.commands.common import DataDirOpt, edge, print_json, settings_for
+from bot.answers.answerer import render_text
+from bot.answers.models import Answer
+from bot.cli.common import DataDirOpt, edge, print_json, settings_for
 from bot.errors import BadRequest
-from bot.models import Answer
 from index.models import Filters
 
 
@@ -33,7 +33,7 @@ def ask(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Risponde citando atto, articolo, comma e pagina (o dichiara che le fonti tacciono)."""
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
     with edge():

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.commands.common import EXIT_ERROR, DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, print_json, settings_for
 
 if TYPE_CHECKING:
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _service(ctx: typer.Context, data_dir: Path | None) -> Raccordo:
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     return Raccordo(settings_for(ctx, data_dir))
 
@@ -35,11 +35,11 @@ def themes(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Mostra i temi della rete con il numero di documenti per città."""
-    from bot.themes import chunk_counts_by_theme, taxonomy_for, theme_counts_by_city
+    from bot.network.themes import chunk_counts_by_theme, theme_counts_by_city
 
     with edge():
         service = _service(ctx, data_dir)
-        taxonomy = taxonomy_for(service.settings)
+        taxonomy = service.network.taxonomy
         counts = theme_counts_by_city(service.store)
         chunks = chunk_counts_by_theme(service.store)
         service.close()
@@ -75,7 +75,7 @@ def similar(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Trova pratiche simili a un documento o a una descrizione (--text)."""
-    from bot.similar import (
+    from bot.network.similar import (
         describe_similar,
         resolve_document,
         similar_to_document,
@@ -90,11 +90,11 @@ def similar(
         try:
             if document is not None:
                 source = resolve_document(service.store, document)
-                results = similar_to_document(service, source.id, k=k,
+                results = similar_to_document(service.network, source.id, k=k,
                                               other_cities=other_cities)
                 head: dict[str, object] = {"document": source.to_json()}
             else:
-                results = similar_to_text(service, text or "", k=k,
+                results = similar_to_text(service.network, text or "", k=k,
                                           exclude_city=city if other_cities else None)
                 head = {"text": text}
         finally:
@@ -117,7 +117,7 @@ def compare(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Risponde alla domanda città per città e dice quali città non hanno nulla."""
-    from bot.compare import compare_by_city, describe_comparison
+    from bot.network.compare import describe_comparison
     from index.models import Filters
 
     if by != "city":
@@ -126,7 +126,7 @@ def compare(
     with edge():
         service = _service(ctx, data_dir)
         try:
-            result = compare_by_city(service, question, Filters(kind=kind, theme=theme))
+            result = service.compare(question, Filters(kind=kind, theme=theme))
         finally:
             service.close()
     if as_json:
@@ -144,8 +144,8 @@ def report(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Stampa il rapporto della rete in Markdown (e scrive i CSV con --csv-dir)."""
-    from bot.report import render_markdown, write_csv
-    from bot.stats import compute_stats, since_epoch
+    from bot.network.report import render_markdown, write_csv
+    from bot.network.stats import since_epoch
 
     try:
         day = date.fromisoformat(since) if since else None
@@ -155,7 +155,7 @@ def report(
     with edge():
         service = _service(ctx, data_dir)
         try:
-            stats = compute_stats(service, since=since_epoch(day))
+            stats = service.stats(since_epoch(day))
         finally:
             service.close()
     typer.echo(render_markdown(stats), nl=False)

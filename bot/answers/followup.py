@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.models import Turn
-from bot.terms import terms
+from bot.answers.models import Turn
+from bot.answers.terms import terms
 
 _CONNECTIVE = re.compile(
     r"^\s*(?:e\s+invece|e\s+se|e|ed|anche|invece|mentre|oppure|o|ma|quanto\s+a|riguardo\s+a)"

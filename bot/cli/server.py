@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from bot.commands.common import DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import DataDirOpt, edge, print_json, settings_for
 
 apikey_app = typer.Typer(help="Chiavi API (salvate solo come hash).", no_args_is_help=True)
 
@@ -32,7 +32,7 @@ def serve(
 
     set_model_threads(threads)
     from bot.api import create_app
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
     service = Raccordo(settings)
@@ -67,8 +67,8 @@ def create_key(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Crea una chiave API e ne stampa il segreto (mostrato una sola volta)."""
+    from bot.app.service import Raccordo
     from bot.errors import BadRequest
-    from bot.service import Raccordo
 
     service = Raccordo(settings_for(ctx, data_dir))
     with edge():
@@ -90,8 +90,8 @@ def revoke_key(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Revoca una chiave API."""
+    from bot.app.service import Raccordo
     from bot.errors import NotFound
-    from bot.service import Raccordo
 
     service = Raccordo(settings_for(ctx, data_dir))
     with edge():
@@ -111,7 +111,7 @@ def list_keys(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Elenca le chiavi API (id, prefisso, ruolo, nome; mai il segreto)."""
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     service = Raccordo(settings_for(ctx, data_dir))
     try:

@@ -6,7 +6,7 @@ import csv
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from bot.stats import Stats
+from bot.network.stats import Stats
 
 CSV_FILES = ("documenti_per_citta.csv", "documenti_per_tipo.csv", "documenti_per_tema.csv",
              "contributi.csv", "domande_per_giorno.csv", "lacune.csv", "documenti_piu_citati.csv")

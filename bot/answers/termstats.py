@@ -14,7 +14,7 @@ import time
 from collections import Counter
 from typing import Protocol
 
-from bot.terms import term_set
+from bot.answers.terms import term_set
 from ingest.models import Chunk
 
 RECHECK_S = 1.0  # how often the store's version is looked at

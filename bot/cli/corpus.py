@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.commands.common import EXIT_FAILED, EXIT_OK, DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import EXIT_FAILED, EXIT_OK, DataDirOpt, edge, print_json, settings_for
 
 
 def register(app: typer.Typer) -> None:
@@ -30,7 +30,7 @@ def ingest(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Acquisisce una cartella (incrementale) e stampa l'esito per file."""
-    from bot.service import Raccordo
+    from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
     with edge():

@@ -1,0 +1,1 @@
+"""Answers: retrieval to cited answer (extraction, abstention, citations, follow-ups, LLM)."""

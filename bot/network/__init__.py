@@ -1,0 +1,1 @@
+"""The practice network: themes, passage vectors, similar practices, comparison, stats."""
