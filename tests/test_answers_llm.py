@@ -13,7 +13,8 @@ from answers_kit import INJECTION, OverlapSearcher, build_store
 from fake_llm import FakeLLM
 
 from bot.answers.answerer import Answerer
-from bot.answers.llm import LLMClient, LLMError, check_answer, llm_from_settings
+from bot.answers.llm import LLMClient, LLMError, check_answer
+from bot.app.service import llm_from_settings
 from bot.app.settings import Settings
 from ingest.store import Store
 

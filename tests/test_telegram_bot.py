@@ -52,7 +52,7 @@ def bot(fake: FakeBotAPI, demo_service: Any,
 def user(bot: RunningBot) -> int:
     """A fresh allowed user (own conversation, own rate-limit window)."""
     uid = new_user_id()
-    bot.app.appdb.add_user(uid)
+    bot.appdb.add_user(uid)
     return uid
 
 
@@ -91,7 +91,7 @@ def test_question_gets_cited_answer_with_buttons(bot: RunningBot, fake: FakeBotA
     assert labels == ["📄 Fonti", "🔎 Altri risultati", "👍", "👎"]
     for row in reply.params["reply_markup"]["inline_keyboard"]:
         assert all(len(b["callback_data"].encode()) <= 64 for b in row)
-    logged = bot.app.appdb.question_rows()[-1]
+    logged = bot.appdb.question_rows()[-1]
     assert logged[2] == "telegram" and logged[7] is None  # text not stored by default
     assert set(json.loads(logged[6])) == set(terms(QUESTION))  # content terms are stored
 
@@ -127,19 +127,19 @@ def test_feedback_is_stored_and_thumbs_down_asks_what_was_missing(
         bot: RunningBot, fake: FakeBotAPI) -> None:
     uid = user(bot)
     reply = bot.ask(uid, QUESTION)
-    question_id = bot.app.appdb.question_rows()[-1][0]
+    question_id = bot.appdb.question_rows()[-1][0]
     mark = bot.press(uid, reply, "👍")
     [edit] = fake.wait_for("editMessageReplyMarkup", after=mark)
     assert [b["text"] for row in edit.params["reply_markup"]["inline_keyboard"]
             for b in row] == ["📄 Fonti", "🔎 Altri risultati"]
-    assert bot.app.appdb.feedback_rows()[-1][3:5] == (question_id, 1)
+    assert bot.appdb.feedback_rows()[-1][3:5] == (question_id, 1)
 
     prompt = bot.tap(uid, bot.ask(uid, QUESTION), "👎")
     assert "Cosa mancava" in prompt.text and prompt.params["reply_markup"]["force_reply"]
-    assert bot.app.appdb.feedback_rows()[-1][4] == -1
+    assert bot.appdb.feedback_rows()[-1][4] == -1
     [thanks] = bot.say(uid, "Mancava il riferimento alla convenzione", reply_to=prompt.result)
     assert "Grazie" in thanks.text
-    assert bot.app.appdb.feedback_rows()[-1][5] == "Mancava il riferimento alla convenzione"
+    assert bot.appdb.feedback_rows()[-1][5] == "Mancava il riferimento alla convenzione"
 
 
 def test_follow_up_uses_previous_turns_until_nuova(bot: RunningBot,
@@ -173,16 +173,16 @@ def test_filtro_sets_shows_applies_and_clears(bot: RunningBot, demo_service: Any
     uid = user(bot)
     [shown] = bot.say(uid, "/filtro citta=città metropolitana di genova")
     assert "città=Genova" in shown.text
-    assert bot.app.appdb.chat_filters(uid) == {"city": "Genova"}
+    assert bot.appdb.chat_filters(uid) == {"city": "Genova"}
     reply = bot.ask(uid, QUESTION)  # a Torino question, restricted to Genova
     answer = demo_service.ask(QUESTION, filters=demo_service_filters(city="Genova"))
     assert reply.text == rendered(answer)
     assert "Torino" not in reply.text.split("<b>Fonti</b>")[-1]
     [bad] = bot.say(uid, "/filtro tipo=sconosciuto")
     assert "Tipo sconosciuto" in bad.text
-    assert bot.app.appdb.chat_filters(uid) == {"city": "Genova"}
+    assert bot.appdb.chat_filters(uid) == {"city": "Genova"}
     [cleared] = bot.say(uid, "/filtro cancella")
-    assert "rimosso" in cleared.text and bot.app.appdb.chat_filters(uid) == {}
+    assert "rimosso" in cleared.text and bot.appdb.chat_filters(uid) == {}
 
 
 def demo_service_filters(**values: Any) -> Any:
@@ -199,7 +199,7 @@ def test_unknown_user_is_refused_politely_with_their_id(bot: RunningBot,
     [reply] = bot.say(stranger, QUESTION)
     assert "non è ancora abilitato" in reply.text and f"<code>{stranger}</code>" in reply.text
     assert not fake.calls("sendChatAction", after=mark)
-    assert bot.app.appdb.user_role(stranger) is None
+    assert bot.appdb.user_role(stranger) is None
     for _ in range(4):  # a stranger who insists is refused a few times, then ignored
         fake.push_message(stranger, "ciao?")
     bot.say(ALICE, "/nuova")  # a probe: once answered, the stranger's updates were handled
@@ -218,11 +218,11 @@ def test_invite_code_admits_a_new_user_once(bot: RunningBot, fake: FakeBotAPI) -
     newcomer, latecomer = 5151001, 5151002
     welcome = bot.say(newcomer, f"/start {code}", count=2)
     assert "Benvenuto" in welcome[0].text and "Conosco" in welcome[1].text
-    assert bot.app.appdb.user_role(newcomer) == "user"
+    assert bot.appdb.user_role(newcomer) == "user"
     assert has_keyboard(bot.ask(newcomer, QUESTION))
     [reused] = bot.say(latecomer, f"/start {code}")
     assert "non è valido" in reused.text and str(latecomer) in reused.text
-    actions = [row[2] for row in bot.app.appdb.audit_rows()]
+    actions = [row[2] for row in bot.appdb.audit_rows()]
     assert "invite_created" in actions and "invite_redeemed" in actions
 
 
@@ -347,11 +347,11 @@ def pending_files(bot: RunningBot) -> list[Path]:
 def test_bad_uploads_get_a_clear_reply_and_nothing_is_stored(
         bot: RunningBot, fake: FakeBotAPI, name: str, content: bytes, size: int | None,
         caption: str, expected: str) -> None:
-    before = len(bot.app.appdb.contributions())
+    before = len(bot.appdb.contributions())
     mark = fake.mark()
     reply = upload(bot, user(bot), name, content, caption, size)
     assert expected in reply.text
-    assert len(bot.app.appdb.contributions()) == before and not pending_files(bot)
+    assert len(bot.appdb.contributions()) == before and not pending_files(bot)
     if size is not None:  # over the limit: refused before asking Telegram for the file
         assert not fake.calls("getFile", after=mark)
 
@@ -375,7 +375,7 @@ def test_rejected_contribution_is_deleted_and_the_contributor_told(
     told = fake.wait_for("sendMessage", after=mark,
                          where=lambda c: c.params["chat_id"] == author)[0]
     assert "Motivo: doppione di un atto già presente" in told.text
-    assert bot.app.appdb.contribution(cid).status == "rejected" and not stored.exists()
+    assert bot.appdb.contribution(cid).status == "rejected" and not stored.exists()
     [again] = bot.say(ADMIN, f"/approva {cid}")
     assert "già rifiutato" in again.text
 
@@ -388,4 +388,4 @@ def test_unannounced_oversized_upload_fails_cleanly(bot: RunningBot, fake: FakeB
     fake.push_message(uid, document=document, caption="città: Bari | titolo: Piano")
     [reply] = fake.wait_for("sendMessage", after=mark, where=lambda c: c.params["chat_id"] == uid)
     assert "Non riesco a scaricare" in reply.text and fake.calls("getFile", after=mark)
-    assert all(c.user_id != uid for c in bot.app.appdb.contributions())
+    assert all(c.user_id != uid for c in bot.appdb.contributions())

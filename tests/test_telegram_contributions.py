@@ -35,7 +35,7 @@ def test_contribution_from_upload_to_searchable_document(fake: FakeBotAPI, fresh
         assert "Verde &lt;urbano&gt; &amp; alberi" in received.text
         assert notice.params["chat_id"] == ADMIN and "/approva 1" in notice.text
         assert fake.calls("download", after=mark)
-        [pending] = bot.app.appdb.contributions("pending")
+        [pending] = bot.appdb.contributions("pending")
         assert Path(pending.stored_path).read_bytes() == DOC
         assert pending.city == "Bari" and pending.title == "Verde <urbano> & alberi"
 
@@ -44,7 +44,7 @@ def test_contribution_from_upload_to_searchable_document(fake: FakeBotAPI, fresh
         told = fake.wait_for("sendMessage", after=mark, timeout=120,
                              where=lambda c: c.params["chat_id"] == ALICE)[0]
         assert "approvato" in told.text
-        [approved] = bot.app.appdb.contributions("approved")
+        [approved] = bot.appdb.contributions("approved")
         doc = fresh_service.store.document(approved.doc_id)
         assert doc.meta.city == "Bari" and doc.meta.contributor == f"telegram:{ALICE}"
         assert doc.meta.title == "Verde <urbano> & alberi"
@@ -54,5 +54,5 @@ def test_contribution_from_upload_to_searchable_document(fake: FakeBotAPI, fresh
         assert "circonferenza &gt; 3 m &amp; altezza &lt; 25 m" in found.text
         assert "&lt;&lt;A&gt;&gt;" in found.text
         assert "1. Verde &lt;urbano&gt; &amp; alberi" in found.text
-        actions = [row[2] for row in bot.app.appdb.audit_rows()]
+        actions = [row[2] for row in bot.appdb.audit_rows()]
         assert {"contribution_received", "contribution_approved"} <= set(actions)

