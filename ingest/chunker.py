@@ -28,7 +28,7 @@ from ingest.models import Chunk, DocumentMeta, Locator
 MAX_CHARS = 1200
 MIN_CHARS = 400
 OVERLAP = 120
-CHUNKING_VERSION = "2"  # bump when chunk boundaries change: stored documents are re-chunked
+CHUNKING_VERSION = "3"  # bump when chunk boundaries or extracted text change: re-chunked
 
 
 @dataclass(frozen=True)

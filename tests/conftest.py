@@ -8,12 +8,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bot.app.settings import Settings  # noqa: E402
+from tests.environment import absent, find_chromium  # noqa: E402
+
+# Property tests draw the same examples on every run and have no per-example deadline: a
+# failure is reproducible and a busy machine cannot turn a slow example into a failure.
+hypothesis_settings.register_profile("raccordo", derandomize=True, deadline=None, database=None)
+hypothesis_settings.load_profile("raccordo")
 
 
 def shared_path() -> Path:
@@ -23,10 +30,19 @@ def shared_path() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The shared folder; tests that need it skip with a reason when it is absent."""
+    """The shared folder; tests that need it skip when it is absent (fail in CI)."""
     path = shared_path()
     if not (path / "corpus").is_dir():
-        pytest.skip(f"cartella condivisa assente: {path}")
+        absent(f"cartella condivisa assente: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium for the browser tests; skip when absent (fail in CI)."""
+    path = find_chromium()
+    if path is None:
+        absent("Chromium assente: apt-get install chromium (o RACCORDO_CHROMIUM=percorso)")
     return path
 
 

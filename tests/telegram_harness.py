@@ -100,6 +100,16 @@ class RunningBot:
         await app.stop()
         await app.shutdown()
 
+    def settle(self, timeout_s: float = 60) -> None:
+        """Wait until every update the bot has fetched so far is completely handled.
+
+        Updates are fetched in order, so once the reply to a later message has been seen,
+        every earlier update is in the queue, and PTB marks each one done after its handlers.
+        """
+        assert self._loop is not None
+        done = asyncio.run_coroutine_threadsafe(self.application.update_queue.join(), self._loop)
+        done.result(timeout_s)
+
     # ---- conversations ---------------------------------------------------------------
     def say(self, user_id: int, text: str, count: int = 1, **kw: Any) -> list[Call]:
         """Push a message and wait for `count` sendMessage calls in reply (same chat)."""

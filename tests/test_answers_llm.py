@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,10 +102,11 @@ def test_unusable_answers_fall_back_to_extractive(store: Store, fake: FakeLLM, m
 
 
 def test_hanging_server_times_out_and_falls_back(store: Store, fake: FakeLLM) -> None:
+    # the fake answers normally after hanging longer than the client waits: an extractive
+    # answer proves the client gave up (had it waited, the model's answer would be used)
     fake.mode, fake.hang_seconds = "hang", 3.0
-    started = time.monotonic()
     answer = _answerer(store, fake, timeout=0.5).answer(QUESTION)
-    assert time.monotonic() - started < 2.5
+    assert len(fake.requests) >= 1
     assert answer.mode == "extractive" and answer.citations
 
 

