@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -77,6 +78,11 @@ class LexicalIndex:
         if mask is not None and scores.size:
             scores = np.where(mask, scores, 0.0).astype(np.float32)
         return top_positive(scores, n)
+
+
+def bm25_idf(n: int, df: int) -> float:
+    """BM25 (Lucene) inverse document frequency of a term in `df` of `n` passages."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
 def top_positive(scores: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from index.dense import DenseIndex
 from index.embedders import Embedder
 from index.fusion import DEFAULT_WEIGHTS, Weights, add_bonus, fuse, order
 from index.generations import Manifest, current_pointer, open_current
-from index.lexical import LexicalIndex, top_positive
+from index.lexical import LexicalIndex, bm25_idf, top_positive
 from index.metadata import ChunkTable, load_chunk_table, theme_chunk_ids
 from index.models import Filters, Hit
 from index.references import QueryRef, parse_references
@@ -99,7 +98,7 @@ class Searcher:
         """BM25 (Lucene) IDF of an analysed term in the served generation."""
         gen = self.generation
         n, df = len(gen.ids), gen.lexical.document_frequency(term)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        return bm25_idf(n, df)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The `k` best passages for a query within the filters, best first."""

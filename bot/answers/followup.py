@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from bot.answers.models import Turn
 from bot.answers.terms import terms
+from ingest.metadata import METROPOLITAN_CITIES
 
 _CONNECTIVE = re.compile(
     r"^\s*(?:e\s+invece|e\s+se|e|ed|anche|invece|mentre|oppure|o|ma|quanto\s+a|riguardo\s+a)"
@@ -55,10 +56,8 @@ ENTITY_CLASSES: dict[str, tuple[str, ...]] = {
         r"giunt[ae]", r"dirigent[ei]", r"segretari[o]?(?:\s+comunale)?",
         r"conferenza\s+metropolitana",
     ),
-    "citta": (
-        r"bari", r"torino", r"milano", r"genova", r"venezia", r"bologna", r"firenze", r"roma",
-        r"napoli", r"reggio\s+calabria", r"palermo", r"catania", r"messina", r"cagliari",
-    ),
+    "citta": tuple(r"\s+".join(re.escape(w.lower()) for w in city.split())
+                   for city in METROPOLITAN_CITIES),
 }
 
 

@@ -8,13 +8,13 @@ searchers without one, computed lazily and again when the store's version change
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
 from typing import Protocol
 
 from bot.answers.terms import term_set
+from index.lexical import bm25_idf
 from ingest.models import Chunk
 
 RECHECK_S = 1.0  # how often the store's version is looked at
@@ -47,7 +47,7 @@ class TermWeights:
         """The IDF of `term`."""
         self._refresh()
         df = self._df.get(term, 0)
-        return math.log(1.0 + (self._n - df + 0.5) / (df + 0.5))
+        return bm25_idf(self._n, df)
 
     def _refresh(self) -> None:
         now = time.monotonic()

@@ -7,9 +7,12 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.app.service import Raccordo
 
 from bot.app.settings import Settings
 from ingest.errors import RaccordoError
@@ -22,6 +25,13 @@ DataDirOpt = Annotated[
 EXIT_OK = 0
 EXIT_FAILED = 1  # the command ran but something failed (e.g. a file skipped)
 EXIT_ERROR = 3  # the command could not run (bad input, missing index, ...)
+
+
+def service_for(ctx: typer.Context, data_dir: Path | None = None) -> Raccordo:
+    """The application object of this run (the caller closes it)."""
+    from bot.app.service import Raccordo
+
+    return Raccordo(settings_for(ctx, data_dir))
 
 
 def settings_for(ctx: typer.Context, data_dir: Path | None = None) -> Settings:

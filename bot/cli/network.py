@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, print_json, service_for
 
 if TYPE_CHECKING:
-    from bot.app.service import Raccordo
+    pass
 
 
 def register(app: typer.Typer) -> None:
@@ -21,12 +21,6 @@ def register(app: typer.Typer) -> None:
     app.command("similar")(similar)
     app.command("compare")(compare)
     app.command("report")(report)
-
-
-def _service(ctx: typer.Context, data_dir: Path | None) -> Raccordo:
-    from bot.app.service import Raccordo
-
-    return Raccordo(settings_for(ctx, data_dir))
 
 
 def themes(
@@ -38,7 +32,7 @@ def themes(
     from bot.network.themes import chunk_counts_by_theme, theme_counts_by_city
 
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         taxonomy = service.network.taxonomy
         counts = theme_counts_by_city(service.store)
         chunks = chunk_counts_by_theme(service.store)
@@ -86,7 +80,7 @@ def similar(
         typer.echo("Errore: indica un documento oppure --text \"descrizione\".", err=True)
         raise typer.Exit(EXIT_ERROR)
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         try:
             if document is not None:
                 source = resolve_document(service.store, document)
@@ -124,7 +118,7 @@ def compare(
         typer.echo("Errore: per ora il confronto è solo per città (--by city).", err=True)
         raise typer.Exit(EXIT_ERROR)
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         try:
             result = service.compare(question, Filters(kind=kind, theme=theme))
         finally:
@@ -153,7 +147,7 @@ def report(
         typer.echo(f"Errore: data non valida «{since}» (usa AAAA-MM-GG).", err=True)
         raise typer.Exit(EXIT_ERROR) from None
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         try:
             stats = service.stats(since_epoch(day))
         finally:

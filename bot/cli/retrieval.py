@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.common import DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import DataDirOpt, edge, print_json, service_for
 from index.models import Filters, Hit
 
 if TYPE_CHECKING:
-    from bot.app.service import Raccordo
+    pass
 
 bench_app = typer.Typer(help="Misure: latenza di ricerca, throughput degli embedding, scala.",
                         no_args_is_help=False)
@@ -25,12 +25,6 @@ def register(app: typer.Typer) -> None:
     app.command("search")(search)
     app.command("eval")(evaluate)
     app.add_typer(bench_app, name="bench")
-
-
-def _service(ctx: typer.Context, data_dir: Path | None) -> Raccordo:
-    from bot.app.service import Raccordo
-
-    return Raccordo(settings_for(ctx, data_dir))
 
 
 def search(
@@ -48,7 +42,7 @@ def search(
     """Cerca i passaggi più pertinenti per una domanda."""
     filters = Filters(kind=kind, city=city, year=year, document=document, theme=theme)
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         hits = service.search(query, k=k, filters=filters)
         service.close()
     if as_json:
@@ -86,7 +80,7 @@ def evaluate(
     from index.evaluation import load_questions
 
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         loaded = load_questions(questions)
         report = run_eval(lambda q, n: service.search(q, k=n), loaded, k=k)
         replies = answer_questions(service.ask, loaded) if answers else []
@@ -148,7 +142,7 @@ def bench(
     from index.benchmark import embedding_throughput, search_latency
 
     with edge():
-        service = _service(ctx, data_dir)
+        service = service_for(ctx, data_dir)
         chunks = service.store.chunks()
         rng = random.Random(7)
         sample = rng.sample(chunks, min(len(chunks), max(queries, passages)))

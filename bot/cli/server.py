@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from bot.app.service import Raccordo
 
-from bot.cli.common import DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import DataDirOpt, edge, print_json, service_for, settings_for
 
 apikey_app = typer.Typer(help="Chiavi API (salvate solo come hash).", no_args_is_help=True)
 
@@ -84,10 +84,9 @@ def create_key(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Crea una chiave API e ne stampa il segreto (mostrato una sola volta)."""
-    from bot.app.service import Raccordo
     from bot.errors import BadRequest
 
-    service = Raccordo(settings_for(ctx, data_dir))
+    service = service_for(ctx, data_dir)
     with edge():
         try:
             if role not in ("read", "write", "admin"):
@@ -107,10 +106,9 @@ def revoke_key(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Revoca una chiave API."""
-    from bot.app.service import Raccordo
     from bot.errors import NotFound
 
-    service = Raccordo(settings_for(ctx, data_dir))
+    service = service_for(ctx, data_dir)
     with edge():
         try:
             if not service.appdb.revoke_api_key(key_id):
@@ -128,9 +126,8 @@ def list_keys(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Elenca le chiavi API (id, prefisso, ruolo, nome; mai il segreto)."""
-    from bot.app.service import Raccordo
 
-    service = Raccordo(settings_for(ctx, data_dir))
+    service = service_for(ctx, data_dir)
     try:
         rows = service.appdb.api_keys()
     finally:
