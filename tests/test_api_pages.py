@@ -10,7 +10,8 @@ import pytest
 from api_helpers import ready_client
 from fastapi.testclient import TestClient
 
-from bot.api.pages import highlight, link_citations, short_locator, web_url
+from bot.answers.citations import short_locator, web_url
+from bot.api.pages import highlight, link_citations
 from bot.app.service import Raccordo
 
 

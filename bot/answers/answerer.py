@@ -18,6 +18,7 @@ from bot.answers.citations import citation_for, locator_text
 from bot.answers.extractive import Quote, Selection, score_sentences, select_quotes
 from bot.answers.followup import rewrite
 from bot.answers.llm import LLMClient, LLMError, build_messages, check_answer, renumber
+from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation, Turn
 from bot.answers.termstats import TermWeights
 from index.models import Filters, Hit
@@ -117,7 +118,7 @@ class Answerer:
             at = [*starts.get(cid, []), quote.start]
             cited = [c for c in citations if c.n != n]
             cited.insert(n - 1, citation_for(quote.hit, n, best[cid].text, at))
-            line = f"«{quote.text}» [{n}]"
+            line = f"«{plain(quote.text)}» [{n}]"
             if lines and _length(INTRO, [*lines, line], cited) > MAX_ANSWER_CHARS:
                 continue
             numbers[cid], citations, starts[cid] = n, cited, at

@@ -39,10 +39,39 @@ def _openings(text: str, end: int) -> list[tuple[str | None, str | None]]:
     return out
 
 
+def web_url(url: str | None) -> str | None:
+    """The URL when it is http(s), else None (never a javascript: or custom-scheme link)."""
+    if url and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+def place_text(hit: Hit, locator: Locator | None = None) -> str:
+    """Where in the document: 'art. 107, comma 3' or 'Sezione > Paragrafo, pp. 4-6'.
+
+    Parts that only repeat the document's title (a first heading that is the title) are
+    dropped, so that a citation line names the document once.
+    """
+    return short_locator((locator or hit.chunk.locator).label(), hit.document.meta.title)
+
+
+def short_locator(locator: str | None, title: str) -> str:
+    """A locator label without the parts that repeat the document title shown beside it."""
+    title = " ".join(title.split())
+    parts: list[str] = []
+    for part in (locator or "").split(", "):
+        flat = " ".join(part.split())
+        if flat.startswith(title + " > "):
+            flat = flat[len(title) + 3:]
+        if flat and flat != title and flat not in parts:
+            parts.append(flat)
+    return ", ".join(parts)
+
+
 def locator_text(hit: Hit, locator: Locator | None = None) -> str:
-    """'D.Lgs. 267/2000 (TUEL), art. 107, comma 3' or 'Title, p. 6'."""
+    """'D.Lgs. 267/2000 (TUEL), art. 107, comma 3' or 'Short title, p. 6'."""
     label = act_label(hit.document.meta)
-    where = (locator or hit.chunk.locator).label()
+    where = place_text(hit, locator)
     return f"{label}, {where}" if where else label
 
 
@@ -99,5 +128,6 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
     return Citation(
         n=n, file=hit.document.file, title=meta.title, kind=meta.kind,
         locator=locator_text(hit, locator), page=hit.chunk.locator.page_start, quote=quote,
-        url=meta.url, chunk_id=hit.chunk.id, doc_id=hit.document.id, city=meta.city,
+        url=web_url(meta.url), chunk_id=hit.chunk.id, doc_id=hit.document.id, city=meta.city,
+        place=place_text(hit, locator),
     )

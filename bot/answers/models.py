@@ -22,6 +22,7 @@ class Citation:
     chunk_id: int
     doc_id: int | None = None
     city: str | None = None
+    place: str = ""  # the locator without the document label: 'art. 107, comma 3'
 
     def to_json(self) -> dict[str, object]:
         """The citation contract of `raccordo ask --json`."""

@@ -12,6 +12,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from bot.answers.citations import short_locator, web_url
+from bot.answers.markup import plain
 from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
 from ingest.models import KINDS
@@ -70,27 +72,10 @@ def link_citations(text: str) -> Markup:
                   f'aria-label="fonte {m.group(1)}">[{m.group(1)}]</a>', escaped))
 
 
-def web_url(url: str | None) -> str | None:
-    """The URL when it is http(s), else None (never a javascript: or custom-scheme link)."""
-    if url and url.strip().lower().startswith(("http://", "https://")):
-        return url.strip()
-    return None
-
-
-def short_locator(locator: str | None, title: str) -> str:
-    """The locator without repetitions of the document title (shown just beside it)."""
-    parts: list[str] = []
-    for part in (locator or "").split(", "):
-        if part.startswith(title + " > "):
-            part = part[len(title) + 3:]
-        if part and part != title and part not in parts:
-            parts.append(part)
-    return ", ".join(parts)
-
-
 templates.env.filters["highlight"] = highlight
 templates.env.filters["short_locator"] = short_locator
 templates.env.filters["web_url"] = web_url
+templates.env.filters["plain"] = plain
 templates.env.filters["link_citations"] = link_citations
 templates.env.globals["KIND_LABELS"] = KIND_LABELS
 

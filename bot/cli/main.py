@@ -37,10 +37,12 @@ def _root(
 
 
 def _configure_logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = logging.DEBUG if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Some libraries (bm25s) set their own logger to DEBUG on import, and records propagate
+    # to the root handler whatever the root level: the handler's level keeps them quiet.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
     # httpx logs request URLs, which hold the Telegram token: keep it quiet.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)

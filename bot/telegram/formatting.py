@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from telegram.constants import MessageLimit
 
+from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation
 from index.models import Hit
 
@@ -180,9 +181,8 @@ def answer_blocks(answer: Answer) -> list[Block]:
 
 
 def citation_line(c: Citation) -> Block:
-    """'[n] title — locator' with a link to the source when there is one."""
-    where = f" — {c.locator}" if c.locator else ""
-    text = f"[{c.n}] {c.title}{where}"
+    """'[n] short title, place' with a link to the source when there is one."""
+    text = f"[{c.n}] {c.locator}"
     url = c.url if link(c.url) else None
     full = text + (f" — {url}" if url else "")
 
@@ -197,13 +197,13 @@ def citation_line(c: Citation) -> Block:
 def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
     """📄 Fonti: one cited passage, verbatim, with act, locator, page and link."""
     head = f"[{c.n}] {c.title}"
-    details = [d for d in (f"atto: {act}" if act else "", c.locator,
-                           f"p. {c.page}" if c.page is not None and "p." not in c.locator
+    details = [d for d in (f"atto: {act}" if act else "", c.place,
+                           f"p. {c.page}" if c.page is not None and "p." not in c.place
                            else "") if d]
     blocks = [Block(head, bold)]
     if details:
         blocks.append(Block(" · ".join(details), italic))
-    blocks.append(Block(passage, quoted))
+    blocks.append(Block(plain(passage), quoted))
     if c.url and link(c.url):
         blocks.append(_link_block(c.url))
     else:
