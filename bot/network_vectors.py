@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,7 +46,7 @@ def passage_vectors(service: Raccordo, chunks: list[Chunk]) -> np.ndarray:
     if not chunks:
         return np.empty((0, embedder.dim), dtype=np.float32)
     keys = [text_key(c.indexed_text()) for c in chunks]
-    cache = EmbeddingCache(Path(service.settings.cache_dir))
+    cache = EmbeddingCache(service.settings.embedding_cache_dir)
     try:
         found = cache.get_many(embedder.model_id, keys, embedder.dim)
         missing = [i for i, k in enumerate(keys) if k not in found]

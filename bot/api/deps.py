@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.errors import Unauthorized
+from bot.api.limits import SESSION_COOKIE
 from bot.api.metrics import Metrics
 from bot.appdb import ApiKey
 from bot.errors import Forbidden
@@ -42,11 +43,15 @@ ServiceDep = Annotated[Raccordo, Depends(get_service)]
 
 def _key_for(service: Raccordo, request: Request,
              credentials: HTTPAuthorizationCredentials | None) -> ApiKey | None:
-    """The key presented with the request; a presented but unknown key is refused."""
+    """The key presented with the request (header, else the page's login cookie).
+
+    A presented but unknown key is refused.
+    """
     if credentials is None:
         if request.headers.get("authorization"):
             raise Unauthorized("Intestazione Authorization non valida: usa `Bearer <chiave>`.")
-        return None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return service.appdb.check_api_key(cookie) if cookie else None
     key = service.appdb.check_api_key(credentials.credentials)
     if key is None:
         raise Unauthorized("Chiave API non valida o revocata.")

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 READ_BLOCK = 1024 * 1024
 PUBLISH_WAIT_S = 10.0
 UPLOAD_SUBDIR = "api"
+MAX_NAME = 120
+MAX_SUFFIX = 10
 
 
 def uploads_root(service: Raccordo) -> Path:
@@ -34,7 +36,10 @@ def safe_name(filename: str | None) -> str:
     base = Path((filename or "").replace("\\", "/")).name
     base = unicodedata.normalize("NFKC", base)
     base = re.sub(r"[^\w.\-]+", "_", base, flags=re.UNICODE).strip("._")
-    return base[:120] or "documento"
+    if len(base) <= MAX_NAME:
+        return base or "documento"
+    suffix = Path(base).suffix if len(Path(base).suffix) <= MAX_SUFFIX else ""
+    return base[:MAX_NAME - len(suffix)].rstrip("._") + suffix  # the extension survives
 
 
 async def save_upload(upload: UploadFile, dest_dir: Path, max_bytes: int) -> Path:

@@ -1,0 +1,1 @@
+"""Application wiring: settings, the service object and its policies."""
