@@ -90,8 +90,7 @@ def create_app(service: Raccordo) -> FastAPI:
     app.include_router(routes_documents.jobs_router)
     if webhook is not None:
         app.include_router(webhook[0])
-    if not service.settings.api_require_key:
-        optional_reads(app)
+    document_security(app, optional_reads=not settings.api_require_key)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.mount("/metrics", metrics.asgi_app(), name="metrics")
     # outermost last: metrics > headers > rate > origin > write key > body timeout > size
@@ -105,9 +104,13 @@ def create_app(service: Raccordo) -> FastAPI:
     return app
 
 
-def optional_reads(app: FastAPI) -> None:
-    """Declare the read key optional in /openapi.json (`security: [{}, {read}]`)."""
+def document_security(app: FastAPI, *, optional_reads: bool) -> None:
+    """Finish /openapi.json: 429 on every operation (the per-client rate limit) and, when
+    reads are open, the read key declared optional (`security: [{}, {read}]`)."""
     build = app.openapi
+    too_many = {"description": "Troppe richieste (quota per client)",
+                "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ErrorBody"}}}}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -115,8 +118,12 @@ def optional_reads(app: FastAPI) -> None:
         schema = build()
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                security = operation.get("security") if isinstance(operation, dict) else None
-                if security and all(set(s) == {READ_SCHEME} for s in security):
+                if not isinstance(operation, dict):
+                    continue
+                operation.setdefault("responses", {}).setdefault("429", too_many)
+                security = operation.get("security")
+                if (optional_reads and security
+                        and all(set(s) == {READ_SCHEME} for s in security)):
                     operation["security"] = [{}, *security]
         app.openapi_schema = schema
         return schema
