@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
@@ -118,21 +119,22 @@ class BodyTimeoutMiddleware:
         answered = False
 
         async def timed_receive() -> Message:
+            nonlocal answered
             try:
                 return await asyncio.wait_for(receive(), self.timeout_s)
             except TimeoutError:
+                # answer now: body parsers turn the exception into a 400 of their own
+                answered = True
+                await error_response(408, "tempo_scaduto", "Corpo della richiesta troppo lento.",
+                                     {"Connection": "close"})(scope, receive, send)
                 raise _SlowBody from None
 
         async def guarded_send(message: Message) -> None:
             if not answered:
                 await send(message)
 
-        try:
+        with contextlib.suppress(_SlowBody):
             await self.app(scope, timed_receive, guarded_send)
-        except _SlowBody:
-            answered = True
-            await error_response(408, "tempo_scaduto", "Corpo della richiesta troppo lento.",
-                                 {"Connection": "close"})(scope, receive, send)
 
 
 class _SlowBody(Exception):
