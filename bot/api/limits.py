@@ -1,7 +1,8 @@
 """ASGI limits at the front door: a fair share per client, keys before bodies, slow bodies.
 
 - `RateLimitMiddleware`: each client (API key, login cookie or else address) gets
-  `rate` requests a minute (aiolimiter's leaky bucket); above it, 429 with Retry-After.
+  `per_minute` requests a minute (aiolimiter's leaky bucket, with a short burst);
+  above it, 429 with Retry-After.
 - `WriteKeyFirstMiddleware`: uploads and deletions check the write key from the headers
   before a byte of the body is read (anonymous 15 MB uploads used to fill the disk first).
 - `BodyTimeoutMiddleware`: a body that pauses longer than the timeout gets 408.
@@ -54,6 +55,8 @@ class RateLimitMiddleware:
     def __init__(self, app: ASGIApp, per_minute: int) -> None:
         self.app = app
         self.per_minute = per_minute
+        # a short bucket: 120/min is 10 per 5 s, not a burst of 120 that fills the queues
+        self.burst = min(per_minute, max(3, per_minute // 12))
         self._limiters: OrderedDict[str, AsyncLimiter] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -64,7 +67,7 @@ class RateLimitMiddleware:
             return
         limiter = self._limiter(client_id(scope))
         if not limiter.has_capacity():
-            retry = max(1, round(60 / self.per_minute))
+            retry = max(1, round(60 / self.per_minute))  # one request's worth of refill
             response = error_response(429, "troppe_richieste",
                                       "Troppe richieste da questo client: riprova tra poco.",
                                       {"Retry-After": str(retry)})
@@ -74,7 +77,8 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
     def _limiter(self, client: str) -> AsyncLimiter:
-        limiter = self._limiters.pop(client, None) or AsyncLimiter(self.per_minute, 60)
+        limiter = self._limiters.pop(client, None) or AsyncLimiter(
+            self.burst, self.burst * 60 / self.per_minute)
         self._limiters[client] = limiter
         while len(self._limiters) > MAX_CLIENTS:
             self._limiters.popitem(last=False)
