@@ -199,3 +199,12 @@ def test_each_client_gets_a_rate_limit(demo_service: Raccordo) -> None:
         assert keyed.status_code == 200  # another client: its own share
         assert http.get("/healthz").status_code == 200  # probes are never limited
         assert http.get("/readyz").status_code == 200
+
+
+def test_document_page_highlighting_is_bounded(demo_service: Raccordo) -> None:
+    from bot.api.pages import MAX_HIGHLIGHT_TERMS, query_patterns
+
+    many = " ".join(f"w{i}q" for i in range(300))[:2000]  # 300 distinct short words
+    assert len(query_patterns(many)) == MAX_HIGHLIGHT_TERMS
+    with serving(demo_service, rate_limit_api=0) as (_, http):
+        assert http.get("/documenti/1", params={"q": many}).status_code == 200

@@ -22,7 +22,7 @@ MAX_QUERY_CHARS = int(Settings.model_fields["max_question_chars"].default)
 MIN_YEAR, MAX_YEAR = 1800, 2100
 MAX_ID = 2_147_483_647  # ids are SQLite rowids; a bound that survives JSON float parsing
 
-READ_SCHEME = "ChiaveLettura"  # optional unless api_require_key (see app.optional_reads)
+READ_SCHEME = "ChiaveLettura"  # optional unless api_require_key (see app.document_security)
 WRITE_SCHEME = "ChiaveScrittura"
 _read_bearer = HTTPBearer(auto_error=False, scheme_name=READ_SCHEME,
                           description="Chiave API (facoltativa salvo RACCORDO_API_REQUIRE_KEY)")
