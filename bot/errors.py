@@ -30,12 +30,3 @@ class Busy(RaccordoError):
         super().__init__(message)
         self.retry_after_s = retry_after_s
 
-
-class RateLimited(RaccordoError):
-    """A client above its share of requests."""
-
-    code = "troppe_richieste"
-
-    def __init__(self, message: str, retry_after_s: int = 5) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from bot.errors import BadRequest, Busy, Forbidden, NotFound, RateLimited
+from bot.errors import BadRequest, Busy, Forbidden, NotFound
 from ingest.errors import IngestError, NeedsOCR, RaccordoError, StoreError, UnsupportedFormat
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,6 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (IngestError, 422, "documento_non_leggibile"),
     (NotReady, 503, "non_pronto"),
     (Busy, 503, "occupato"),
-    (RateLimited, 429, "troppe_richieste"),
     (StoreError, 503, "archivio_non_disponibile"),
 )
 
