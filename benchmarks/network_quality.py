@@ -123,7 +123,7 @@ def use_cached_passages(service: Raccordo) -> str:
     chunks = service.store.chunks()
     keys = [text_key(c.indexed_text()) for c in chunks]
     embedder = service.embedder
-    cache = EmbeddingCache(service.settings.cache_dir)
+    cache = EmbeddingCache(service.settings.embedding_cache_dir)
     found = cache.get_many(embedder.model_id, keys, embedder.dim)
     cache.close()
     kept = [i for i, k in enumerate(keys) if k in found]

@@ -19,3 +19,14 @@ class Forbidden(RaccordoError):
     """Missing or insufficient rights."""
 
     code = "accesso_negato"
+
+
+class Busy(RaccordoError):
+    """Too much work queued (searches or uploads): retry shortly."""
+
+    code = "occupato"
+
+    def __init__(self, message: str, retry_after_s: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+

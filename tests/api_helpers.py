@@ -70,3 +70,25 @@ il nulla osta per le zanzariere installate sugli edifici storici dei comuni ader
 
 1. Il nulla osta zanzariere è rilasciato entro quindici giorni dalla domanda completa.
 """
+
+
+def wait_for_job(client: Any, job: dict[str, Any], secret: str,
+                 timeout_s: float = 120.0) -> dict[str, Any]:
+    """Poll GET /api/jobs/{id} (TestClient or httpx.Client) until the job has finished."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        current: dict[str, Any] = client.get(f"/api/jobs/{job['id']}",
+                                             headers=bearer(secret)).json()
+        if current["finished"] is not None or time.monotonic() > deadline:
+            return current
+        time.sleep(0.1)
+
+
+def upload(client: Any, secret: str, **request: Any) -> dict[str, Any]:
+    """POST /api/documents (expects 202) and wait for its job to finish."""
+    response = client.post("/api/documents", headers=bearer(secret), **request)
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == response.json()["status_url"]
+    return wait_for_job(client, response.json()["job"], secret)

@@ -52,9 +52,14 @@ def real_cache_dir() -> Path:
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: state in `data_dir`, the real embedding cache, no LLM."""
+    """Settings for a test: state in `data_dir`, the real embedding cache, no LLM.
+
+    The per-client rate limit is off (every test client shares one address); the abuse
+    tests turn it on where they test it.
+    """
     values: dict[str, object] = {"data_dir": data_dir, "cache_dir": real_cache_dir(),
-                                 "llm_base_url": None, "telegram_token": None}
+                                 "llm_base_url": None, "telegram_token": None,
+                                 "rate_limit_api": 0}
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
 

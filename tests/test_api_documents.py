@@ -10,7 +10,14 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from api_helpers import UPLOAD_TEXT, bearer, ready_client, sibling_service
+from api_helpers import (
+    UPLOAD_TEXT,
+    bearer,
+    ready_client,
+    sibling_service,
+    upload,
+    wait_for_job,
+)
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
@@ -64,26 +71,25 @@ def test_upload_then_search_then_delete(fresh_service: Raccordo) -> None:
     secret = fresh_service.appdb.create_api_key("write", "test-upload")
     with ready_client(fresh_service) as client:
         before = fresh_service.store.counts()
-        broken = client.post("/api/documents", headers=bearer(secret),
-                             files={"file": ("rotto.pdf", b"%PDF-1.7\n\x00\x01 non un pdf",
-                                             "application/pdf")})
-        assert broken.status_code == 422, broken.text
-        assert broken.json()["error"]["code"] == "documento_non_leggibile"
+        broken = upload(client, secret, files={"file": (
+            "rotto.pdf", b"%PDF-1.7\n\x00\x01 non un pdf", "application/pdf")})
+        assert broken["status"] == "rejected", broken
+        assert broken["error"]["code"] == "documento_non_leggibile"
         assert fresh_service.store.counts() == before
         assert not any((fresh_service.settings.uploads_dir / "api").glob("rotto*"))
 
-        response = client.post(
-            "/api/documents", headers=bearer(secret),
+        job = upload(
+            client, secret,
             files={"file": ("sportello zanzariere.md", UPLOAD_TEXT.encode(), "text/markdown")},
             data={"title": "Regolamento zanzariere", "kind": "regulation", "city": "Bologna",
                   "year": "2024", "url": "https://example.org/zanzariere"})
-        assert response.status_code == 201, response.text
-        document = response.json()["document"]
+        assert job["status"] == "indexed", job
+        document = job["document"]
         assert document["title"] == "Regolamento zanzariere"
         assert (document["kind"], document["city"], document["year"]) == \
             ("regulation", "Bologna", 2024)
         assert document["chunks"] > 0
-        assert response.json()["generation"]
+        assert job["generation"]
         stored = fresh_service.store.document(document["id"])
         assert stored is not None
         saved = Path(stored.source) / stored.file
@@ -165,27 +171,23 @@ def test_uploads_never_block_searches(fresh_service: Raccordo) -> None:
     secret = fresh_service.appdb.create_api_key("write", "test-concurrency")
     nonce = uuid.uuid4().hex  # new text: never in the embedding cache
     text = UPLOAD_TEXT + f"\nCodice pratica {nonce}.\n"
-    result: dict[str, httpx.Response] = {}
     try:
         with BackgroundServer(create_app(fresh_service)) as server, \
                 httpx.Client(base_url=server.url, timeout=60) as http:
-            def upload() -> None:
-                result["upload"] = http.post(
-                    "/api/documents", headers=bearer(secret),
-                    files={"file": ("zanzariere.md", text.encode(), "text/markdown")})
-
-            worker = threading.Thread(target=upload)
-            worker.start()
+            accepted = http.post(
+                "/api/documents", headers=bearer(secret),
+                files={"file": ("zanzariere.md", text.encode(), "text/markdown")})
+            assert accepted.status_code == 202, accepted.text  # answered before ingestion
             assert gate.entered.wait(60), "the upload never reached the index build"
             for _ in range(3):  # several searches while the build is held
                 during = http.get("/api/search", params={"q": "nulla osta zanzariere"})
                 assert during.status_code == 200  # served from the old generation
                 assert not any("zanzariere" in h["file"] for h in during.json()["hits"])
             assert http.post("/api/ask", json={"question": "zanzariere"}).status_code == 200
-            assert worker.is_alive()  # the upload was still waiting all along
+            job = http.get(accepted.json()["status_url"], headers=bearer(secret)).json()
+            assert job["status"] == "running"  # the upload was still waiting all along
             gate.gate.set()
-            worker.join(120)
-            assert result["upload"].status_code == 201, result["upload"].text
+            assert wait_for_job(http, job, secret)["status"] == "indexed"
             assert "zanzariere" in _search_files(http, "nulla osta zanzariere")[0]
     finally:
         gate.gate.set()

@@ -38,19 +38,9 @@ def run_ask(service: Raccordo, metrics: Metrics, question: str, *, filters: Filt
     metrics.asks.labels(channel).inc()
     if answer.abstained:
         metrics.abstentions.labels(channel).inc()
-    question_id = log_answer(service, answer, channel)
+    question_id = service.appdb.log_answer(answer, channel,
+                                           log_questions=service.settings.log_questions)
     return answer, question_id
-
-
-def log_answer(service: Raccordo, answer: Answer, channel: str) -> int:
-    """Record the answered question (its text only when question logging is on)."""
-    from bot.answers.terms import terms
-
-    cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
-    return service.appdb.log_question(
-        channel=channel, abstained=answer.abstained, cited_docs=cited,
-        terms=sorted(set(terms(answer.question)))[:30],
-        question=answer.question if service.settings.log_questions else None)
 
 
 def answer_json(answer: Answer, question_id: int | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,13 +20,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class BackgroundServer:
-    """uvicorn serving `app` on 127.0.0.1:<random port> until `stop()` (or context exit)."""
+    """uvicorn serving `app` on 127.0.0.1:<random port> until `stop()` (or context exit).
 
-    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int | None = None) -> None:
+    `options` go to `uvicorn.Config` (e.g. `bot.api.http.uvicorn_options(settings)`).
+    """
+
+    def __init__(self, app: FastAPI, host: str = "127.0.0.1", port: int | None = None,
+                 **options: Any) -> None:
         self.host = host
         self.port = port or free_port(host)
+        options.setdefault("access_log", False)
         config = uvicorn.Config(app, host=host, port=self.port, log_level="warning",
-                                lifespan="on", access_log=False)
+                                lifespan="on", **options)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
 

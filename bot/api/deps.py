@@ -8,6 +8,7 @@ from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.api.errors import Unauthorized
+from bot.api.limits import SESSION_COOKIE
 from bot.api.metrics import Metrics
 from bot.app.appdb import ApiKey
 from bot.app.service import Raccordo
@@ -21,7 +22,7 @@ MAX_QUERY_CHARS = int(Settings.model_fields["max_question_chars"].default)
 MIN_YEAR, MAX_YEAR = 1800, 2100
 MAX_ID = 2_147_483_647  # ids are SQLite rowids; a bound that survives JSON float parsing
 
-READ_SCHEME = "ChiaveLettura"  # optional unless api_require_key (see app.optional_reads)
+READ_SCHEME = "ChiaveLettura"  # optional unless api_require_key (see app.document_security)
 WRITE_SCHEME = "ChiaveScrittura"
 _read_bearer = HTTPBearer(auto_error=False, scheme_name=READ_SCHEME,
                           description="Chiave API (facoltativa salvo RACCORDO_API_REQUIRE_KEY)")
@@ -42,11 +43,15 @@ ServiceDep = Annotated[Raccordo, Depends(get_service)]
 
 def _key_for(service: Raccordo, request: Request,
              credentials: HTTPAuthorizationCredentials | None) -> ApiKey | None:
-    """The key presented with the request; a presented but unknown key is refused."""
+    """The key presented with the request (header, else the page's login cookie).
+
+    A presented but unknown key is refused.
+    """
     if credentials is None:
         if request.headers.get("authorization"):
             raise Unauthorized("Intestazione Authorization non valida: usa `Bearer <chiave>`.")
-        return None
+        cookie = request.cookies.get(SESSION_COOKIE)
+        return service.appdb.check_api_key(cookie) if cookie else None
     key = service.appdb.check_api_key(credentials.credentials)
     if key is None:
         raise Unauthorized("Chiave API non valida o revocata.")

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from bot.errors import BadRequest, Forbidden, NotFound
+from bot.errors import BadRequest, Busy, Forbidden, NotFound
 from ingest.errors import IngestError, NeedsOCR, RaccordoError, StoreError, UnsupportedFormat
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,12 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries documenting the error body for status codes."""
     text = {400: "Richiesta non valida", 401: "Chiave API assente o errata",
             403: "Permessi insufficienti", 404: "Non trovato", 413: "Troppo grande",
-            422: "Parametri non validi", 503: "Servizio non pronto"}
+            422: "Parametri non validi", 429: "Troppe richieste",
+            503: "Servizio non pronto o occupato"}
     return {c: {"model": ErrorBody, "description": text.get(c, "Errore")} for c in codes}
 
 
-READ_ERRORS = responses(400, 401, 403, 422, 503)
+READ_ERRORS = responses(400, 401, 403, 422, 429, 503)
 WRITE_ERRORS = responses(400, 401, 403, 404, 413, 422, 503)
 ID_ERRORS = responses(400, 401, 403, 404, 422, 503)
 
@@ -72,6 +73,7 @@ _STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (UnsupportedFormat, 422, "formato_non_supportato"),
     (IngestError, 422, "documento_non_leggibile"),
     (NotReady, 503, "non_pronto"),
+    (Busy, 503, "occupato"),
     (StoreError, 503, "archivio_non_disponibile"),
 )
 
@@ -155,6 +157,9 @@ def install_error_handlers(app: FastAPI) -> None:
 async def _raccordo_handler(request: Request, exc: RaccordoError) -> Response:
     status, code = status_of(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    retry_after = getattr(exc, "retry_after_s", None)
+    if retry_after is not None:
+        headers = {"Retry-After": str(retry_after)}
     return _render(request, status, code, str(exc) or "Errore.", headers)
 
 

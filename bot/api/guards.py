@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from urllib.parse import urlsplit
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -12,6 +15,10 @@ UPLOAD_PATH = "/api/documents"
 
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# Swagger UI and ReDoc start from an inline script (assets are local: fastapi-offline)
+DOCS_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; worker-src 'self' blob:; connect-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 DOCS_PATHS = ("/docs", "/redoc")
 
 
@@ -35,20 +42,26 @@ class BodyLimitMiddleware:
             await _too_large(limit)(scope, receive, send)
             return
         seen = 0
+        answered = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, answered
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > limit:
+                if seen > limit and not answered:
+                    # answer now: parsers turn the exception into a 400 of their own
+                    answered = True
+                    await _too_large(limit)(scope, receive, send)
                     raise _BodyTooLarge
             return message
 
-        try:
-            await self.app(scope, counting_receive, send)
-        except _BodyTooLarge:
-            await _too_large(limit)(scope, receive, send)
+        async def guarded_send(message: Message) -> None:
+            if not answered:
+                await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, counting_receive, guarded_send)
 
 
 class _BodyTooLarge(Exception):
@@ -61,7 +74,7 @@ def _too_large(limit: int) -> ASGIApp:
 
 
 class SecurityHeadersMiddleware:
-    """nosniff and referrer policy everywhere; a strict CSP on HTML pages (not the docs)."""
+    """nosniff, referrer policy, CSP on HTML (looser on the docs); relative redirects."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -79,8 +92,21 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Content-Type-Options", "nosniff")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 is_html = headers.get("content-type", "").startswith("text/html")
-                if is_html and not path.startswith(DOCS_PATHS):
-                    headers.setdefault("Content-Security-Policy", PAGE_CSP)
+                if is_html:
+                    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else PAGE_CSP
+                    headers.setdefault("Content-Security-Policy", csp)
+                    headers.setdefault("X-Frame-Options", "DENY")
+                if "location" in headers:
+                    headers["Location"] = local_location(headers["location"])
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+def local_location(location: str) -> str:
+    """An absolute redirect target made relative: never echo the client's Host header."""
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location
+    path = parts.path if parts.path.startswith("/") and not parts.path.startswith("//") else "/"
+    return path + (f"?{parts.query}" if parts.query else "")

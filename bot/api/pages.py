@@ -27,6 +27,7 @@ KIND_LABELS = {"law": "Legge", "decree": "Decreto", "regulation": "Regolamento",
 assert set(KIND_LABELS) == set(KINDS)
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+MAX_HIGHLIGHT_TERMS = 32
 
 
 def query_patterns(query: str) -> list[str]:
@@ -42,7 +43,8 @@ def query_patterns(query: str) -> list[str]:
             patterns.append(re.escape(word) + r"(?!\d)")
         else:
             patterns.append(re.escape(stem) + r"\w*")
-    return sorted(set(patterns), key=len, reverse=True)
+    unique = list(dict.fromkeys(patterns))[:MAX_HIGHLIGHT_TERMS]  # bounded regex work
+    return sorted(unique, key=len, reverse=True)
 
 
 def highlight(text: str, query: str | None) -> Markup:

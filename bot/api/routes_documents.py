@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, File, Form, Path, Query, Request, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from bot.api.deps import MAX_ID, MAX_YEAR, MIN_YEAR, Kind, MetricsDep, ReadKey, ServiceDep, WriteKey
 from bot.api.errors import ID_ERRORS, READ_ERRORS, WRITE_ERRORS
+from bot.api.jobs import Job, UploadJobs
+from bot.api.metrics import Metrics
 from bot.api.readiness import generation_of
 from bot.api.schemas import (
     DeleteOut,
     DocumentDetailOut,
     DocumentPageOut,
+    JobOut,
     UploadOut,
     chunk_out,
     document_out,
 )
-from bot.api.uploads import delete_document, ingest_upload, save_upload, uploads_root
+from bot.api.uploads import delete_document, save_upload, uploads_root
 from bot.app.service import Raccordo
 from bot.errors import NotFound
-from ingest.errors import RaccordoError
 from ingest.store import StoredDocument
 
 router = APIRouter(prefix="/api/documents", tags=["documenti"])
+jobs_router = APIRouter(prefix="/api/jobs", tags=["documenti"])
 
 DocId = Annotated[int, Path(ge=1, le=MAX_ID, description="Id del documento")]
 Text = Annotated[str | None, Form(max_length=300)]
@@ -81,10 +85,10 @@ def find_or_404(service: Raccordo, doc_id: int) -> StoredDocument:
     return stored
 
 
-@router.post("", response_model=UploadOut, status_code=201, responses=WRITE_ERRORS,
-             summary="Carica un documento (chiave con ruolo write)")
+@router.post("", response_model=UploadOut, status_code=202, responses=WRITE_ERRORS,
+             summary="Carica un documento (chiave con ruolo write); acquisito in background")
 async def upload_document(
-    service: ServiceDep, metrics: MetricsDep, key: WriteKey,
+    request: Request, response: Response, service: ServiceDep, key: WriteKey,
     file: Annotated[UploadFile, File(description="PDF, DOCX, HTML, Markdown, testo…")],
     title: Text = None,
     kind: Annotated[Kind, Form()] = "other",
@@ -92,22 +96,49 @@ async def upload_document(
     year: Annotated[int | None, Form(ge=MIN_YEAR, le=MAX_YEAR)] = None,
     url: Annotated[str | None, Form(max_length=2000)] = None,
 ) -> UploadOut:
-    """Save, ingest and index a file; searches keep using the old generation meanwhile."""
+    """Save the file and queue it; follow the job at `status_url` (GET /api/jobs/{id})."""
     max_bytes = service.settings.max_upload_mb * 1024 * 1024
     path = await save_upload(file, uploads_root(service), max_bytes)
     fields = {"title": (title or "").strip(), "kind": kind, "city": (city or "").strip(),
               "year": str(year or ""), "url": (url or "").strip(),
               "contributor": f"api:{key.prefix}"}
     meta = {name: value for name, value in fields.items() if value}
-    try:
-        stored = await run_in_threadpool(ingest_upload, service, path, meta)
-    except RaccordoError:
-        metrics.ingests.labels("rejected").inc()
-        raise
-    metrics.ingests.labels("indexed").inc()
-    service.appdb.audit(f"api:{key.id}", "upload", doc_id=stored.id, file=stored.file)
-    fresh = service.store.document(stored.id) or stored
-    return UploadOut(document=document_out(fresh), generation=generation_of(service))
+    jobs: UploadJobs = request.app.state.jobs
+    job = jobs.submit(path, meta, actor=f"api:{key.id}")
+    status_url = f"/api/jobs/{job.id}"
+    response.headers["Location"] = status_url
+    return UploadOut(job=job_out(service, job), status_url=status_url)
+
+
+def job_out(service: Raccordo, job: Job) -> JobOut:
+    """A job with its document once indexed."""
+    out = JobOut.model_validate(job.to_json())
+    if job.document_id is not None:
+        stored = service.store.document(job.document_id)
+        out.document = document_out(stored) if stored is not None else None
+        out.generation = generation_of(service)
+    return out
+
+
+@jobs_router.get("/{job_id}", response_model=JobOut, responses=ID_ERRORS,
+                 summary="Stato di un caricamento (chiave con ruolo write)")
+def get_job(request: Request, service: ServiceDep, _key: WriteKey,
+            job_id: Annotated[str, Path(max_length=40, pattern=r"^[\w-]+$")]) -> JobOut:
+    """queued → running → indexed (with the document) or rejected (with the reason)."""
+    jobs: UploadJobs = request.app.state.jobs
+    job = jobs.get(job_id)
+    if job is None:
+        raise NotFound("Nessun caricamento con questo id (o dimenticato dopo un riavvio).")
+    return job_out(service, job)
+
+
+def job_finished(service: Raccordo, metrics: Metrics) -> Callable[[Job], None]:
+    """Count and audit a finished upload job."""
+    def done(job: Job) -> None:
+        metrics.ingests.labels("indexed" if job.status == "indexed" else "rejected").inc()
+        if job.document_id is not None:
+            service.appdb.audit(job.actor, "upload", doc_id=job.document_id, file=job.file)
+    return done
 
 
 @router.delete("/{doc_id}", response_model=DeleteOut, responses=ID_ERRORS,

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.api.actions import clean_query
+from bot.api.auth import PageKey
 from bot.api.deps import MAX_ID, MAX_QUERY_CHARS, ReadKey, ServiceDep
 from bot.api.errors import READ_ERRORS, responses
 from bot.api.pages import render
@@ -92,8 +93,9 @@ def stats(service: ServiceDep, _key: ReadKey,
 
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
-def dashboard(request: Request, service: ServiceDep, since: str = "") -> HTMLResponse:
-    """The collaboration dashboard (HTML; aggregates only, open like the other pages)."""
+def dashboard(request: Request, service: ServiceDep, _key: PageKey,
+              since: str = "") -> HTMLResponse:
+    """The collaboration dashboard (HTML; aggregates only, closed like the other pages)."""
     problems: list[str] = []
     day: date | None = None
     if since.strip():

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import QueryParams
 
 from bot.api.actions import record_feedback, run_ask, run_search
+from bot.api.auth import PageKey, local_path
 from bot.api.deps import MAX_ID, MAX_YEAR, MIN_YEAR, MetricsDep, ServiceDep
 from bot.api.errors import status_of
 from bot.api.pages import KIND_LABELS, filter_choices, render
@@ -51,8 +53,8 @@ class PageForm:
         if form.kind and form.kind not in KIND_LABELS:
             form.problems.append(f"Tipo di atto sconosciuto: «{form.kind}».")
             form.kind = ""
-        if form.year and not (form.year.isdigit() and MIN_YEAR <= int(form.year) <= MAX_YEAR):
-            form.problems.append(f"Anno non valido: «{form.year}».")
+        if form.year and not valid_year(form.year):
+            form.problems.append(f"Anno non valido: «{form.year[:20]}».")
             form.year = ""
         return form
 
@@ -62,8 +64,15 @@ class PageForm:
                        year=int(self.year) if self.year else None, theme=self.theme or None)
 
 
+def valid_year(text: str) -> bool:
+    """True for an ASCII year within the accepted range (never int() of a huge string)."""
+    return (len(text) == 4 and text.isascii() and text.isdigit()
+            and MIN_YEAR <= int(text) <= MAX_YEAR)
+
+
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, service: ServiceDep, metrics: MetricsDep) -> HTMLResponse:
+def search_page(request: Request, service: ServiceDep, metrics: MetricsDep,
+                _key: PageKey) -> HTMLResponse:
     """The search page; with `q`, the results (cerca) or the cited answer (chiedi)."""
     form = PageForm.from_params(request.query_params)
     context: dict[str, Any] = {"form": form, "hits": None, "answer": None,
@@ -86,7 +95,7 @@ def search_page(request: Request, service: ServiceDep, metrics: MetricsDep) -> H
 
 
 @router.get("/documenti", response_class=HTMLResponse)
-def documents_page(request: Request, service: ServiceDep) -> HTMLResponse:
+def documents_page(request: Request, service: ServiceDep, _key: PageKey) -> HTMLResponse:
     """The list of indexed documents, filterable like the search."""
     form = PageForm.from_params(request.query_params)
     docs = filter_documents(service.store.documents(), kind=form.kind or None,
@@ -99,7 +108,8 @@ def documents_page(request: Request, service: ServiceDep) -> HTMLResponse:
 
 
 @router.get("/documenti/{doc_id}", response_class=HTMLResponse)
-def document_page(request: Request, doc_id: int, service: ServiceDep) -> HTMLResponse:
+def document_page(request: Request, doc_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+                  service: ServiceDep, _key: PageKey) -> HTMLResponse:
     """A document with all its passages; `#chunk-<id>` targets one, `q` highlights terms."""
     stored = find_or_404(service, doc_id)
     query = (request.query_params.get("q") or "")[:2000]
@@ -108,7 +118,7 @@ def document_page(request: Request, doc_id: int, service: ServiceDep) -> HTMLRes
 
 
 @router.post("/feedback", response_class=HTMLResponse)
-def feedback_form(request: Request, service: ServiceDep, metrics: MetricsDep,
+def feedback_form(request: Request, service: ServiceDep, metrics: MetricsDep, _key: PageKey,
                   vote: Annotated[int, Form(ge=-1, le=1)],
                   question_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
                   back: Annotated[str, Form(max_length=4000)] = "/") -> HTMLResponse:
@@ -117,5 +127,4 @@ def feedback_form(request: Request, service: ServiceDep, metrics: MetricsDep,
         raise BadRequest("Voto non valido: usa 1 (👍) o -1 (👎).")
     record_feedback(service, metrics, vote=vote, question_id=question_id, comment=None,
                     channel="web")
-    safe_back = back if back.startswith("/") and not back.startswith("//") else "/"
-    return render(request, "grazie.html", {"back": safe_back, "vote": vote})
+    return render(request, "grazie.html", {"back": local_path(back), "vote": vote})

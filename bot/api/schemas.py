@@ -157,11 +157,32 @@ class DocumentDetailOut(BaseModel):
     chunks: list[ChunkOut]
 
 
-class UploadOut(BaseModel):
-    """The outcome of an upload: the stored document and the published generation."""
+class JobError(BaseModel):
+    """Why an upload was not ingested."""
 
-    document: DocumentOut
-    generation: str | None
+    code: str
+    message: str
+
+
+class JobOut(BaseModel):
+    """An upload job: queued, running, indexed (with its document) or rejected."""
+
+    id: str
+    status: Literal["queued", "running", "indexed", "rejected"]
+    file: str
+    created: float
+    finished: float | None
+    document_id: int | None
+    error: JobError | None
+    document: DocumentOut | None = None
+    generation: str | None = None
+
+
+class UploadOut(BaseModel):
+    """An accepted upload: its job, to follow at `status_url`."""
+
+    job: JobOut
+    status_url: str
 
 
 class DeleteOut(BaseModel):

@@ -10,7 +10,10 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.answers.models import Answer
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -159,6 +162,15 @@ class AppDB:
                    (chat_id, json.dumps(filters), time.time()))
 
     # ---- question log and feedback -------------------------------------------------------
+    def log_answer(self, answer: Answer, channel: str, *, log_questions: bool) -> int:
+        """Log an answered question: no term of it unless logging is on (scrubbed then)."""
+        from bot.app.privacy import loggable
+
+        cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
+        kept = loggable(answer.question, log_questions)
+        return self.log_question(channel=channel, abstained=answer.abstained,
+                                 cited_docs=cited, terms=kept.terms, question=kept.text)
+
     def log_question(self, *, channel: str, abstained: bool, cited_docs: list[int],
                      terms: list[str], question: str | None = None) -> int:
         """Record that a question was answered; text only when the caller passes it."""

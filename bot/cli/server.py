@@ -49,6 +49,7 @@ def serve(
     import uvicorn
 
     set_model_threads(threads)
+    from bot.api.http import uvicorn_options
     from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
@@ -60,7 +61,7 @@ def serve(
         try:
             # no access log: URLs carry the search text, and questions are not logged by default
             uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning",
-                        access_log=False, proxy_headers=False)
+                        **uvicorn_options(settings))
         finally:
             service.close()
 

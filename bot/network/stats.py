@@ -57,7 +57,7 @@ class GapCluster:
     def label(self) -> str:
         """Top terms, most frequent first (ties alphabetically)."""
         ranked = sorted(self.terms.items(), key=lambda kv: (-kv[1], kv[0]))
-        return ", ".join(t for t, _ in ranked[:LABEL_TERMS]) or "(senza termini)"
+        return ", ".join(t for t, _ in ranked[:LABEL_TERMS]) or "(argomento non registrato)"
 
     def to_json(self, show_text: bool) -> dict[str, object]:
         """Count, label, top terms and (only when allowed) an example question."""
@@ -168,15 +168,21 @@ def cluster_gaps(questions: list[GapQuestion], threshold: float = GAP_JACCARD
                  ) -> list[GapCluster]:
     """Greedy Jaccard clustering on term sets; biggest clusters first."""
     clusters: list[GapCluster] = []
+    unrecorded = GapCluster()  # questions logged without terms (question logging off)
     for q in questions:
         terms = set(q.terms)
+        if not terms:
+            if not unrecorded.members:
+                clusters.append(unrecorded)
+            unrecorded.members.append(q)
+            continue
         best, best_sim = None, 0.0
         for cluster in clusters:
             union = set(cluster.terms)
             sim = len(terms & union) / len(terms | union) if terms or union else 0.0
             if sim > best_sim:
                 best, best_sim = cluster, sim
-        if best is None or best_sim < threshold or not terms:
+        if best is None or best_sim < threshold:
             best = GapCluster()
             clusters.append(best)
         best.terms.update(terms)

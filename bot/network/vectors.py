@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -48,7 +47,7 @@ def passage_vectors(sources: Sources, chunks: list[Chunk]) -> np.ndarray:
     embedder = sources.embedder
     if not chunks:
         return np.empty((0, embedder.dim), dtype=np.float32)
-    cache = EmbeddingCache(Path(sources.cache_dir))
+    cache = EmbeddingCache(sources.cache_dir)
     try:
         vectors, _ = embed_cached([c.indexed_text() for c in chunks], embedder, cache)
     finally:

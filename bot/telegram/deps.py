@@ -50,14 +50,8 @@ class Deps:
         return ids
 
     def log_answer(self, answer: Answer) -> int:
-        """Log an answered question: content terms always, the text only if configured."""
-        from bot.answers.terms import terms
-
-        cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
-        return self.appdb.log_question(
-            channel=CHANNEL, abstained=answer.abstained, cited_docs=cited,
-            terms=sorted(set(terms(answer.question)))[:30],
-            question=answer.question if self.settings.log_questions else None)
+        """Log an answered question of this channel (see AppDB.log_answer)."""
+        return self.appdb.log_answer(answer, CHANNEL, log_questions=self.settings.log_questions)
 
     def wait_before_question(self, user_id: int) -> float:
         """0 when the user may ask now, else seconds to wait (sliding window)."""
