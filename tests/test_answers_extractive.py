@@ -10,7 +10,7 @@ from answers_kit import OverlapSearcher, build_store
 
 from bot.answers.abstention import SUGGESTIONS_HEADER
 from bot.answers.answerer import MAX_ANSWER_CHARS, Answerer, render_text
-from bot.answers.extractive import Selection, select_quotes
+from bot.answers.extractive import _QUANTITY, Selection, has_quantity, select_quotes
 from index.models import Filters, Hit
 from index.searcher import PINNED_SCORE
 from ingest.store import Store
@@ -214,3 +214,23 @@ def test_coverage_credits_word_families_the_stemmer_keeps_apart() -> None:
         (1 + PREFIX_CREDIT) / len(question))
     # short stems are not families: "att" (atto) does not match "attivit" (attività)
     assert coverage(frozenset({"att"}), frozenset({"attivit"}), lambda t: 1.0) == 0.0
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("entro quarantacinque giorni", True), ("duecentoventi euro", True), ("tremila abitanti", True),
+    ("il trentesimo giorno", True), ("sei mesi", True), ("ai sensi dell'art. 14, comma 2", False),
+    ("della medesima legge", False), ("i soggetti terzi", False), ("a novembre", False),
+    ("una commissione", False),
+])
+def test_quantities_are_read_by_the_rules_of_italian_numbers(text: str, expected: bool) -> None:
+    assert has_quantity(text) is expected
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Quanti giorni ha l'ufficio per rispondere?", True),
+    ("Entro quale termine si conclude il procedimento?", True),
+    ("Qual è la percentuale di rimborso?", True), ("Che importo è previsto?", True),
+    ("Chi nomina i dirigenti?", False), ("Qual è il ruolo del sindaco?", False),
+])
+def test_a_quantity_question_asks_for_a_measure(question: str, expected: bool) -> None:
+    assert bool(_QUANTITY.match(question)) is expected

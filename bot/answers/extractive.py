@@ -29,13 +29,29 @@ DUPLICATE_JACCARD = 0.6
 
 Weight = Callable[[str], float]
 MIN_TITLE_WORDS = 12  # shorter lines without final punctuation are titles, not answers
-_QUANTITY = re.compile(r"^(?:\w+\s+){0,3}?(?:quanti|quante|quanto|quale\s+soglia|qual\s+è\s+"
-                       r"la\s+soglia|entro\s+quando|entro\s+quale)\b", re.IGNORECASE)
+# A question asks for a quantity when it opens (after a few words) with "quanto/i/a/e", with
+# "entro quando/quale/quanto", or with "qual è / che / quale" before a noun of measure.
+_MEASURE = (r"(?:numero|importo|soglia|limite|percentuale|quota|durata|termine|scadenza|"
+            r"misura|ammontare|entit[àa]|valore|costo|massimo|minimo|periodo|tetto)")
+_QUANTITY = re.compile(
+    r"^(?:\w+\s+){0,3}?(?:quant[aeio]|entro\s+(?:quando|qual[ei]?|quant[aeio])|"
+    r"(?:qual(?:e|\s+è|'è)?|che)\s+(?:(?:il|la|lo|l'|i|le|gli)\s*)?" + _MEASURE + r")\b",
+    re.IGNORECASE)
 _LETTERA = re.compile(r"^[a-z](?:-[a-z]+)?\)\s")
-_NUMBER = re.compile(r"\d|\b(?:due|tre|quattro|cinque|sei|sette|otto|nove|dieci|"
-                     r"undici|dodici|quindici|venti|trenta|quaranta|cinquanta|sessanta|"
-                     r"novanta|cento|mille|quattordici|quarantacinque|centoventi|\w+(?:decimi|"
-                     r"terzi|esimo|esima))\b", re.IGNORECASE)
+# Italian number words, built the way the language builds them: units, teens, tens (with
+# their elided units: "ventotto", "quarantuno"), hundreds and thousands ("duecentoventi",
+# "tremila") and ordinals made from them ("trentesimo", "ventitreesimo"; not "medesimo").
+# "Un/uno/una" are articles far more often than numbers, so they are not counted alone.
+_UNIT = r"(?:uno|due|tre|quattro|cinque|sei|sette|otto|nove)"
+_TEEN = r"(?:dieci|undici|dodici|tredici|quattordici|quindici|sedici|diciassette|diciotto|" \
+        r"diciannove)"
+_TEN = r"(?:venti?|trenta?|quaranta?|cinquanta?|sessanta?|settanta?|ottanta?|novanta?)"
+_BELOW_100 = rf"(?:{_TEN}{_UNIT}?|{_TEEN}|{_UNIT})"
+_BELOW_1000 = rf"(?:{_UNIT}?cento{_BELOW_100}?|{_BELOW_100})"
+_NUMBER_WORD = rf"(?:(?:{_BELOW_1000}mila|mille){_BELOW_1000}?|{_BELOW_1000})"
+_ORDINAL = (r"\w*(?:dic|vent|trent|quarant|cinquant|sessant|settant|ottant|novant|cent|mill|"
+            r"un|du|tre|quattr|cinqu|se|sett|ott|nov)esim[oaie]")
+_NUMBER = re.compile(rf"\d|\b(?!un[oa]?\b){_NUMBER_WORD}\b|\b{_ORDINAL}\b", re.IGNORECASE)
 
 
 # numbers that only name a provision ("art. 14-bis, comma 2, lettera d)", "legge n. 78",
