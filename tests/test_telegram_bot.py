@@ -23,6 +23,7 @@ from telegram_harness import (
     open_appdb,
 )
 
+from bot.answers.markup import plain
 from bot.answers.models import Turn
 from bot.telegram.formatting import answer_blocks, paginate
 from bot.telegram.ratelimit import RateLimiter
@@ -103,8 +104,10 @@ def test_sources_button_expands_cited_passages(bot: RunningBot, fake: FakeBotAPI
     chunks = demo_service.store.chunks_by_ids([c.chunk_id for c in answer.citations])
     for c in answer.citations:
         passage = chunks[c.chunk_id].chunk.text
-        assert f"<blockquote>{html.escape(passage, quote=False)}</blockquote>" in sources.text
-        assert f"[{c.n}]" in sources.text and html.escape(c.locator, quote=False) in sources.text
+        shown = html.escape(plain(passage), quote=False)
+        assert f"<blockquote>{shown}</blockquote>" in sources.text
+        assert f"[{c.n}] {html.escape(c.title, quote=False)}" in sources.text
+        assert html.escape(c.place, quote=False) in sources.text
         assert html.escape(f"Fonte: {c.url}", quote=False) in sources.text
 
 

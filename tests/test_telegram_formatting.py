@@ -21,8 +21,9 @@ NASTY = "Se a < b & c > d, l'art. 3 <b>non</b> si applica"
 def citation(n: int, title: str = "Regolamento", quote: str = "testo") -> Citation:
     """A citation with made-up metadata."""
     return Citation(n=n, file=f"doc{n}.md", title=title, kind="regulation",
-                    locator=f"art. {n}, comma 2", page=n, quote=quote,
-                    url=f"https://example.org/doc?id={n}&v=1", chunk_id=n, doc_id=n)
+                    locator=f"{title}, art. {n}, comma 2", page=n, quote=quote,
+                    url=f"https://example.org/doc?id={n}&v=1", chunk_id=n, doc_id=n,
+                    place=f"art. {n}, comma 2")
 
 
 class TagChecker(HTMLParser):
