@@ -108,7 +108,7 @@ def test_sources_button_expands_cited_passages(bot: RunningBot, fake: FakeBotAPI
         assert f"<blockquote>{shown}</blockquote>" in sources.text
         assert f"[{c.n}] {html.escape(c.title, quote=False)}" in sources.text
         assert html.escape(c.place, quote=False) in sources.text
-        assert html.escape(f"Fonte: {c.url}", quote=False) in sources.text
+        assert html.escape(f"Fonte: {c.url or c.file}", quote=False) in sources.text
 
 
 def test_more_results_shows_other_passages(bot: RunningBot, fake: FakeBotAPI,
