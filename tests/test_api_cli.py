@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from typer.testing import CliRunner
@@ -96,3 +97,39 @@ def test_serve_runs_uvicorn_on_the_given_port(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_workers_share_the_published_index(tmp_path: Path, demo_service: Any) -> None:
+    """`--workers 2`: two processes answer searches over the same published index."""
+    import psutil
+
+    data = Path(demo_service.settings.data_dir)
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": "",
+           "RACCORDO_RATE_LIMIT_API": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--data-dir", str(data), "serve",
+                             "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+                            env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 300
+        ready = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                ready = httpx.get(base + "/readyz", timeout=5)
+                if ready.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        assert ready is not None and ready.status_code == 200, proc.stderr
+        workers = [p for p in psutil.Process(proc.pid).children(recursive=True)
+                   if "python" in p.name().lower()]
+        assert len(workers) >= 2
+        for _ in range(6):
+            found = httpx.get(base + "/api/search", params={"q": "centrale di committenza"},
+                              timeout=60)
+            assert found.status_code == 200 and found.json()["hits"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -30,6 +30,14 @@ def http_app(service: Raccordo) -> FastAPI:
     return create_app(service, addons=[webhook] if webhook is not None else [])
 
 
+def worker_app() -> FastAPI:
+    """The app of one `raccordo serve --workers N` process (settings from the environment)."""
+    from bot.app.service import Raccordo
+    from bot.app.settings import Settings
+
+    return http_app(Raccordo(Settings()))
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("serve")(serve)
@@ -43,6 +51,9 @@ def serve(
     threads: Annotated[int | None, typer.Option(
         "--threads", min=1, help="Thread del modello per ogni richiesta (OMP_NUM_THREADS; "
         "default 1: latenza stabile con richieste concorrenti).")] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, help="Processi che servono lo stesso indice pubblicato (default 1; "
+        "ognuno carica il modello e l'indice).")] = 1,
     data_dir: DataDirOpt = None,
 ) -> None:
     """Avvia l'API HTTP e la pagina di ricerca (uvicorn)."""
@@ -53,8 +64,17 @@ def serve(
     from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
-    service = Raccordo(settings)
     bind_host, bind_port = host or settings.host, port or settings.port
+    if workers > 1:  # each process builds the same settings from the environment
+        os.environ["RACCORDO_DATA_DIR"] = str(settings.data_dir)
+        typer.echo(f"Raccordo in ascolto su http://{bind_host}:{bind_port}/ "
+                   f"({workers} processi)", err=True)
+        with edge():
+            uvicorn.run("bot.cli.server:worker_app", factory=True, workers=workers,
+                        host=bind_host, port=bind_port, log_level="warning",
+                        **uvicorn_options(settings))
+        return
+    service = Raccordo(settings)
     with edge():
         app = http_app(service)
         typer.echo(f"Raccordo in ascolto su http://{bind_host}:{bind_port}/", err=True)
