@@ -7,7 +7,8 @@ Builds on `ingest.acts` (acts, "articolo N[, comma M]" and "comma M dell'articol
   follows names an act the parser cannot key ("del decreto-legge ...", "del regolamento"):
   then the act is unknown; "del medesimo decreto"/"della stessa legge" take the last act named
   before it; "del presente decreto" is the own act;
-- "articoli 46 e 47 del d.P.R. ..." gives one reference per article;
+- "articoli 46 e 47 del d.P.R. ..." gives one reference per article; in "dall'articolo 10,
+  comma 3, e dall'articolo 33 della legge ..." both articles are of that law;
 - a bare "comma 3" is of the chunk's article, a bare "lettera b)" of its comma (or of the comma
   just named: "lettera d) del comma 3");
 - nothing bare is read inside Normattiva's amendment notes ("AGGIORNAMENTO (52) Il D.Lgs. ...
@@ -45,6 +46,8 @@ _MORE = re.compile(rf"^(?:\s*,\s*(?:comma\s+{_NUM}\s*,\s*)?(?:e\s+|ed\s+)?|\s+e\
 _LETTER_AFTER = re.compile(r"^\s*,?\s*(?:(?:\w+\s+)?comma\s*,\s*)?(?:lettera|lett\.)\s*"
                            rf"(?P<let>[a-z]{{1,3}}(?:-{_SUF})?)\)", re.I)
 _OF = r"\s*,?\s*(?:del|dello|della|dell[’']|di\s+cui\s+al(?:la|l[’'])?)\s*"
+_AND_ARTICLE = re.compile(r"^\s*,?\s*(?:e|ed|nonche'|nonché)\s+(?:da|a|di|in)?"
+                          r"(?:l|ll[’']|i|gli)?\s*(?:articol[oi]|artt?\.)\s*\d", re.I)
 _PRESENT = re.compile(rf"^{_OF}(?:presente|present[ei])\b", re.I)
 _SAME = re.compile(rf"^{_OF}(?:medesim[oa]|stess[oa]|citat[oa]|predett[oa]|suddett[oa])\s+"
                    r"(?P<kind>decreto|legge|testo|codice|regolamento)", re.I)
@@ -104,6 +107,10 @@ def _bare_act(text: str, end: int, own: str | None) -> tuple[str | None, bool]:
     tail = _TAIL.match(text[end:])
     end += tail.end() if tail else 0
     after = text[end:end + 80]
+    if _AND_ARTICLE.match(after):  # "dall'articolo 10, comma 3, e dall'articolo 33 della legge"
+        nxt = find_act_references(text[end:end + 200])
+        if nxt and nxt[0].article and nxt[0].act:
+            return nxt[0].act, nxt[0].act == own
     if _PRESENT.match(after):
         return own, True
     same = _SAME.match(after)
