@@ -66,3 +66,21 @@ def test_ocr_pages_reach_the_store_and_the_chunks(tmp_path: Path) -> None:
     read = [c for c in chunks if "tariffe" in c.text]
     assert read and all(c.ocr for c in read)
     assert OCR_NOTICE == "testo da OCR: verificare sull'originale"
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_the_shared_scan_is_indexed_and_found(shared_service: object) -> None:
+    from bot.service import Raccordo
+
+    assert isinstance(shared_service, Raccordo)
+    scan = "SIGEO_dichiarazione_condivisione_confini_SCANSIONE.pdf"
+    doc = next(d for d in shared_service.store.documents() if d.file == scan)
+    assert doc.status == "indexed" and doc.ocr_pages == (1, 2)
+    hits = shared_service.search("dichiarazione di condivisione dei confini territoriali e "
+                                 "accettazione delle condizioni d'uso", k=5)
+    found = [h for h in hits if h.document.file == scan]
+    assert found and all(h.ocr for h in found)
+    hits = shared_service.search("il processo di concertazione potrà essere svolto da un unico "
+                                 "utente per ciascun comune", k=5)
+    assert any(h.document.file == scan for h in hits)
