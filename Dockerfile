@@ -12,6 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gcc libc6-dev \
+       tesseract-ocr tesseract-ocr-ita \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -143,19 +143,29 @@ def report(corpus: Path, rounds: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    """Print (and optionally write) the throughput report."""
+def corpus_parser() -> argparse.ArgumentParser:
+    """Arguments shared by the corpus benchmarks: CORPUS (default: the shared one), --write."""
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", nargs="?", type=Path,
                         default=Path(os.environ.get("RACCORDO_SHARED_DIR",
                                                     REPO.parent / "shared")) / "corpus")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--write", type=Path, default=None)
-    args = parser.parse_args()
-    text = report(args.corpus, args.rounds)
+    parser.add_argument("--write", type=Path, default=None, help="also write the report here")
+    return parser
+
+
+def publish(text: str, path: Path | None) -> None:
+    """Print a report, and write it to `path` when given."""
     print(text)
-    if args.write:
-        args.write.write_text(text, encoding="utf-8")
+    if path:
+        path.write_text(text, encoding="utf-8")
+
+
+def main() -> None:
+    """Print (and optionally write) the throughput report."""
+    parser = corpus_parser()
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    publish(report(args.corpus, args.rounds), args.write)
 
 
 if __name__ == "__main__":

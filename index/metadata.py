@@ -21,11 +21,16 @@ class ChunkTable:
     doc_ids: np.ndarray
     documents: dict[int, StoredDocument]
     refs: ReferenceTable
+    vigente: np.ndarray  # bool per row: False for chunks holding only repealed provisions
 
     def document_mask(self, filters: Filters) -> np.ndarray:
-        """Rows whose document passes the kind/city/year/document filters."""
+        """Rows whose document passes the kind/city/year/document filters, and whose chunk
+        passes the in-force filter."""
         allowed = [d.id for d in self.documents.values() if _document_passes(d, filters)]
-        return np.isin(self.doc_ids, np.array(allowed, dtype=np.int64))
+        mask = np.isin(self.doc_ids, np.array(allowed, dtype=np.int64))
+        if filters.vigente is not None:
+            mask &= self.vigente == filters.vigente
+        return mask
 
 
 def _document_passes(doc: StoredDocument, filters: Filters) -> bool:
@@ -41,8 +46,10 @@ def _document_passes(doc: StoredDocument, filters: Filters) -> bool:
 
 def load_chunk_table(store: Store, ids: np.ndarray) -> ChunkTable:
     """Metadata for the generation's chunk ids (sorted), from one light query of the store."""
-    rows = store.connection.execute("SELECT id, doc_id, article, commi FROM chunks").fetchall()
-    by_id = {int(r[0]): (int(r[1]), r[2], tuple(json.loads(r[3] or "[]"))) for r in rows}
+    rows = store.connection.execute(
+        "SELECT id, doc_id, article, commi, vigente FROM chunks").fetchall()
+    by_id = {int(r[0]): (int(r[1]), r[2], tuple(json.loads(r[3] or "[]")), bool(r[4]))
+             for r in rows}
     documents = {d.id: d for d in store.documents()}
     acts = {d.id: document_act(d.meta.act, d.meta.title) for d in documents.values()
             if d.meta.kind in ACT_KINDS}
@@ -50,13 +57,15 @@ def load_chunk_table(store: Store, ids: np.ndarray) -> ChunkTable:
     row_acts: list[str | None] = []
     articles: list[str | None] = []
     commi: list[tuple[str, ...]] = []
+    vigente = np.ones(ids.size, dtype=bool)
     for row, cid in enumerate(ids.tolist()):
-        doc_id, article, chunk_commi = by_id.get(cid, (-1, None, ()))
+        doc_id, article, chunk_commi, in_force = by_id.get(cid, (-1, None, (), True))
         doc_ids[row] = doc_id
+        vigente[row] = in_force
         row_acts.append(acts.get(doc_id))
         articles.append(article)
         commi.append(chunk_commi)
-    return ChunkTable(doc_ids, documents, ReferenceTable(row_acts, articles, commi))
+    return ChunkTable(doc_ids, documents, ReferenceTable(row_acts, articles, commi), vigente)
 
 
 def theme_chunk_ids(store: Store, theme: str) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.citation import formal_citation
 from ingest.models import Chunk
 from ingest.store import StoredDocument
 
@@ -17,11 +18,12 @@ class Filters:
     year: int | None = None
     document: int | None = None  # document id
     theme: str | None = None
+    vigente: bool | None = None  # True: only provisions in force; False: only repealed ones
 
     def is_empty(self) -> bool:
         """True when nothing is restricted."""
         return all(v is None for v in (self.kind, self.city, self.year, self.document,
-                                       self.theme))
+                                       self.theme, self.vigente))
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,22 @@ class Hit:
     document: StoredDocument
     dense: float | None = None
     lexical: float | None = None
+
+    @property
+    def vigente(self) -> bool:
+        """False when the chunk holds only repealed provisions (see `ingest.vigenza`)."""
+        return self.chunk.vigente
+
+    @property
+    def ocr(self) -> bool:
+        """True when the chunk's text was read by OCR (to check against the original)."""
+        return self.chunk.ocr
+
+    @property
+    def citation(self) -> str | None:
+        """Formal Italian citation ('art. 107, comma 3, d.lgs. 18 agosto 2000, n. 267'), or None
+        when the document is no act."""
+        return formal_citation(self.chunk.locator, self.document.meta)
 
     @property
     def locator(self) -> str:
@@ -53,4 +71,8 @@ class Hit:
             "page": self.chunk.locator.page_start,
             "text": self.chunk.text,
             "url": self.document.meta.url,
+            "citation": self.citation,
+            "vigente": self.chunk.vigente,
+            "repeal_note": self.chunk.repeal_note,
+            "ocr": self.chunk.ocr,
         }

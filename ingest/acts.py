@@ -1,7 +1,8 @@
 """Italian act references: normalised keys ("dlgs:267/2000"), common names, parsing.
 
 `act_key(text)` normalises one mention; `find_act_references(text)` finds every act (with its
-article and comma when cited: "art. 50, comma 5, del TUEL") in a longer text.
+article and comma when cited: "art. 50, comma 5, del TUEL", "comma 2 dell'articolo 5 della
+legge ...") in a longer text. `ingest.crossrefs` builds on these for references inside laws.
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.legal import SUFFIXES
 from ingest.models import DocumentMeta
 
 ALIASES: dict[str, str] = {
     "tuel": "dlgs:267/2000",
     "testo unico degli enti locali": "dlgs:267/2000",
     "testo unico enti locali": "dlgs:267/2000",
+    "testo unico delle leggi sull'ordinamento degli enti locali": "dlgs:267/2000",
     "cad": "dlgs:82/2005",
     "codice dell'amministrazione digitale": "dlgs:82/2005",
     "codice privacy": "dlgs:196/2003",
@@ -71,10 +74,14 @@ _REG_UE = re.compile(r"\b(?:regolamento|reg\.)\s*\(?\s*(?:ue|ce)\s*\)?\s*(?:n\.\
 _ALIAS_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len,
                                                                           reverse=True))
                        + r")\b", re.I)
-_SUF = r"(?:bis|ter|quater|quinquies|sexies|septies|octies|novies|decies)"
+_SUF = "(?:" + "|".join(sorted(SUFFIXES, key=len, reverse=True)) + r")(?![a-z])"
 _ARTICLE = re.compile(
     rf"\b(?:art(?:icolo|icoli|t)?\.?)\s*(?P<art>\d{{1,4}}(?:\s*-?\s*{_SUF})?)"
     rf"(?:\s*,?\s*(?:comma|c\.)\s*(?P<comma>\d{{1,3}}(?:\s*-?\s*{_SUF})?))?", re.I)
+# "comma 2 dell'articolo 5", "comma 3, lettera b), dell'art. 7": the comma cited before
+_COMMA_OF = re.compile(
+    rf"\bcomma\s+(?P<comma>\d{{1,3}}(?:\s*-?\s*{_SUF})?)\s*,?(?:\s*(?:lettera|lett\.)\s*"
+    rf"[a-z]{{1,3}}\)\s*,?)?\s*(?:del(?:l[’'])?|di\s+cui\s+all[’']?)\s*(?=art)", re.I)
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,11 @@ def title_act(title: str) -> str | None:
     return found[0][2] if found and found[0][0] == 0 else None
 
 
+def act_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, act key) of every act named in `text`, in order."""
+    return _acts(text)
+
+
 def _acts(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for m in _REG_UE.finditer(text):
@@ -147,16 +159,20 @@ def find_act_references(text: str) -> list[ActRef]:
     acts = _acts(text)
     used: set[int] = set()
     refs: list[ActRef] = []
+    before = {m.end(): m for m in _COMMA_OF.finditer(text)}
     for m in _ARTICLE.finditer(text):
         art, comma = _clean(m.group("art")), _clean(m.group("comma"))
         key, span = None, (m.start(), m.end())
+        lead = before.get(m.start())
+        if lead is not None and comma is None:
+            comma, span = _clean(lead.group("comma")), (lead.start(), m.end())
         found = _following(text, m.end(), acts)
         if found is None:
             found = _preceding(text, m.start(), acts)
         if found is not None:
             used.add(found)
             s, e, key = acts[found]
-            span = (min(s, m.start()), max(e, m.end()))
+            span = (min(s, span[0]), max(e, span[1]))
         refs.append(ActRef(key, art, comma, span))
     refs.extend(ActRef(k, None, None, (s, e)) for i, (s, e, k) in enumerate(acts)
                 if i not in used)

@@ -24,11 +24,14 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ingest.acts import short_title
 from ingest.legal import Part, Unit
 from ingest.models import Chunk, DocumentMeta, Locator
+from ingest.vigenza import Vigenza, article_repeal, chunk_vigenza
 
 MAX_CHARS = 1200
 MIN_CHARS = 400
 OVERLAP = 120
-CHUNKING_VERSION = "3"  # bump when chunk boundaries or extracted text change: re-chunked
+# bump when chunks change: stored documents are re-chunked. "4": fake-bold glyphs collapsed
+# (11 chunks of 2 PDFs), in-force state and cross-references on chunks, OCR'd pages
+CHUNKING_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -134,13 +137,19 @@ class Chunker:
     def _chunks_of(self, group: list[Unit], sep: str, title: str, start: int) -> list[Chunk]:
         items = _merge_leading(group)
         last = group[-1]
+        heads = {id(p) for u in group if u.heading for p in u.parts}
+        repeal = article_repeal([p.text for u in group for p in u.parts]) \
+            if last.article else None
         out: list[Chunk] = []
         for pieces in self._pack(items, sep):
             text = sep.join(p.text for p in pieces)
             loc = _locator(self._without_title(last.section), last.article, pieces)
             label = _shorten(loc.label(), 120)
             context = f"{title} — {label}" if label else title
-            out.append(Chunk(ordinal=start + len(out), text=text, locator=loc, context=context))
+            state = _vigenza(pieces, heads, repeal) if last.article else Vigenza()
+            out.append(Chunk(ordinal=start + len(out), text=text, locator=loc, context=context,
+                             vigente=state.vigente, repeal_note=state.note,
+                             repealed=state.repealed, amended=state.amended))
         return out
 
     def _without_title(self, section: tuple[str, ...]) -> tuple[str, ...]:
@@ -190,6 +199,12 @@ class Chunker:
                 spans[0] = (0, first_end)
         return [_Piece(text[a:b], item.comma,
                        tuple(p for s, e, p in offsets if s < b and e > a)) for a, b in spans]
+
+
+def _vigenza(pieces: list[_Piece], heads: set[int], repeal: str | None) -> Vigenza:
+    parts = [p for piece in pieces for p in piece.parts]
+    return chunk_vigenza([p.text for p in parts if id(p) not in heads],
+                         [p.text for p in parts if id(p) in heads], repeal)
 
 
 def _joined(run: list[Chunk], sep: str, title: str) -> Chunk:

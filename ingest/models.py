@@ -41,6 +41,25 @@ class Document:
     meta: DocumentMeta
     blocks: tuple[Block, ...]
     pages: int | None = None
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR (no text layer), 1-based
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A provision a chunk cites: 'articolo 5, comma 2', 'art. 14-bis della legge ... n. 241'.
+
+    `act` is the cited act's key ("legge:241/1990"); None with `same_act` means the act the
+    chunk belongs to; None without `same_act` means an act that could not be identified.
+    """
+
+    text: str  # the words as written in the chunk
+    act: str | None
+    article: str | None
+    comma: str | None = None
+    letter: str | None = None
+    same_act: bool = False
+    start: int = 0  # offsets of `text` in the chunk's text
+    end: int = 0
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,12 @@ class Chunk:
     id: int | None = None  # assigned by the store
     doc_id: int | None = None
     themes: tuple[str, ...] = field(default=())
+    vigente: bool = True  # False when everything the chunk holds was repealed
+    repeal_note: str | None = None  # "ARTICOLO ABROGATO DAL D.LGS. 14 MARZO 2013, N. 33"
+    repealed: tuple[str, ...] = ()  # repealed parts inside an in-force chunk: ("comma 3",)
+    amended: bool = False  # Normattiva's "((...))" marks: words replaced or added by amendments
+    ocr: bool = False  # the text was read by OCR from a scan
+    references: tuple[Reference, ...] = ()  # provisions cited in the text, in order
 
     def indexed_text(self) -> str:
         """The text given to the embedder and to BM25: context header + body."""

@@ -20,12 +20,13 @@ import logging
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from ingest.chunker import CHUNKING_VERSION, Chunker
+from ingest.crossrefs import find_references
 from ingest.errors import IngestError
 from ingest.legal import parse_units
 from ingest.metadata import (
@@ -37,7 +38,8 @@ from ingest.metadata import (
     load_sidecar,
     meta_matches,
 )
-from ingest.models import Block, Document
+from ingest.models import Block, Chunk, Document
+from ingest.ocr import OCR_LANGUAGES
 from ingest.sandbox import parse_isolated
 from ingest.sniff import sniff
 from ingest.store import Store
@@ -50,13 +52,27 @@ STATUSES = ("indexed", "unchanged", "removed", "skipped")
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-file limits of a run."""
+    """Per-file limits of a run, and the Tesseract languages of OCR (None: no OCR)."""
 
     timeout_s: float = 120
     memory_mb: int = 1024
     max_file_mb: int = MAX_FILE_MB
     max_chars: int | None = None  # extracted text; None = no limit (folders are trusted)
     max_chunks: int | None = None
+    ocr: str | None = OCR_LANGUAGES
+
+
+def annotate(chunks: list[Chunk], act: str | None, ocr_pages: tuple[int, ...]) -> list[Chunk]:
+    """Chunks with their cross-references (of act `act`) and OCR flag filled in."""
+    out = []
+    for chunk in chunks:
+        loc = chunk.locator
+        refs = find_references(chunk.text, act=act, article=loc.article,
+                               comma=loc.commi[0] if len(loc.commi) == 1 else None)
+        ocr = loc.page_start is not None and any(
+            loc.page_start <= p <= (loc.page_end or loc.page_start) for p in ocr_pages)
+        out.append(replace(chunk, references=tuple(refs), ocr=ocr))
+    return out
 
 
 @dataclass(frozen=True)
@@ -139,14 +155,18 @@ def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
 
 def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bool = False,
                 pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024,
-                max_file_mb: int = MAX_FILE_MB) -> IngestReport:
+                max_file_mb: int = MAX_FILE_MB,
+                ocr: str | None = OCR_LANGUAGES) -> IngestReport:
     """Ingest a folder (or a single file) incrementally; bad files are skipped, not fatal.
 
     Every file is parsed in a child process limited to `pdf_timeout_s` seconds and
     `pdf_memory_mb` MB of extra address space; files over `max_file_mb` are skipped.
+    PDF pages without a text layer are read by Tesseract in that child, in the `ocr`
+    languages ("ita", "ita+eng"); None turns OCR off (scans are skipped as "needs OCR").
     """
     root = Path(root).resolve()
-    limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb)
+    limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb,
+                    ocr=ocr)
     if root.is_file():
         folder, files = root.parent, [root.name]
     elif root.is_dir():
@@ -241,10 +261,11 @@ def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping
     try:
         fmt = sniff(data, path.name)
         parsed = parse_isolated(data, fmt, timeout_s=limits.timeout_s,
-                                memory_mb=limits.memory_mb)
+                                memory_mb=limits.memory_mb, ocr=limits.ocr)
         meta = build_meta(rel, fields, parsed)
         check_text_size(parsed.blocks, limits)
-        chunks = Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt)
+        chunks = annotate(Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt),
+                          meta.act, parsed.ocr_pages)
         if not chunks:
             raise IngestError("nessun testo estraibile")
         if limits.max_chunks is not None and len(chunks) > limits.max_chunks:
@@ -261,7 +282,7 @@ def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping
         store.record_skipped(source, rel, digest, reason, build_meta(rel, fields, None))
         return FileOutcome(rel, "skipped", reason, seconds=took())
     doc = Document(file=rel, sha256=digest, format=fmt, meta=meta, blocks=parsed.blocks,
-                   pages=parsed.pages)
+                   pages=parsed.pages, ocr_pages=parsed.ocr_pages)
     store.replace_document(source, doc, chunks)
     return FileOutcome(rel, "indexed", None, chunks=len(chunks), pages=parsed.pages,
                        seconds=took())

@@ -6,21 +6,25 @@ blow-up or a hang in a parser ends as an `IngestError` with an Italian reason.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
 import resource
+import signal
 from typing import Any
 
 from ingest.errors import IngestError, NeedsOCR
 from ingest.models import Block
+from ingest.ocr import OCR_LANGUAGES
 from ingest.readers import Parsed, read_bytes
 
 
 def to_json(parsed: Parsed) -> dict[str, Any]:
     """Plain-data form of a Parsed (what crosses the pipe)."""
     return {"ok": True, "pages": parsed.pages, "title": parsed.title, "props": parsed.props,
-            "blocks": [[b.text, b.page, b.heading_level] for b in parsed.blocks]}
+            "blocks": [[b.text, b.page, b.heading_level] for b in parsed.blocks],
+            "ocr_pages": list(parsed.ocr_pages)}
 
 
 def from_json(payload: dict[str, Any]) -> Parsed:
@@ -31,7 +35,7 @@ def from_json(payload: dict[str, Any]) -> Parsed:
     blocks = tuple(Block(str(t), page=p, heading_level=h) for t, p, h in payload["blocks"])
     props = {str(k): str(v) for k, v in (payload.get("props") or {}).items()}
     return Parsed(blocks=blocks, pages=payload.get("pages"), title=payload.get("title"),
-                  props=props)
+                  props=props, ocr_pages=tuple(int(p) for p in payload.get("ocr_pages") or ()))
 
 
 def _vm_bytes() -> int:
@@ -42,12 +46,15 @@ def _vm_bytes() -> int:
         return 0
 
 
-def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int) -> None:
+def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None) -> None:
     try:
-        # the limit is on top of what the forked parent already maps
+        # the limit is on top of what the forked parent already maps; Tesseract, started
+        # from here, inherits it (and one OpenMP thread: the machine is shared)
+        os.setpgid(0, 0)  # its own process group: a timeout ends Tesseract too
         limit = _vm_bytes() + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        payload = to_json(read_bytes(data, fmt))
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+        payload = to_json(read_bytes(data, fmt, ocr=ocr))
     except NeedsOCR as exc:
         payload = {"ok": False, "ocr": True, "reason": str(exc)}
     except IngestError as exc:
@@ -66,13 +73,25 @@ def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int) -> None:
         conn.close()
 
 
+def _kill_group(pid: int | None) -> None:
+    """Kill the child's process group (the child and any Tesseract it started)."""
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
 def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
-                   memory_mb: int = 1024) -> Parsed:
-    """Run the reader for `fmt` in a forked child; raise IngestError on any failure."""
+                   memory_mb: int = 1024, ocr: str | None = OCR_LANGUAGES) -> Parsed:
+    """Run the reader for `fmt` in a forked child; raise IngestError on any failure.
+
+    Scanned PDF pages are read by Tesseract in the `ocr` languages inside the same child and
+    limits (None: no OCR).
+    """
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(data, fmt, sender, memory_mb * 1024 * 1024),
-                       daemon=True)
+    proc = ctx.Process(target=_child,
+                       args=(data, fmt, sender, memory_mb * 1024 * 1024, ocr), daemon=True)
     proc.start()
     sender.close()
     try:
@@ -84,6 +103,7 @@ def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
     finally:
         receiver.close()
         if proc.is_alive():
+            _kill_group(proc.pid)
             proc.kill()
         proc.join(5)
     return from_json(json.loads(raw.decode("utf-8")))

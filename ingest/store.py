@@ -8,12 +8,15 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ingest.errors import StoreError
-from ingest.models import Chunk, Document, DocumentMeta, Locator
+from ingest.models import Chunk, Document, DocumentMeta, Reference
+from ingest.storerows import CHUNK_SELECT, DOC_SELECT, chunk_from_row, chunk_row, doc_from_row
+from ingest.storetypes import ResolvedReference, StoredChunk, StoredDocument
+
+__all__ = ["ResolvedReference", "Store", "StoredChunk", "StoredDocument"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -32,6 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
     themes TEXT NOT NULL DEFAULT '[]',
     contributor TEXT,
     pages INTEGER,
+    ocr_pages TEXT NOT NULL DEFAULT '[]',
     status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped')),
     reason TEXT,
     ingested_at REAL NOT NULL,
@@ -49,54 +53,41 @@ CREATE TABLE IF NOT EXISTS chunks (
     letters TEXT NOT NULL DEFAULT '[]',
     page_start INTEGER,
     page_end INTEGER,
-    themes TEXT NOT NULL DEFAULT '[]'
+    themes TEXT NOT NULL DEFAULT '[]',
+    vigente INTEGER NOT NULL DEFAULT 1,
+    repeal_note TEXT,
+    repealed TEXT NOT NULL DEFAULT '[]',
+    amended INTEGER NOT NULL DEFAULT 0,
+    ocr INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS chunk_refs (
+    chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    act TEXT,
+    article TEXT,
+    comma TEXT,
+    letter TEXT,
+    same_act INTEGER NOT NULL DEFAULT 0,
+    start_offset INTEGER NOT NULL DEFAULT 0,
+    end_offset INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (chunk_id, position)
+);
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS theme_origin (
     doc_id INTEGER PRIMARY KEY, forced TEXT NOT NULL DEFAULT '[]'
 );
 """
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document row as stored, with its chunk count."""
-
-    id: int
-    source: str
-    file: str
-    sha256: str
-    format: str | None
-    meta: DocumentMeta
-    pages: int | None
-    status: str
-    reason: str | None
-    chunks: int
-    ingested_at: float
-
-    def to_json(self) -> dict[str, object]:
-        """The `raccordo documents --json` contract."""
-        return {
-            "id": self.id,
-            "file": self.file,
-            "title": self.meta.title,
-            "kind": self.meta.kind,
-            "city": self.meta.city,
-            "year": self.meta.year,
-            "pages": self.pages,
-            "chunks": self.chunks,
-            "status": self.status,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk joined with the metadata of its document (what search needs)."""
-
-    chunk: Chunk
-    document: StoredDocument
+# columns added after the first release: (table, column, declaration) for older files
+ADDED_COLUMNS = (
+    ("documents", "ocr_pages", "TEXT NOT NULL DEFAULT '[]'"),
+    ("chunks", "vigente", "INTEGER NOT NULL DEFAULT 1"),
+    ("chunks", "repeal_note", "TEXT"),
+    ("chunks", "repealed", "TEXT NOT NULL DEFAULT '[]'"),
+    ("chunks", "amended", "INTEGER NOT NULL DEFAULT 0"),
+    ("chunks", "ocr", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 class Store:
@@ -113,8 +104,16 @@ class Store:
             self._conn.execute("PRAGMA busy_timeout=10000")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(SCHEMA)
+            self._add_columns()
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"Archivio SQLite illeggibile ({self.path}): {exc}") from exc
+
+    def _add_columns(self) -> None:
+        """Bring a store written by an older release up to the current columns."""
+        for table, column, decl in ADDED_COLUMNS:
+            have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
+            if column not in have:
+                self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -172,12 +171,18 @@ class Store:
         with self.transaction() as conn:
             conn.execute("DELETE FROM documents WHERE source=? AND file=?", (source, doc.file))
             doc_id = self._insert_doc(conn, source, doc.file, doc.sha256, doc.format,
-                                      doc.meta, doc.pages, "indexed", None)
-            conn.executemany(
-                "INSERT INTO chunks(doc_id, ordinal, text, context, section, article, commi,"
-                " letters, page_start, page_end, themes) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                [_chunk_row(doc_id, c) for c in chunks],
-            )
+                                      doc.meta, doc.pages, "indexed", None, doc.ocr_pages)
+            for chunk in chunks:
+                cur = conn.execute(
+                    "INSERT INTO chunks(doc_id, ordinal, text, context, section, article, commi,"
+                    " letters, page_start, page_end, themes, vigente, repeal_note, repealed,"
+                    " amended, ocr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    chunk_row(doc_id, chunk))
+                conn.executemany(
+                    "INSERT INTO chunk_refs(chunk_id, position, text, act, article, comma,"
+                    " letter, same_act, start_offset, end_offset) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [(cur.lastrowid, i, r.text, r.act, r.article, r.comma, r.letter,
+                      int(r.same_act), r.start, r.end) for i, r in enumerate(chunk.references)])
             self._bump(conn)
         return doc_id
 
@@ -242,14 +247,14 @@ class Store:
 
     def _insert_doc(self, conn: sqlite3.Connection, source: str, file: str, sha256: str,
                     fmt: str | None, meta: DocumentMeta, pages: int | None, status: str,
-                    reason: str | None) -> int:
+                    reason: str | None, ocr_pages: Sequence[int] = ()) -> int:
         cur = conn.execute(
             "INSERT INTO documents(source, file, sha256, format, title, kind, issuer, city, year,"
-            " url, act, themes, contributor, pages, status, reason, ingested_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " url, act, themes, contributor, pages, status, reason, ingested_at, ocr_pages)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (source, file, sha256, fmt, meta.title, meta.kind, meta.issuer, meta.city, meta.year,
              meta.url, meta.act, json.dumps(list(meta.themes)), meta.contributor, pages, status,
-             reason, time.time()),
+             reason, time.time(), json.dumps(list(ocr_pages))),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
@@ -257,34 +262,52 @@ class Store:
     # ---- reads ----------------------------------------------------------------------------
     def documents(self, source: str | None = None) -> list[StoredDocument]:
         """All documents (optionally of one source folder), ordered by file."""
-        sql = _DOC_SELECT + (" WHERE d.source=?" if source is not None else "")
+        sql = DOC_SELECT + (" WHERE d.source=?" if source is not None else "")
         sql += " GROUP BY d.id ORDER BY d.file"
         with self._lock:
             rows = self._conn.execute(sql, (source,) if source is not None else ()).fetchall()
-        return [_doc_from_row(r) for r in rows]
+        return [doc_from_row(r) for r in rows]
 
     def document(self, doc_id: int) -> StoredDocument | None:
         """One document by id, or None."""
         with self._lock:
-            row = self._conn.execute(_DOC_SELECT + " WHERE d.id=? GROUP BY d.id",
+            row = self._conn.execute(DOC_SELECT + " WHERE d.id=? GROUP BY d.id",
                                      (doc_id,)).fetchone()
-        return _doc_from_row(row) if row else None
+        return doc_from_row(row) if row else None
 
     def find_document(self, source: str, file: str) -> StoredDocument | None:
         """The stored version of `file` ingested from `source`, or None."""
         with self._lock:
             row = self._conn.execute(
-                _DOC_SELECT + " WHERE d.source=? AND d.file=? GROUP BY d.id", (source, file)
+                DOC_SELECT + " WHERE d.source=? AND d.file=? GROUP BY d.id", (source, file)
             ).fetchone()
-        return _doc_from_row(row) if row else None
+        return doc_from_row(row) if row else None
 
     def chunks(self, doc_id: int | None = None) -> list[Chunk]:
         """Chunks of one document (or of all), in document order."""
-        sql = _CHUNK_SELECT + (" WHERE doc_id=?" if doc_id is not None else "")
+        sql = CHUNK_SELECT + (" WHERE doc_id=?" if doc_id is not None else "")
         sql += " ORDER BY doc_id, ordinal"
         with self._lock:
             rows = self._conn.execute(sql, (doc_id,) if doc_id is not None else ()).fetchall()
-        return [_chunk_from_row(r) for r in rows]
+            refs = self._references(None if doc_id is None else [int(r[0]) for r in rows])
+        return [chunk_from_row(r, refs.get(int(r[0]), ())) for r in rows]
+
+    def _references(self, chunk_ids: Sequence[int] | None) -> dict[int, tuple[Reference, ...]]:
+        """Stored references of the given chunks (of every chunk when None)."""
+        sql = ("SELECT chunk_id, text, act, article, comma, letter, same_act, start_offset,"
+               " end_offset FROM chunk_refs {} ORDER BY chunk_id, position")
+        rows: list[Any] = []
+        if chunk_ids is None:
+            rows = self._conn.execute(sql.format("")).fetchall()
+        for start in range(0, len(chunk_ids or ()), 500):
+            part = list((chunk_ids or ())[start:start + 500])
+            rows += self._conn.execute(
+                sql.format(f"WHERE chunk_id IN ({','.join('?' * len(part))})"), part).fetchall()
+        out: dict[int, list[Reference]] = {}
+        for r in rows:
+            out.setdefault(int(r[0]), []).append(
+                Reference(str(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), int(r[7]), int(r[8])))
+        return {k: tuple(v) for k, v in out.items()}
 
     def chunks_by_ids(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Chunks with their documents, keyed by chunk id (missing ids are left out)."""
@@ -295,10 +318,11 @@ class Store:
             marks = ",".join("?" * len(part))
             with self._lock:
                 rows = self._conn.execute(
-                    _CHUNK_SELECT + f" WHERE id IN ({marks})", part
+                    CHUNK_SELECT + f" WHERE id IN ({marks})", part
                 ).fetchall()
+                refs = self._references(part)
             for row in rows:
-                chunk = _chunk_from_row(row)
+                chunk = chunk_from_row(row, refs.get(int(row[0]), ()))
                 assert chunk.doc_id is not None
                 if chunk.doc_id not in docs:
                     found = self.document(chunk.doc_id)
@@ -309,6 +333,60 @@ class Store:
                 out[chunk.id] = StoredChunk(chunk, docs[chunk.doc_id])
         return out
 
+    def references(self, chunk_ids: Sequence[int]) -> dict[int, list[ResolvedReference]]:
+        """The references of the given chunks, each resolved to the chunk it cites.
+
+        A reference of the chunk's own act is looked up in the chunk's document; one of
+        another act in the indexed documents with that act key (`documents.act`). The cited
+        chunk is the article's chunk holding the cited comma (and letter), else the article's
+        first chunk; an act cited without article resolves to its document's first chunk.
+        """
+        found = self.chunks_by_ids(list(chunk_ids))
+        cache: dict[tuple[object, ...], tuple[int | None, int | None, bool | None]] = {}
+        out: dict[int, list[ResolvedReference]] = {}
+        for cid in chunk_ids:
+            stored = found.get(int(cid))
+            if stored is None:
+                continue
+            out[int(cid)] = [ResolvedReference(r, *self._resolve(r, stored.document.id, cache))
+                             for r in stored.chunk.references]
+        return out
+
+    def _resolve(self, ref: Reference, own_doc: int,
+                 cache: dict[tuple[object, ...], tuple[int | None, int | None, bool | None]]
+                 ) -> tuple[int | None, int | None, bool | None]:
+        key = (own_doc if ref.same_act else ref.act, ref.article, ref.comma, ref.letter)
+        if key not in cache:
+            cache[key] = self._lookup(ref, own_doc)
+        return cache[key]
+
+    def _lookup(self, ref: Reference, own_doc: int
+                ) -> tuple[int | None, int | None, bool | None]:
+        with self._lock:
+            if ref.same_act:
+                docs = [own_doc]
+            elif ref.act:
+                docs = [int(r[0]) for r in self._conn.execute(
+                    "SELECT id FROM documents WHERE act=? AND status='indexed' ORDER BY id",
+                    (ref.act,))]
+            else:
+                return None, None, None
+            if not docs:
+                return None, None, None
+            marks = ",".join("?" * len(docs))
+            where = f"doc_id IN ({marks})" + (" AND article=?" if ref.article else "")
+            rows = self._conn.execute(
+                f"SELECT id, doc_id, commi, letters, vigente FROM chunks WHERE {where}"
+                " ORDER BY doc_id, ordinal" + ("" if ref.article else " LIMIT 1"),
+                [*docs, *([ref.article] if ref.article else [])]).fetchall()
+        if not rows:
+            return None, None, None
+        ranked = sorted(rows, key=lambda r: (
+            -(ref.comma is not None and ref.comma in json.loads(r[2])),
+            -(ref.letter is not None and ref.letter in json.loads(r[3]))))
+        best = ranked[0]
+        return int(best[0]), int(best[1]), bool(best[4])
+
     def counts(self) -> dict[str, int]:
         """Numbers of indexed documents, skipped documents and chunks."""
         with self._lock:
@@ -318,45 +396,3 @@ class Store:
             ).fetchone()
             (chunks,) = self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()
         return {"documents": int(indexed), "skipped": int(skipped), "chunks": int(chunks)}
-
-
-_DOC_SELECT = (
-    "SELECT d.id, d.source, d.file, d.sha256, d.format, d.title, d.kind, d.issuer, d.city,"
-    " d.year, d.url, d.act, d.themes, d.contributor, d.pages, d.status, d.reason,"
-    " COUNT(c.id), d.ingested_at FROM documents d LEFT JOIN chunks c ON c.doc_id = d.id"
-)
-_CHUNK_SELECT = (
-    "SELECT id, doc_id, ordinal, text, context, section, article, commi, letters,"
-    " page_start, page_end, themes FROM chunks"
-)
-
-
-def _chunk_row(doc_id: int, c: Chunk) -> tuple[object, ...]:
-    loc = c.locator
-    return (doc_id, c.ordinal, c.text, c.context, json.dumps(list(loc.section)), loc.article,
-            json.dumps(list(loc.commi)), json.dumps(list(loc.letters)), loc.page_start,
-            loc.page_end, json.dumps(list(c.themes)))
-
-
-def _chunk_from_row(r: Any) -> Chunk:
-    loc = Locator(
-        section=tuple(json.loads(str(r[5]))), article=r[6],
-        commi=tuple(json.loads(str(r[7]))), letters=tuple(json.loads(str(r[8]))),
-        page_start=r[9], page_end=r[10],
-    )
-    return Chunk(ordinal=int(r[2]), text=str(r[3]), context=str(r[4]), locator=loc,
-                 id=int(r[0]), doc_id=int(r[1]),
-                 themes=tuple(json.loads(str(r[11]))))
-
-
-def _doc_from_row(r: Any) -> StoredDocument:
-    meta = DocumentMeta(
-        title=str(r[5]), kind=str(r[6]), issuer=r[7], city=r[8], year=r[9],
-        url=r[10], act=r[11], themes=tuple(json.loads(str(r[12]))),
-        contributor=r[13],
-    )
-    return StoredDocument(
-        id=int(r[0]), source=str(r[1]), file=str(r[2]), sha256=str(r[3]),
-        format=r[4], meta=meta, pages=r[14], status=str(r[15]), reason=r[16],
-        chunks=int(r[17]), ingested_at=float(r[18]),
-    )

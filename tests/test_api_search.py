@@ -12,7 +12,8 @@ from bot.app.service import Raccordo
 from index.models import Filters
 from ingest.store import StoredDocument
 
-HIT_KEYS = {"rank", "score", "chunk_id", "file", "title", "kind", "locator", "page", "text", "url"}
+HIT_KEYS = {"rank", "score", "chunk_id", "file", "title", "kind", "locator", "page", "text", "url",
+            "citation", "vigente", "repeal_note", "ocr"}
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def test_search_json_contract(data_dir: Path) -> None:
     assert len(payload["hits"]) == 3
     top = payload["hits"][0]
     assert set(top) == {"rank", "score", "chunk_id", "file", "title", "kind", "locator", "page",
-                        "text", "url"}
+                        "text", "url", "citation", "vigente", "repeal_note", "ocr"}
     assert (top["rank"], top["file"], top["locator"]) == (1, "tuel.md", "art. 50, comma 5")
     assert "sindaco" in top["text"] and top["page"] is None
 

@@ -9,10 +9,12 @@ from fixtures.ingest.makers import make_image_only_pdf
 from typer.testing import CliRunner
 
 from bot.cli.main import app
+from ingest.ocr import NO_READABLE_TEXT
 from ingest.pipeline import ingest_path
 from ingest.store import Store
 
-KEYS = {"id", "file", "title", "kind", "city", "year", "pages", "chunks", "status", "reason"}
+KEYS = {"id", "file", "title", "kind", "city", "year", "pages", "chunks", "status", "reason",
+        "ocr", "ocr_pages"}
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -36,7 +38,8 @@ def test_documents_json_contract(tmp_path: Path) -> None:
     assert rows["scheda.md"]["status"] == "indexed" and rows["scheda.md"]["chunks"] == 1
     assert rows["scheda.md"]["title"] == "Scheda unione dei comuni"
     assert rows["scansione.pdf"]["status"] == "skipped"
-    assert "needs OCR" in rows["scansione.pdf"]["reason"]
+    assert rows["scansione.pdf"]["reason"] == NO_READABLE_TEXT
+    assert rows["scheda.md"]["ocr"] is False and rows["scheda.md"]["ocr_pages"] == []
     plain = CliRunner().invoke(app, ["documents", "--data-dir", str(data)])
     assert "scartato: PDF senza testo" in plain.stdout
 
@@ -46,7 +49,7 @@ def test_ingest_command_summary_and_exit_code(tmp_path: Path) -> None:
     data = tmp_path / "data"
     result = CliRunner().invoke(app, ["ingest", str(root), "--data-dir", str(data)])
     assert result.exit_code == 1, result.output  # the scan was skipped
-    assert "scansione.pdf" in result.stdout and "needs OCR" in result.stdout
+    assert "scansione.pdf" in result.stdout and NO_READABLE_TEXT in result.stdout
     again = CliRunner().invoke(app, ["ingest", str(root), "--data-dir", str(data)])
     assert again.exit_code == 0, again.output  # nothing was skipped in this run
     assert "Nessuna modifica" in again.stdout and "invariato" in again.stdout

@@ -14,6 +14,7 @@ from fixtures.ingest.makers import (
     make_zip_bomb_docx,
 )
 
+from ingest.ocr import NO_READABLE_TEXT
 from ingest.pipeline import ingest_file, ingest_path
 from ingest.store import Store
 
@@ -149,13 +150,13 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
         assert out[name].status == "skipped" and reason in (out[name].reason or ""), name
     assert "cifrato" in (out["cifrato.pdf"].reason or "")
     assert "troncato" in (out["troncato.pdf"].reason or "")
-    assert "needs OCR" in (out["scansione.pdf"].reason or "")
+    assert out["scansione.pdf"].reason == NO_READABLE_TEXT  # drawn shapes: OCR reads nothing
     assert "bomba" in (out["bomba.pdf"].reason or "")
     assert "zip bomb" in (out["bomba.docx"].reason or "")
     listed = {d.file: d for d in store.documents()}
     assert listed["scansione.pdf"].status == "skipped"
     assert listed["scansione.pdf"].to_json()["reason"] == out["scansione.pdf"].reason
-    assert "scartato" in report.summary() and "needs OCR" in report.summary()
+    assert "scartato" in report.summary() and NO_READABLE_TEXT in report.summary()
     again = ingest_path(root, store)
     assert not again.failed and again.count("unchanged") == len(out)
     assert {o.file: o.reason for o in again.outcomes}["scansione.pdf"] == \

@@ -88,10 +88,11 @@ def search_filters(
     year: Annotated[int | None, Query(ge=MIN_YEAR, le=MAX_YEAR, description="Anno")] = None,
     document: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Id documento")] = None,
     theme: Annotated[str | None, Query(max_length=100, description="Tema")] = None,
+    vigente: Annotated[bool | None, Query(description="Solo disposizioni in vigore")] = None,
 ) -> Filters:
     """Filters from query parameters; empty strings mean no restriction."""
     return Filters(kind=kind or None, city=(city or "").strip() or None, year=year,
-                   document=document, theme=(theme or "").strip() or None)
+                   document=document, theme=(theme or "").strip() or None, vigente=vigente)
 
 
 FiltersDep = Annotated[Filters, Depends(search_filters)]

@@ -26,6 +26,10 @@ class HitOut(BaseModel):
     page: int | None
     text: str
     url: str | None
+    citation: str | None = None  # formal citation of a provision of an act
+    vigente: bool = True  # False: the passage holds only repealed provisions
+    repeal_note: str | None = None
+    ocr: bool = False  # text read by OCR: to check against the original
 
 
 class SearchOut(BaseModel):
@@ -45,6 +49,7 @@ class FiltersIn(BaseModel):
     year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
     document: int | None = Field(default=None, ge=1, le=MAX_ID)
     theme: str | None = Field(default=None, max_length=100)
+    vigente: bool | None = None  # True: only provisions in force
 
 
 class TurnIn(BaseModel):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ingest.errors import UnsupportedFormat
 from ingest.models import Block
+from ingest.ocr import OCR_LANGUAGES
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,7 @@ class Parsed:
     pages: int | None = None
     title: str | None = None  # <title>, core properties, PDF info, front matter
     props: dict[str, str] = field(default_factory=dict)  # front matter, core properties
+    ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR
 
 
 _READERS = {
@@ -31,10 +33,14 @@ _READERS = {
 }
 
 
-def read_bytes(data: bytes, fmt: str) -> Parsed:
-    """Parse `data` of a sniffed format in this process (see `ingest.sandbox` for isolation)."""
+def read_bytes(data: bytes, fmt: str, *, ocr: str | None = OCR_LANGUAGES) -> Parsed:
+    """Parse `data` of a sniffed format in this process (see `ingest.sandbox` for isolation).
+
+    `ocr`: Tesseract languages for PDF pages without a text layer (see `ingest.ocr`); None
+    turns OCR off.
+    """
     if fmt not in _READERS:
         raise UnsupportedFormat(f"formato non gestito: {fmt}")
     module, name = _READERS[fmt]
-    reader: Callable[[bytes], Parsed] = getattr(importlib.import_module(module), name)
-    return reader(data)
+    reader: Callable[..., Parsed] = getattr(importlib.import_module(module), name)
+    return reader(data, ocr=ocr) if fmt == "pdf" else reader(data)

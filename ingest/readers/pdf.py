@@ -14,13 +14,21 @@ from typing import TYPE_CHECKING
 from ingest.errors import IngestError, NeedsOCR
 from ingest.glyphs import collapse_doubled_glyphs
 from ingest.models import Block
+from ingest.ocr import (
+    INSTALL_HINT,
+    NO_READABLE_TEXT,
+    OCR_LANGUAGES,
+    ocr_available,
+    ocr_pdf_pages,
+    readable,
+)
 from ingest.readers import Parsed
 from ingest.textio import normalise_text
 
 if TYPE_CHECKING:
     from pypdf import PageObject, PdfReader
 
-MIN_CHARS_PER_PAGE = 10  # below this average the PDF is a scan without a text layer
+MIN_CHARS_PER_PAGE = 10  # below this a page has no text layer; on average, the PDF is a scan
 NEEDS_OCR = "PDF senza testo (scansione): needs OCR"
 NEEDS_PASSWORD = "PDF cifrato con password di apertura: serve la password per leggerlo"
 NEEDS_CRYPTO = "PDF cifrato con AES: manca il pacchetto cryptography (installare pypdf[crypto])"
@@ -80,21 +88,51 @@ def _page_text(page: PageObject) -> str:
     return collapse_doubled_glyphs(text)  # fake-bold glyphs drawn twice
 
 
-def extract_pdf(data: bytes) -> Parsed:
-    """Extract page-numbered lines from a PDF in this process (raises IngestError)."""
+
+def _chars(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _with_ocr(data: bytes, pages: list[str], ocr: str | None
+              ) -> tuple[list[str], tuple[int, ...]]:
+    """Pages without a text layer read by OCR (when enabled and installed); OCR'd pages."""
+    scan = sum(_chars(p) for p in pages) < MIN_CHARS_PER_PAGE * len(pages)
+    empty = [i for i, text in enumerate(pages) if _chars(text) < MIN_CHARS_PER_PAGE]
+    if not empty:
+        return pages, ()
+    if not ocr:
+        if scan:
+            raise NeedsOCR(NEEDS_OCR)
+        return pages, ()
+    if not ocr_available(ocr):
+        if scan:
+            raise NeedsOCR(f"{NEEDS_OCR} ({INSTALL_HINT})")
+        return pages, ()
+    read = {i: normalise_text(t) for i, t in ocr_pdf_pages(data, empty, languages=ocr).items()
+            if readable(t)}
+    if scan and not read:
+        raise IngestError(NO_READABLE_TEXT)
+    return [read.get(i, text) for i, text in enumerate(pages)], tuple(i + 1 for i in sorted(read))
+
+
+def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES) -> Parsed:
+    """Extract page-numbered lines from a PDF in this process (raises IngestError).
+
+    Pages without a text layer are read by Tesseract in the `ocr` languages when it is
+    installed (None: no OCR); pages with a text layer are never re-read.
+    """
     pages, title = _pdf_text_pages(data)
-    chars = sum(len("".join(p.split())) for p in pages)
     if not pages:
         raise IngestError("PDF senza pagine")
-    if chars < MIN_CHARS_PER_PAGE * len(pages):
-        raise NeedsOCR(NEEDS_OCR)
+    pages, ocr_pages = _with_ocr(data, pages, ocr)
     page_lines = [[ln.rstrip() for ln in text.split("\n") if ln.strip()] for text in pages]
     furniture = running_lines(page_lines)
     blocks = [Block(line, page=n)
               for n, lines in enumerate(page_lines, start=1)
               for i, line in enumerate(lines)
               if not _is_furniture(line, i, len(lines), furniture)]
-    return Parsed(blocks=tuple(blocks), pages=len(pages), title=_clean_title(title))
+    return Parsed(blocks=tuple(blocks), pages=len(pages), title=_clean_title(title),
+                  ocr_pages=ocr_pages)
 
 
 _EDGE = 3  # running headers/footers sit among the first or last lines of a page

@@ -1,0 +1,86 @@
+"""OCR of scanned PDF pages (Tesseract in the sandboxed child) and what the store records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fixtures.ingest.makers import join_pdfs, make_pdf, make_scanned_pdf
+
+from ingest.errors import NeedsOCR
+from ingest.ocr import INSTALL_HINT, OCR_NOTICE, ocr_available
+from ingest.pipeline import ingest_path
+from ingest.readers.pdf import NEEDS_OCR
+from ingest.sandbox import parse_isolated
+from ingest.store import Store
+
+pytestmark = pytest.mark.skipif(not ocr_available(), reason="Tesseract (ita) non installato")
+
+LINES = ["Art. 1 - Oggetto",
+         "1. Il presente regolamento disciplina il servizio di trasporto scolastico",
+         "comunale per gli alunni residenti nel territorio metropolitano.",
+         "2. Le tariffe sono deliberate dalla giunta entro il mese di marzo."]
+
+
+def test_an_image_only_page_is_read_by_ocr() -> None:
+    parsed = parse_isolated(make_scanned_pdf([LINES]), "pdf", timeout_s=300)
+    text = " ".join(b.text for b in parsed.blocks)
+    assert parsed.ocr_pages == (1,) and parsed.pages == 1
+    assert "trasporto scolastico" in text and "giunta" in text
+    assert all(b.page == 1 for b in parsed.blocks)
+
+
+def test_pages_with_a_text_layer_are_not_re_read() -> None:
+    mixed = join_pdfs(make_pdf([["Premessa del regolamento sul trasporto scolastico comunale."]]),
+                      make_scanned_pdf([LINES]))
+    parsed = parse_isolated(mixed, "pdf", timeout_s=300)
+    assert parsed.ocr_pages == (2,)
+    assert [b.text for b in parsed.blocks if b.page == 1] == \
+        ["Premessa del regolamento sul trasporto scolastico comunale."]
+    assert any("tariffe" in b.text for b in parsed.blocks if b.page == 2)
+
+
+def test_without_ocr_or_without_the_language_data_the_scan_needs_ocr() -> None:
+    scan = make_scanned_pdf([LINES])
+    with pytest.raises(NeedsOCR, match="needs OCR") as off:
+        parse_isolated(scan, "pdf", ocr=None)
+    assert str(off.value) == NEEDS_OCR
+    with pytest.raises(NeedsOCR, match="needs OCR") as missing:
+        parse_isolated(scan, "pdf", ocr="zzz")  # no such traineddata: as if not installed
+    assert INSTALL_HINT in str(missing.value)
+
+
+def test_ocr_pages_reach_the_store_and_the_chunks(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "regolamento.pdf").write_bytes(
+        join_pdfs(make_pdf([["Regolamento del trasporto scolastico: premessa."]]),
+                  make_scanned_pdf([LINES])))
+    store = Store(tmp_path / "raccordo.db")
+    report = ingest_path(root, store, pdf_timeout_s=300)
+    assert report.count("indexed") == 1
+    doc = store.documents()[0]
+    assert doc.ocr and doc.ocr_pages == (2,)
+    assert doc.to_json()["ocr"] is True and doc.to_json()["ocr_pages"] == [2]
+    chunks = store.chunks(doc.id)
+    read = [c for c in chunks if "tariffe" in c.text]
+    assert read and all(c.ocr for c in read)
+    assert OCR_NOTICE == "testo da OCR: verificare sull'originale"
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_the_shared_scan_is_indexed_and_found(shared_service: object) -> None:
+    from bot.app.service import Raccordo
+
+    assert isinstance(shared_service, Raccordo)
+    scan = "SIGEO_dichiarazione_condivisione_confini_SCANSIONE.pdf"
+    doc = next(d for d in shared_service.store.documents() if d.file == scan)
+    assert doc.status == "indexed" and doc.ocr_pages == (1, 2)
+    hits = shared_service.search("dichiarazione di condivisione dei confini territoriali e "
+                                 "accettazione delle condizioni d'uso", k=5)
+    found = [h for h in hits if h.document.file == scan]
+    assert found and all(h.ocr for h in found)
+    hits = shared_service.search("il processo di concertazione potrà essere svolto da un unico "
+                                 "utente per ciascun comune", k=5)
+    assert any(h.document.file == scan for h in hits)
