@@ -34,6 +34,7 @@ class Hit:
     document: StoredDocument
     dense: float | None = None
     lexical: float | None = None
+    rerank: float | None = None  # cross-encoder logit (index.ranking), when re-ranked
 
     @property
     def locator(self) -> str:
@@ -53,4 +54,5 @@ class Hit:
             "page": self.chunk.locator.page_start,
             "text": self.chunk.text,
             "url": self.document.meta.url,
+            **({"rerank": round(self.rerank, 6)} if self.rerank is not None else {}),
         }
