@@ -30,7 +30,7 @@ from index.benchmark import percentiles
 from index.evaluation import Question, QuestionResult, first_relevant_rank, load_questions
 from index.evaluation import metrics as score_results
 from index.models import Hit
-from index.ranking import MODEL_DIR, CrossEncoderRanker
+from index.ranking import MODEL_DIR, CrossEncoderRanker, blend_with_search
 from training.data import is_training_id
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -49,18 +49,23 @@ def question_sets(shared: Path) -> dict[str, tuple[str, list[Question]]]:
 
 
 def compare(service: Raccordo, ranker: CrossEncoderRanker, questions: Sequence[Question],
-            pool: int) -> tuple[dict[str, object], dict[str, object], list[tuple[str, list[Hit]]]]:
-    """Metrics of hybrid top 10 and of the re-ranked pool, plus the pools (for latency)."""
-    plain, reranked, pools = [], [], []
+            pool: int) -> tuple[dict[str, dict[str, object]], list[tuple[str, list[Hit]]]]:
+    """Metrics of hybrid top 10, of the re-ranked pool and of their RRF, plus the pools."""
+    plain, reranked, blended, pools = [], [], [], []
     for q in questions:
         if not q.answerable:
             continue
         hits = service.search(q.question, pool)
         pools.append((q.question, hits))
-        top = ranker.run(q.question, hits, 10)
+        every = ranker.run(q.question, hits, len(hits))
+        top, mixed = every[:10], blend_with_search(hits, every, 10)
         plain.append(QuestionResult(q, tuple(hits[:10]), first_relevant_rank(q, hits[:10])))
         reranked.append(QuestionResult(q, tuple(top), first_relevant_rank(q, top)))
-    return score_results(plain).to_json(), score_results(reranked).to_json(), pools
+        blended.append(QuestionResult(q, tuple(mixed), first_relevant_rank(q, mixed)))
+    rows = {"hybrid": score_results(plain).to_json(),
+            "re-ranked": score_results(reranked).to_json(),
+            "rrf(hybrid, model)": score_results(blended).to_json()}
+    return rows, pools
 
 
 def latency(ranker: CrossEncoderRanker, pools: Sequence[tuple[str, list[Hit]]], k: int
@@ -94,16 +99,16 @@ def main() -> None:
         "cpus": psutil.cpu_count(), "load_avg_1m": psutil.getloadavg()[0], "pool": args.pool}
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f} "
           "(machine NOT quiet when load > cpus)")
-    print(f"{'set':22s} {'n':>4s}  {'method':10s} {'r@1':>6s} {'r@5':>6s} {'r@10':>6s} "
+    print(f"{'set':22s} {'n':>4s}  {'method':18s} {'r@1':>6s} {'r@5':>6s} {'r@10':>6s} "
           f"{'mrr@10':>7s}")
     shared_pools: list[tuple[str, list[Hit]]] = []
     for name, (base, questions) in question_sets(args.shared).items():
-        plain, reranked, pools = compare(bases[base], ranker, questions, args.pool)
+        rows, pools = compare(bases[base], ranker, questions, args.pool)
         if name == "dev+domain-untrained":
             shared_pools = pools
-        report[name] = {"hybrid": plain, "reranked": reranked}
-        for method, m in (("hybrid", plain), ("re-ranked", reranked)):
-            print(f"{name:22s} {m['questions']:>4}  {method:10s} {m['recall@1']:6.3f} "
+        report[name] = rows
+        for method, m in rows.items():
+            print(f"{name:22s} {m['questions']:>4}  {method:18s} {m['recall@1']:6.3f} "
                   f"{m['recall@5']:6.3f} {m['recall@10']:6.3f} {m['mrr@10']:7.3f}")
     for k in (10, 20):
         lat = latency(ranker, shared_pools[:args.latency_questions], k)

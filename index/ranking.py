@@ -21,8 +21,10 @@ import numpy as np
 
 from index.e5s1 import E5S1Model, Header, Vocabulary
 from index.errors import RetrievalError
+from index.fusion import rrf
 from index.models import Hit
 from index.pieces import PASSAGE_PREFIX, QUERY_PREFIX, PieceTokenizer
+from index.searcher import PINNED_SCORE
 
 MODEL_DIR = Path(__file__).parent / "models"
 MODEL_FILE = "ranker-it.onnx"
@@ -131,10 +133,20 @@ class CrossEncoderRanker:
             out[part] = self._logits([rows[i] for i in part])
         return [float(x) for x in out]
 
-    def run(self, query: str, hits: Sequence[Hit], top_k: int) -> list[Hit]:
-        """The `top_k` hits re-ordered by model score (kept in `Hit.rerank`), ranks renumbered."""
+    def run(self, query: str, hits: Sequence[Hit], top_k: int, *,
+            keep_pinned: bool = True) -> list[Hit]:
+        """The `top_k` hits re-ordered by model score (kept in `Hit.rerank`), ranks renumbered.
+
+        With `keep_pinned`, hits the searcher pinned for an explicit reference ("art. 14-bis
+        della legge 241") stay ahead of the others; the model orders each part.
+        """
         scores = self.score(query, [h.chunk.indexed_text() for h in hits])
-        order = sorted(range(len(hits)), key=lambda i: (-scores[i], i))[:max(0, top_k)]
+
+        def key(i: int) -> tuple[bool, float, int]:
+            pinned = keep_pinned and hits[i].score >= PINNED_SCORE
+            return (not pinned, -scores[i], i)
+
+        order = sorted(range(len(hits)), key=key)[:max(0, top_k)]
         return [dataclasses.replace(hits[i], rank=r, rerank=scores[i])
                 for r, i in enumerate(order, start=1)]
 
@@ -142,6 +154,21 @@ class CrossEncoderRanker:
         ids, mask = padded(rows, self._tok.pad)
         (logits,) = self._session.run(["logits"], {"input_ids": ids, "attention_mask": mask})
         return np.asarray(logits, dtype=np.float32).reshape(-1)
+
+
+def blend_with_search(hits: Sequence[Hit], reranked: Sequence[Hit], top_k: int) -> list[Hit]:
+    """Reciprocal-rank fusion of the search order and the model order (pinned hits first)."""
+    ids = {id(h.chunk): i for i, h in enumerate(hits)}
+    by_model = np.array([ids[id(h.chunk)] for h in reranked], dtype=np.int64)
+    fused = rrf([(np.arange(len(hits), dtype=np.int64), 1.0), (by_model, 1.0)])
+    model_score = {ids[id(h.chunk)]: h.rerank for h in reranked}
+
+    def key(i: int) -> tuple[bool, float, int]:
+        return (hits[i].score < PINNED_SCORE, -fused.get(i, 0.0), i)
+
+    order = sorted(fused, key=key)[:max(0, top_k)]
+    return [dataclasses.replace(hits[i], rank=r, rerank=model_score.get(i))
+            for r, i in enumerate(order, start=1)]
 
 
 def probability(logit: float) -> float:

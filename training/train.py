@@ -127,6 +127,9 @@ def train(args: argparse.Namespace) -> None:
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
     model, e5 = build_model(args.layers)
+    if args.init is not None:  # warm start from a checkpoint (word embeddings stay e5's)
+        saved = torch.load(args.init, map_location="cpu", weights_only=True)
+        model.load_state_dict(saved["state"], strict=False)
     tok = PieceTokenizer(e5)
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
     frozen = [model.bert.embeddings, *model.bert.encoder.layer[:args.freeze_layers]]
@@ -171,9 +174,9 @@ def _meta(args: argparse.Namespace, step: int, seen: int, losses: list[float]
           ) -> dict[str, object]:
     return {"layers": args.layers, "steps": step, "groups": seen, "negatives": args.negatives,
             "batch": args.batch, "lr": args.lr, "minutes": args.minutes, "seed": SEED,
-            "max_tokens": args.max_tokens,
-            "freeze_layers": args.freeze_layers, "mix": MIX, "loss_last50": sum(losses[-50:]) /
-            max(1, len(losses[-50:])), "complete": False}
+            "max_tokens": args.max_tokens, "freeze_layers": args.freeze_layers,
+            "init": str(args.init or ""), "mix": MIX,
+            "loss_last50": sum(losses[-50:]) / max(1, len(losses[-50:])), "complete": False}
 
 
 def main() -> None:
@@ -184,6 +187,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=55.0)
     parser.add_argument("--checkpoint-minutes", type=float, default=8.0)
     parser.add_argument("--layers", type=int, default=6)
+    parser.add_argument("--init", type=Path, default=None)
     parser.add_argument("--freeze-layers", type=int, default=2)
     parser.add_argument("--max-tokens", type=int, default=224)
     parser.add_argument("--batch", type=int, default=4)
