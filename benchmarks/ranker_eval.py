@@ -36,36 +36,48 @@ from training.data import is_training_id
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
+Results = dict[str, dict[str, QuestionResult]]  # method -> question id -> result
+METHODS = ("hybrid", "re-ranked", "rrf(hybrid, model)")
+
+
 def question_sets(shared: Path) -> dict[str, tuple[str, list[Question]]]:
-    """Name -> (knowledge base, questions)."""
+    """Knowledge base -> the questions to run on it (each once)."""
     dev = load_questions(shared / "eval" / "dev.jsonl")
     domain = [q for q in load_questions(shared / "eval" / "domain.jsonl")
               if not is_training_id(q.id)]
+    squad = load_questions(shared / "external" / "squad-it" / "questions.jsonl")
+    return {"shared": ("shared", dev + domain), "squad": ("squad", squad)}
+
+
+def reported_sets(shared: Path) -> dict[str, tuple[str, set[str]]]:
+    """Reported set -> (knowledge base, question ids)."""
+    def ids(path: Path) -> set[str]:  # domain.jsonl: only the questions never trained on
+        return {q.id for q in load_questions(path)
+                if path.name != "domain.jsonl" or not is_training_id(q.id)}
+
     squad = shared / "external" / "squad-it"
+    dev, domain = ids(shared / "eval" / "dev.jsonl"), ids(shared / "eval" / "domain.jsonl")
     return {"dev": ("shared", dev), "domain-untrained": ("shared", domain),
-            "dev+domain-untrained": ("shared", dev + domain),
-            "squad-it heldout": ("squad", load_questions(squad / "questions_heldout.jsonl")),
-            "squad-it all 400": ("squad", load_questions(squad / "questions.jsonl"))}
+            "dev+domain-untrained": ("shared", dev | domain),
+            "squad-it heldout": ("squad", ids(squad / "questions_heldout.jsonl")),
+            "squad-it all 400": ("squad", ids(squad / "questions.jsonl"))}
 
 
-def compare(service: Raccordo, ranker: CrossEncoderRanker, questions: Sequence[Question],
-            pool: int) -> tuple[dict[str, dict[str, object]], list[tuple[str, list[Hit]]]]:
-    """Metrics of hybrid top 10, of the re-ranked pool and of their RRF, plus the pools."""
-    plain, reranked, blended, pools = [], [], [], []
+def run_questions(service: Raccordo, ranker: CrossEncoderRanker, questions: Sequence[Question],
+                  pool: int) -> tuple[Results, list[tuple[str, list[Hit]]]]:
+    """Per question: hybrid top 10, the re-ranked pool and their RRF; plus the pools."""
+    results: Results = {m: {} for m in METHODS}
+    pools = []
     for q in questions:
         if not q.answerable:
             continue
         hits = service.search(q.question, pool)
         pools.append((q.question, hits))
         every = ranker.run(q.question, hits, len(hits))
-        top, mixed = every[:10], blend_with_search(hits, every, 10)
-        plain.append(QuestionResult(q, tuple(hits[:10]), first_relevant_rank(q, hits[:10])))
-        reranked.append(QuestionResult(q, tuple(top), first_relevant_rank(q, top)))
-        blended.append(QuestionResult(q, tuple(mixed), first_relevant_rank(q, mixed)))
-    rows = {"hybrid": score_results(plain).to_json(),
-            "re-ranked": score_results(reranked).to_json(),
-            "rrf(hybrid, model)": score_results(blended).to_json()}
-    return rows, pools
+        for method, top in zip(METHODS, (hits[:10], every[:10],
+                                         blend_with_search(hits, every, 10)), strict=True):
+            results[method][q.id] = QuestionResult(q, tuple(top), first_relevant_rank(q, top))
+    return results, pools
 
 
 def latency(ranker: CrossEncoderRanker, pools: Sequence[tuple[str, list[Hit]]], k: int
@@ -82,8 +94,8 @@ def latency(ranker: CrossEncoderRanker, pools: Sequence[tuple[str, list[Hit]]], 
 def main() -> None:
     """Print (and optionally write as JSON) the comparison table and latencies."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shared-data", type=Path, required=True)
-    parser.add_argument("--squad-data", type=Path, required=True)
+    parser.add_argument("--shared-data", type=Path, default=None)
+    parser.add_argument("--squad-data", type=Path, default=None)
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     parser.add_argument("--pool", type=int, default=20)
@@ -92,8 +104,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     ranker = CrossEncoderRanker(args.model_dir, threads=args.threads)
-    bases = {"shared": Raccordo(Settings(data_dir=args.shared_data)),
-             "squad": Raccordo(Settings(data_dir=args.squad_data))}
+    dirs = {"shared": args.shared_data, "squad": args.squad_data}
+    bases = {b: Raccordo(Settings(data_dir=d)) for b, d in dirs.items() if d is not None}
     report: dict[str, object] = {
         "date": datetime.now(UTC).isoformat(timespec="minutes"), "machine": platform.node(),
         "cpus": psutil.cpu_count(), "load_avg_1m": psutil.getloadavg()[0], "pool": args.pool}
@@ -101,15 +113,18 @@ def main() -> None:
           "(machine NOT quiet when load > cpus)")
     print(f"{'set':22s} {'n':>4s}  {'method':18s} {'r@1':>6s} {'r@5':>6s} {'r@10':>6s} "
           f"{'mrr@10':>7s}")
-    shared_pools: list[tuple[str, list[Hit]]] = []
-    for name, (base, questions) in question_sets(args.shared).items():
-        rows, pools = compare(bases[base], ranker, questions, args.pool)
-        if name == "dev+domain-untrained":
-            shared_pools = pools
-        report[name] = rows
+    runs = {base: run_questions(bases[base], ranker, qs, args.pool)
+            for base, (_, qs) in question_sets(args.shared).items() if base in bases}
+    for name, (base, ids) in reported_sets(args.shared).items():
+        if base not in runs:
+            continue
+        results = runs[base][0]
+        report[name] = rows = {m: score_results([r for qid, r in results[m].items() if qid in ids])
+                               .to_json() for m in METHODS}
         for method, m in rows.items():
             print(f"{name:22s} {m['questions']:>4}  {method:18s} {m['recall@1']:6.3f} "
                   f"{m['recall@5']:6.3f} {m['recall@10']:6.3f} {m['mrr@10']:7.3f}")
+    shared_pools = runs["shared"][1] if "shared" in runs else runs["squad"][1]
     for k in (10, 20):
         lat = latency(ranker, shared_pools[:args.latency_questions], k)
         report[f"latency_top{k}"] = lat

@@ -29,11 +29,11 @@ from index.searcher import PINNED_SCORE
 MODEL_DIR = Path(__file__).parent / "models"
 MODEL_FILE = "ranker-it.onnx"
 VOCAB_FILE = "ranker-it.vocab.json"
-MODEL_SHA256 = ""
-VOCAB_SHA256 = ""
+MODEL_SHA256 = "a753050cbd25aedda21a95ec8b3ed19af8208e0817222d3e1581bc67b5a57db5"
+VOCAB_SHA256 = "b4f75a2aa3062ab81708711dcec1337c209ab4775582c3cecfe136989ae02574"
 MAX_TOKENS = 256
 MAX_QUERY_TOKENS = 64
-BATCH = 10
+BATCH = 1  # one pair per call: int8 activation scales are per batch, so scores would vary with it
 
 
 class RankerUnavailable(RetrievalError):
