@@ -36,6 +36,7 @@ class Hit:
     document: StoredDocument
     dense: float | None = None
     lexical: float | None = None
+    rerank: float | None = None  # cross-encoder logit (index.ranking), when re-ranked
 
     @property
     def vigente(self) -> bool:
@@ -75,4 +76,5 @@ class Hit:
             "vigente": self.chunk.vigente,
             "repeal_note": self.chunk.repeal_note,
             "ocr": self.chunk.ocr,
+            **({"rerank": round(self.rerank, 6)} if self.rerank is not None else {}),
         }

@@ -1,0 +1,233 @@
+"""Build the re-ranker's training groups reproducibly and write a data manifest.
+
+Usage: python -m training.data --out /tmp/ranker/data [--shared /work/shared]
+       [--hybrid-data-dir DIR]   (an ingested+indexed data dir for hybrid hard negatives)
+
+Sources (see `SPLIT_RULE` for what is held out):
+- SQuAD-it `train.jsonl` (36 articles; never the 12 held-out ones): positive = the project
+  chunk holding the answer sentence (or the sentence itself); negatives = other chunks of the
+  article + BM25 hard negatives from the other training articles;
+- the corpus's structure (training.mining): rubrica, section, reference and title pairs;
+- domain.jsonl, the questions whose id hash is even: positives = chunks relevant under
+  `index.evaluation.is_relevant`, negatives = BM25 (and hybrid, when available) hits that
+  are not relevant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from index.evaluation import Question, is_relevant, load_questions
+from index.lexical import LexicalIndex
+from index.models import Hit
+from index.relevance import evidence_found
+from ingest.pipeline import ingest_path
+from ingest.store import Store, StoredChunk
+from training.mining import (
+    Group,
+    Passage,
+    bm25_negatives,
+    reference_groups,
+    rubrica_groups,
+    section_groups,
+    title_groups,
+)
+
+SEED = 20261130
+NEGATIVES = 7
+SENTENCE_SHARE = 0.2
+SPLIT_RULE = ("domain.jsonl: a question is TRAINING when the first byte of sha256(id) is even, "
+              "else REPORTING; dev.jsonl is never trained on; SQuAD-it: train.jsonl only (36 "
+              "articles), questions.jsonl/questions_heldout.jsonl and the 12 articles of "
+              "heldout_articles.txt are never trained on")
+SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý\"'«(])")
+
+Search = Callable[[str, int], Sequence[Hit]]
+
+
+def is_training_id(qid: str) -> bool:
+    """The domain.jsonl split: even first byte of sha256(id) -> training."""
+    return hashlib.sha256(qid.encode("utf-8")).digest()[0] % 2 == 0
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def sentences(text: str) -> list[str]:
+    """Rough sentence split (training data only)."""
+    return [s.strip() for s in SENTENCE.split(text) if len(s.strip()) > 20]
+
+
+def stored_passages(store: Store) -> tuple[list[Passage], list[StoredChunk]]:
+    """Every chunk of the store as a Passage (row order = chunk id order)."""
+    ids = [c.id for c in store.chunks() if c.id is not None]
+    stored = store.chunks_by_ids(ids)
+    out, chunks = [], []
+    for row, cid in enumerate(sorted(stored)):
+        sc = stored[cid]
+        c, d = sc.chunk, sc.document
+        act = c.context.split(" — ")[0] if d.meta.act and " — " in c.context else ""
+        out.append(Passage(row=row, doc=d.id, file=Path(d.file).name, title=d.meta.title,
+                           act_label=act, article=c.locator.article, commi=c.locator.commi,
+                           section=c.locator.section, ordinal=c.ordinal, text=c.text,
+                           indexed=c.indexed_text()))
+        chunks.append(sc)
+    return out, chunks
+
+
+def squad_groups(train: Path, heldout: set[str], passages: Sequence[Passage],
+                 lex: LexicalIndex, rng: random.Random) -> list[Group]:
+    """SQuAD-it training questions -> the chunk holding the answer sentence (or the sentence)."""
+    by_file: dict[str, list[Passage]] = defaultdict(list)
+    for p in passages:
+        by_file[p.file].append(p)
+    allowed = {r for r, p in enumerate(passages) if p.file not in heldout}
+    groups = []
+    for line in train.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["file"] in heldout:
+            continue
+        para, start = str(row["paragraph"]), int(row["answer_start"])
+        sents = sentences(para) or [para]
+        answer_sentence = next((s for s in sents if para.find(s) <= start < para.find(s) +
+                                len(s)), sents[0])
+        query = str(row["question"])
+        if rng.random() < SENTENCE_SHARE and len(sents) > 2:
+            negs = [s for s in sents if s != answer_sentence]
+            groups.append(Group("squad-sentence", str(row["id"]), query, [answer_sentence],
+                                negs[:NEGATIVES]))
+            continue
+        mine = by_file[row["file"]]
+        pos = [p for p in mine if evidence_found(answer_sentence, p.text)]
+        if not pos:
+            continue
+        pos_rows = {p.row for p in pos}
+        same = [p.indexed for p in mine if p.row not in pos_rows and
+                not evidence_found(answer_sentence, p.text)]
+        negs = rng.sample(same, min(3, len(same)))
+        exclude = pos_rows | {r for r in range(len(passages)) if r not in allowed}
+        negs += bm25_negatives(lex, passages, query, NEGATIVES - len(negs) + 3, exclude)
+        negs = list(dict.fromkeys(negs))[:NEGATIVES]
+        groups.append(Group("squad", str(row["id"]), query, [p.indexed for p in pos], negs))
+    return groups
+
+
+def _hit(sc: StoredChunk) -> Hit:
+    return Hit(rank=0, score=0.0, chunk=sc.chunk, document=sc.document)
+
+
+def domain_groups(questions: Sequence[Question], passages: Sequence[Passage],
+                  chunks: Sequence[StoredChunk], lex: LexicalIndex,
+                  hybrid: Search | None) -> list[Group]:
+    """Training questions of domain.jsonl: relevant chunks vs high-ranked irrelevant ones."""
+    groups = []
+    for q in questions:
+        if not q.answerable or not is_training_id(q.id):
+            continue
+        files = {Path(r.file).name for r in q.relevant}
+        pos = [p.indexed for p, sc in zip(passages, chunks, strict=True)
+               if p.file in files and is_relevant(q, _hit(sc))]
+        if not pos:
+            continue
+        negs: list[str] = []
+        if hybrid is not None:
+            negs += [h.chunk.indexed_text() for h in hybrid(q.question, 20)
+                     if not is_relevant(q, h)]
+        rows, _ = lex.top(q.question, 30)
+        negs += [passages[int(r)].indexed for r in rows if not is_relevant(q, _hit(chunks[r]))]
+        negs = list(dict.fromkeys(negs))[:NEGATIVES + 5]
+        groups.append(Group("domain", q.id, q.question, pos, negs))
+    return groups
+
+
+def ingest_to(folder: Path, path: Path) -> Store:
+    """Ingest a folder into a fresh store (chunking only; no embeddings)."""
+    store = Store(path)
+    ingest_path(folder, store)
+    return store
+
+
+def hybrid_search(data_dir: Path | None) -> Search | None:
+    """`search(q, k)` of an existing indexed data dir, or None."""
+    if data_dir is None:
+        return None
+    from bot.app.service import Raccordo
+    from bot.app.settings import Settings
+
+    service = Raccordo(Settings(data_dir=data_dir))
+    return service.search
+
+
+def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None) -> dict[str, object]:
+    """Write groups.jsonl and manifest.json into `out`; returns the manifest."""
+    rng = random.Random(SEED)
+    squad_dir = shared / "external" / "squad-it"
+    heldout = set((squad_dir / "heldout_articles.txt").read_text(encoding="utf-8").split())
+    corpus_store = ingest_to(shared / "corpus", work / "corpus.sqlite")
+    squad_store = ingest_to(squad_dir / "docs", work / "squad.sqlite")
+    c_pass, c_chunks = stored_passages(corpus_store)
+    s_pass, _ = stored_passages(squad_store)
+    c_lex = LexicalIndex.build([p.indexed for p in c_pass])
+    s_lex = LexicalIndex.build([p.indexed for p in s_pass])
+    domain = load_questions(shared / "eval" / "domain.jsonl")
+    groups = squad_groups(squad_dir / "train.jsonl", heldout, s_pass, s_lex, rng)
+    groups += rubrica_groups(c_pass, c_lex, NEGATIVES)
+    groups += section_groups(c_pass, c_lex, NEGATIVES)
+    groups += reference_groups(c_pass, c_lex, NEGATIVES, rng)
+    groups += title_groups(c_pass, c_lex, NEGATIVES)
+    groups += domain_groups(domain, c_pass, c_chunks, c_lex, hybrid_search(hybrid_dir))
+    groups = [g for g in groups if g.negatives and g.positives]
+    out.mkdir(parents=True, exist_ok=True)
+    with (out / "groups.jsonl").open("w", encoding="utf-8") as fh:
+        for g in groups:
+            fh.write(json.dumps(g.to_json(), ensure_ascii=False) + "\n")
+    manifest = _manifest(shared, groups, domain, hybrid_dir, len(c_pass), len(s_pass))
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                       encoding="utf-8")
+    return manifest
+
+
+def _manifest(shared: Path, groups: Sequence[Group], domain: Sequence[Question],
+              hybrid_dir: Path | None, corpus_chunks: int, squad_chunks: int
+              ) -> dict[str, object]:
+    squad_dir = shared / "external" / "squad-it"
+    inputs = [squad_dir / "train.jsonl", squad_dir / "heldout_articles.txt",
+              shared / "eval" / "domain.jsonl", shared / "corpus" / "MANIFEST.tsv"]
+    trained = sorted(q.id for q in domain if is_training_id(q.id))
+    return {
+        "seed": SEED, "negatives_per_group": NEGATIVES, "split_rule": SPLIT_RULE,
+        "groups_per_source": dict(sorted(Counter(g.source for g in groups).items())),
+        "inputs_sha256": {str(p.relative_to(shared)): sha256_file(p) for p in inputs},
+        "corpus_files_sha256": {p.name: sha256_file(p) for p in
+                                sorted((shared / "corpus").iterdir()) if p.is_file()},
+        "chunks": {"corpus": corpus_chunks, "squad_it_docs": squad_chunks},
+        "hard_negatives": "BM25 + hybrid" if hybrid_dir else "BM25 only (dense not cached)",
+        "domain_training_ids": trained,
+        "domain_reporting_ids": sorted(q.id for q in domain if not is_training_id(q.id)),
+    }
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--shared", type=Path, default=Path("/work/shared"))
+    parser.add_argument("--out", type=Path, default=Path("/tmp/ranker/data"))
+    parser.add_argument("--hybrid-data-dir", type=Path, default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = build(args.shared, args.out, Path(tmp), args.hybrid_data_dir)
+    print(json.dumps(manifest["groups_per_source"]))
+
+
+if __name__ == "__main__":
+    main()
