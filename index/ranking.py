@@ -174,3 +174,25 @@ def blend_with_search(hits: Sequence[Hit], reranked: Sequence[Hit], top_k: int) 
 def probability(logit: float) -> float:
     """Logistic of a model logit (monotone; for thresholds that read better in [0, 1])."""
     return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+
+
+class RerankedSearch:
+    """A searcher whose first hits are re-ordered by the cross-encoder (same `search()`).
+
+    It asks the inner searcher for `pool` hits, lets the model order them (pinned references
+    stay first) and returns the first `k`. Everything else (generation, term weights, store)
+    is the inner searcher's, so it swaps in wherever a searcher is expected.
+    """
+
+    def __init__(self, inner: Any, ranker: CrossEncoderRanker, *, pool: int = 20) -> None:
+        self.inner = inner
+        self.ranker = ranker
+        self.pool = pool
+
+    def search(self, query: str, k: int = 10, filters: Any = None) -> list[Hit]:
+        """The inner search over `max(k, pool)` hits, re-ranked, cut to `k`."""
+        hits = self.inner.search(query, k=max(k, self.pool), filters=filters)
+        return self.ranker.run(query, hits, top_k=k) if hits else []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

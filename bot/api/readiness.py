@@ -47,6 +47,7 @@ class Readiness:
             _ = service.appdb
             _ = service.embedder
             _ = service.searcher
+            _ = service.answerer  # loads the re-ranking model (or records why it is off)
             service.search("prova", k=1)  # loads the index and warms the model
         except RaccordoError as exc:
             self.error = str(exc)
@@ -65,7 +66,8 @@ class Readiness:
         counts = service.store.counts()
         return {"status": "pronto", "generation": generation_of(service),
                 "documents": counts["documents"], "chunks": counts["chunks"],
-                "model": str(getattr(service.embedder, "model_id", service.settings.embedder))}
+                "model": str(getattr(service.embedder, "model_id", service.settings.embedder)),
+                "ranker": service.ranker_status}
 
 
 def generation_of(service: Raccordo) -> str | None:

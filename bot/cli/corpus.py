@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bot.app.settings import Settings
 from bot.cli.common import EXIT_FAILED, EXIT_OK, DataDirOpt, edge, print_json, settings_for
 
 
@@ -70,3 +71,16 @@ def documents(
         pages = f", {d.pages} pag." if d.pages else ""
         typer.echo(f"[{d.id}] {d.file} — {d.meta.title} ({d.meta.kind}{pages}, "
                    f"{d.chunks} chunk) {state}")
+    typer.echo(f"Modello di riordino delle risposte: {ranker_status(settings)}")
+
+
+def ranker_status(settings: Settings) -> str:
+    """Whether answers use our re-ranking model ('attivo'), and why not otherwise."""
+    from bot.app.service import Raccordo
+
+    service = Raccordo(settings)
+    try:
+        _ = service.ranker
+        return service.ranker_status
+    finally:
+        service.close()
