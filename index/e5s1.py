@@ -70,7 +70,7 @@ class Tensor:
 
     dtype: int
     count: int
-    raw: bytes
+    raw: bytes | memoryview
 
 
 @dataclass
@@ -131,7 +131,7 @@ def packaged_model_path(variant: str = "original") -> Path:
     return Path(next(iter(spec.submodule_search_locations))) / name
 
 
-def dequantise_q4_0(raw: bytes, count: int) -> np.ndarray:
+def dequantise_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
     """Flat float32 weights from q4_0 blocks."""
     blocks = np.frombuffer(raw, dtype=BLOCK_DTYPE, count=count // QK)
     return _dequantise_blocks(blocks).reshape(-1)
@@ -184,6 +184,7 @@ def read_e5s1(path: Path) -> E5S1Model:
 
 
 def _parse(data: bytes) -> E5S1Model:
+    view = memoryview(data)  # tensors share the file's bytes instead of copying them
     (version,) = struct.unpack_from("<I", data, 4)
     h, nl, nh, ff, voc, maxp, tvs, eps, qk = _HEADER.unpack_from(data, 8)
     header = Header(version, h, nl, nh, ff, voc, maxp, tvs, float(eps), qk)
@@ -201,7 +202,7 @@ def _parse(data: bytes) -> E5S1Model:
         pos += struct.calcsize("<BIQQ")
         if offset + nbytes > len(data):
             raise ValueError(name)
-        tensors[name] = Tensor(dtype, count, data[offset:offset + nbytes])
+        tensors[name] = Tensor(dtype, count, view[offset:offset + nbytes])
     return E5S1Model(header, vocabulary, normalisation, tensors)
 
 
@@ -268,7 +269,7 @@ def _serialise(model: E5S1Model, tensors: Mapping[str, Tensor]) -> bytes:
         directory.append(struct.pack("<H", len(name)) + name.encode("ascii")
                          + struct.pack("<BIQQ", t.dtype, t.count, offset, len(t.raw)))
         pad = _aligned(offset + len(t.raw)) - offset - len(t.raw)
-        payload.append(t.raw + b"\0" * pad)
+        payload.append(bytes(t.raw) + b"\0" * pad)
         offset += len(t.raw) + pad
     header_part = b"".join(parts + directory)
     return header_part + b"\0" * (start - len(header_part)) + b"".join(payload)

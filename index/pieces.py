@@ -5,7 +5,7 @@ normalisation table, collapses runs of spaces, prepends the metaspace marker `‚ñ
 starts with a space), turns spaces into `‚ñÅ` and runs a unigram Viterbi in float32 with one `<unk>`
 per unknown character (score: lowest piece score - 10), never matching `<unk>` itself. This is the
 same algorithm, float32 accumulation included, so near-ties break the same way (a float64 Viterbi,
-such as the `tokenizers` library's, differs on about 1% of texts). Callers add e5's `query: ` /
+such as the `tokenizers` library's, breaks some near-ties differently). Callers add e5's `query: ` /
 `passage: ` prefix.
 """
 
