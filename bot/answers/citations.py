@@ -8,6 +8,7 @@ from dataclasses import replace
 from bot.answers.models import Citation
 from index.models import Hit
 from ingest.acts import short_title, title_act
+from ingest.citation import formal_citation
 from ingest.legal import comma_number, letter_of
 from ingest.models import DocumentMeta, Locator
 
@@ -130,4 +131,5 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
         locator=locator_text(hit, locator), page=hit.chunk.locator.page_start, quote=quote,
         url=web_url(meta.url), chunk_id=hit.chunk.id, doc_id=hit.document.id, city=meta.city,
         place=place_text(hit, locator),
+        formal=formal_citation(locator or hit.chunk.locator, meta), ocr=hit.chunk.ocr,
     )

@@ -23,12 +23,16 @@ class Citation:
     doc_id: int | None = None
     city: str | None = None
     place: str = ""  # the locator without the document label: 'art. 107, comma 3'
+    formal: str | None = None  # 'art. 107, comma 3, d.lgs. 18 agosto 2000, n. 267' (acts only)
+    ocr: bool = False  # the quote comes from text read by OCR: check it against the original
+    references: tuple[dict[str, object], ...] = ()  # provisions the quote cites, resolved
 
     def to_json(self) -> dict[str, object]:
         """The citation contract of `raccordo ask --json`."""
         return {"n": self.n, "file": self.file, "title": self.title, "kind": self.kind,
                 "locator": self.locator, "page": self.page, "quote": self.quote,
-                "url": self.url, "chunk_id": self.chunk_id}
+                "url": self.url, "chunk_id": self.chunk_id, "formal": self.formal,
+                "ocr": self.ocr, "references": list(self.references)}
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -83,6 +83,9 @@ class CitationOut(BaseModel):
     url: str | None
     chunk_id: int
     doc_id: int | None = None
+    formal: str | None = None  # formal Italian citation of a provision of an act
+    ocr: bool = False  # quote read by OCR: to check against the original
+    references: list[dict[str, Any]] = []  # provisions the quote cites (chunk_id null: outside)
 
 
 class AnswerOut(BaseModel):

@@ -6,10 +6,12 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.answers.legal import legal_context
 from bot.answers.llm import LLMClient
 from bot.app.gate import QueryGate, gated
 from bot.app.settings import Settings
@@ -233,8 +235,21 @@ class Raccordo:
 
         recent = [Turn(question=self.cut_query(t.question), answer="")
                   for t in list(history)[-MAX_HISTORY_TURNS:]]
-        return self.answerer.answer(self.cut_query(question), history=recent,
-                                    filters=filters or Filters())
+        asked = filters or Filters()
+        if asked.vigente is None:  # answers quote law in force unless asked otherwise
+            asked = replace(asked, vigente=True)
+        answer = self.answerer.answer(self.cut_query(question), history=recent, filters=asked)
+        return legal_context(answer, self.store, self._repealed(answer, asked))
+
+    def _repealed(self, answer: Answer, asked: Filters) -> list[Hit]:
+        """Provisions the question names that are no longer in force (for the notice)."""
+        if asked.vigente is not True:
+            return []
+        from index.searcher import PINNED_SCORE
+
+        query = answer.rewritten_question or answer.question
+        hits = self.searcher.search(query, k=3, filters=replace(asked, vigente=None))
+        return [h for h in hits if h.score >= PINNED_SCORE and not h.chunk.vigente]
 
     def compare(self, question: str, filters: Filters | None = None) -> Comparison:
         """The same question answered for each city with material, side by side."""

@@ -63,7 +63,10 @@ def validate_question(question: str, max_chars: int) -> str:
 def readable(answer: Answer) -> str:
     """The answer with its sources and, for each, the file and link."""
     lines = [render_text(answer)]
-    details = [f"[{c.n}] {c.file}" + (f" — {c.url}" if c.url else "") for c in answer.citations]
+    details = [f"[{c.n}] {c.file}" + (f" — {c.url}" if c.url else "")
+               + (f"\n    cita come: {c.formal}" if c.formal else "")
+               + ("\n    testo da OCR: verificare sull'originale" if c.ocr else "")
+               for c in answer.citations]
     if details:
         lines.append("\nDocumenti:\n" + "\n".join(details))
     if answer.rewritten_question:

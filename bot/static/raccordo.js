@@ -46,3 +46,14 @@ document.addEventListener("DOMContentLoaded", function () {
   openTargetedSource();
   window.addEventListener("hashchange", openTargetedSource);
 });
+
+// "Copia" beside a formal citation: copies the citation text to the clipboard.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("button.copia") : null;
+  if (!button) { return; }
+  var source = document.getElementById(button.getAttribute("data-copia"));
+  if (!source || !navigator.clipboard) { return; }
+  navigator.clipboard.writeText(source.textContent).then(function () {
+    button.textContent = "Copiata";
+  });
+});

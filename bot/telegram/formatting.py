@@ -204,10 +204,25 @@ def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
     if details:
         blocks.append(Block(" · ".join(details), italic))
     blocks.append(Block(plain(passage), quoted))
+    blocks.extend(legal_blocks(c))
     if c.url and link(c.url):
         blocks.append(_link_block(c.url))
     else:
         blocks.append(Block(f"Fonte: {c.url or c.file}", italic))
+    return blocks
+
+
+def legal_blocks(c: Citation) -> list[Block]:
+    """Formal citation, OCR warning and the provisions the quote cites (in the archive or not)."""
+    blocks: list[Block] = []
+    if c.formal:
+        blocks.append(Block(f"Cita come: {c.formal}", italic))
+    if c.ocr:
+        blocks.append(Block("Testo da OCR: verificare sull'originale.", italic))
+    if c.references:
+        named = [f"{r['text']}" + ("" if r.get("chunk_id") else " (non in archivio)")
+                 for r in c.references]
+        blocks.append(Block("Rinvii: " + "; ".join(named), italic))
     return blocks
 
 
