@@ -11,7 +11,7 @@ from conftest import make_settings
 
 from bot.app.service import Raccordo
 
-TUEL = """# D.Lgs. 18 agosto 2000, n. 267 - Testo unico delle leggi sull'ordinamento degli\
+TUEL = """# D.Lgs. 18 agosto 2000, n. 267 - Testo unico delle leggi sull'ordinamento degli \
 enti locali
 
 ### Art. 41-bis. - Obblighi di trasparenza dei titolari di cariche elettive
