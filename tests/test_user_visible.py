@@ -4,6 +4,7 @@ the taxonomy missing from an installed package."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -81,10 +82,18 @@ def test_the_cli_prints_no_library_debug_lines(tmp_path: Path) -> None:
 
 
 def test_the_taxonomy_ships_inside_the_package(tmp_path: Path) -> None:
+    source = tmp_path / "src"  # build from a copy: setuptools leaves build/ beside the sources
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    for package in ("bot", "index", "ingest", "training"):
+        shutil.copytree(REPO / package, source / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(REPO)], check=True, timeout=600,
+                    "-q", "-w", str(tmp_path / "dist"), str(source)], check=True, timeout=600,
                    capture_output=True)
-    [wheel] = tmp_path.glob("raccordo-*.whl")
+    [wheel] = (tmp_path / "dist").glob("raccordo-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "bot/network/themes.yaml" in names
     assert "bot/templates/index.html" in names
+    assert "index/weights/ranker-it.onnx" in names
