@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from bot.api.deps import MAX_ID, MAX_QUERY_CHARS, MAX_YEAR, MIN_YEAR, Kind
 from ingest.models import Chunk
@@ -30,7 +30,6 @@ class HitOut(BaseModel):
     vigente: bool = True  # False: the passage holds only repealed provisions
     repeal_note: str | None = None
     ocr: bool = False  # text read by OCR: to check against the original
-    rerank: float | None = None  # the re-ranking model's logit, when it ordered the hit
 
 
 class SearchOut(BaseModel):
@@ -50,7 +49,7 @@ class FiltersIn(BaseModel):
     year: int | None = Field(default=None, ge=MIN_YEAR, le=MAX_YEAR)
     document: int | None = Field(default=None, ge=1, le=MAX_ID)
     theme: str | None = Field(default=None, max_length=100)
-    vigente: bool | None = None  # True: only provisions in force
+    vigente: StrictBool | None = None  # True: only provisions in force
 
 
 class TurnIn(BaseModel):
