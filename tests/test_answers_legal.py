@@ -61,3 +61,14 @@ def test_citations_carry_a_formal_citation_and_resolved_references(service: Racc
     assert payload["formal"] == first.formal and payload["ocr"] is False
     [ref] = [r for r in first.references if r["article"] == "42"]
     assert ref["chunk_id"] is not None and ref["comma"] == "1"
+
+
+def test_the_search_page_shows_the_state_and_the_formal_citation(service: Raccordo) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.cli.server import http_app
+
+    with TestClient(http_app(service)) as client:
+        page = client.get("/", params={"q": "art. 41-bis TUEL trasparenza"}).text
+    assert "non in vigore" in page and "ARTICOLO ABROGATO" in page
+    assert "d.lgs. 18 agosto 2000, n. 267" in page

@@ -240,6 +240,8 @@ def hit_blocks(hits: Sequence[Hit], start: int = 1, snippet: int = SNIPPET_CHARS
         head = f"{n}. {hit.document.meta.title}"
         if hit.locator:
             head += f" — {hit.locator}"
+        if not hit.chunk.vigente:
+            head += " (non in vigore)"
         blocks.append(Block(head, bold))
         text = hit.chunk.text.strip()
         if len(text) > snippet:
