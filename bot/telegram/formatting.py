@@ -11,11 +11,15 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
 from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation
 from index.models import Hit
+from ingest.citation import formal_citation
+from ingest.storetypes import StoredChunk
+from ingest.vigenza import repeal_message
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 BUDGET = LIMIT - 160  # margin: some clients count UTF-16 units and entities differently
@@ -223,6 +227,35 @@ def legal_blocks(c: Citation) -> list[Block]:
         named = [f"{r['text']}" + ("" if r.get("chunk_id") else " (non in archivio)")
                  for r in c.references]
         blocks.append(Block("Rinvii: " + "; ".join(named), italic))
+    return blocks
+
+
+def reference_keyboard(answer: Answer, most: int = 6) -> InlineKeyboardMarkup | None:
+    """One button for each provision the quotes cite that is in the archive (to open it)."""
+    buttons: list[list[InlineKeyboardButton]] = []
+    seen: set[object] = set()
+    for c in answer.citations:
+        for ref in c.references:
+            target = ref.get("chunk_id")
+            if target is None or target in seen or len(buttons) >= most:
+                continue
+            seen.add(target)
+            label = f"↪ [{c.n}] {ref['text']}"
+            buttons.append([InlineKeyboardButton(label[:60], callback_data=f"ref:{target}")])
+    return InlineKeyboardMarkup(buttons) if buttons else None
+
+
+def reference_blocks(stored: StoredChunk) -> list[Block]:
+    """A cited provision opened from a button: where it is, how to cite it, its text."""
+    chunk, meta = stored.chunk, stored.document.meta
+    where = chunk.locator.label()
+    blocks = [Block(f"{meta.title}" + (f" — {where}" if where else ""), bold)]
+    formal = formal_citation(chunk.locator, meta)
+    if formal:
+        blocks.append(Block(f"Cita come: {formal}", italic))
+    if not chunk.vigente:
+        blocks.append(Block(repeal_message(chunk.repeal_note), italic))
+    blocks.append(Block(plain(chunk.text.strip()), quoted))
     return blocks
 
 

@@ -18,7 +18,15 @@ from telegram.ext import ContextTypes
 
 from bot.answers.models import Answer, Citation, Turn
 from bot.telegram.deps import CHANNEL, Deps
-from bot.telegram.formatting import Block, answer_blocks, bold, hit_blocks, source_blocks
+from bot.telegram.formatting import (
+    Block,
+    answer_blocks,
+    bold,
+    hit_blocks,
+    reference_blocks,
+    reference_keyboard,
+    source_blocks,
+)
 from bot.telegram.handlers import admit_question, chat_key, filters_for
 from bot.telegram.replies import Target, send_blocks, send_text, typing
 from bot.telegram.state import AnswerRecord, CommentRequest
@@ -26,7 +34,7 @@ from index.models import Hit
 
 log = logging.getLogger(__name__)
 MORE_PAGE = 3
-CALLBACK_PATTERN = r"^(src|more|up|down):"
+CALLBACK_PATTERN = r"^(src|more|up|down|ref):"
 
 
 def keyboard(key: str, answer: Answer, *, votes: bool = True) -> InlineKeyboardMarkup:
@@ -104,6 +112,9 @@ class Questions:
         if query is None or query.data is None or not isinstance(query.message, Message):
             return
         action, _, key = query.data.partition(":")
+        if action == "ref":
+            await self._reference(query, context, key)
+            return
         record = self.deps.memory.answers.get(key)
         if record is None or record.chat_id != query.message.chat_id:
             await query.answer("Questa risposta non è più disponibile: ripeti la domanda.",
@@ -112,7 +123,8 @@ class Questions:
         target = Target.of(query.message)
         if action == "src":
             await query.answer()
-            await send_blocks(context.bot, target, await self._sources(record.answer))
+            await send_blocks(context.bot, target, await self._sources(record.answer),
+                              reference_keyboard(record.answer))
         elif action == "more":
             await self._more(query, context, target, record)
         else:
@@ -124,6 +136,19 @@ class Questions:
             passage, act = await self._passage(answer, c)
             blocks.extend(source_blocks(c, passage, act))
         return blocks
+
+    async def _reference(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE,
+                         key: str) -> None:
+        """↪ a provision a quote cites: the passage it points to, from the store."""
+        await query.answer()
+        assert isinstance(query.message, Message)
+        target = Target.of(query.message)
+        chunk_id = int(key) if key.isdigit() else -1
+        found = await asyncio.to_thread(self.deps.service.store.chunks_by_ids, [chunk_id])
+        if chunk_id not in found:
+            await send_text(context.bot, target, "Il passo citato non è più in archivio.")
+            return
+        await send_blocks(context.bot, target, reference_blocks(found[chunk_id]))
 
     async def _passage(self, answer: Answer, c: Citation) -> tuple[str, str | None]:
         """The full verbatim passage of a citation and its act (hits first, then store)."""
