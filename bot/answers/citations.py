@@ -28,6 +28,13 @@ def act_label(meta: DocumentMeta) -> str:
     return short_title(DocumentMeta(title=meta.title, kind=meta.kind, act=key), limit=MAX_TITLE)
 
 
+def _with_act(meta: DocumentMeta) -> DocumentMeta:
+    """The metadata with its act key, read from the title when the manifest gave none."""
+    if meta.act or meta.kind not in LEGAL_KINDS:
+        return meta
+    return replace(meta, act=title_act(meta.title))
+
+
 def _openings(text: str, end: int) -> list[tuple[str | None, str | None]]:
     """(comma, lettera) opened by each line starting at or before `end` (ingest's own rules)."""
     out: list[tuple[str | None, str | None]] = []
@@ -131,5 +138,5 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
         locator=locator_text(hit, locator), page=hit.chunk.locator.page_start, quote=quote,
         url=web_url(meta.url), chunk_id=hit.chunk.id, doc_id=hit.document.id, city=meta.city,
         place=place_text(hit, locator),
-        formal=formal_citation(locator or hit.chunk.locator, meta), ocr=hit.chunk.ocr,
+        formal=formal_citation(locator or hit.chunk.locator, _with_act(meta)), ocr=hit.chunk.ocr,
     )
