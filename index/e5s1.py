@@ -157,10 +157,10 @@ def quantise_q4_0(values: np.ndarray) -> bytes:
     best_err = np.full(len(x), np.inf, dtype=np.float64)
     for divisor in (-8.0, 7.0):
         d = (peak / divisor).astype(np.float16)
-        d32 = d.astype(np.float32)
-        inv = np.divide(1.0, d32, out=np.zeros_like(d32), where=d32 != 0)
+        scales32 = d.astype(np.float32)
+        inv = np.divide(1.0, scales32, out=np.zeros_like(scales32), where=scales32 != 0)
         q = np.clip(np.rint(x * inv[:, None]) + 8.0, 0, 15)
-        err = (((q - 8.0) * d32[:, None] - x) ** 2).sum(axis=1)
+        err = (((q - 8.0) * scales32[:, None] - x) ** 2).sum(axis=1)
         better = err < best_err
         best_err[better], best_d[better], best_q[better] = err[better], d[better], q[better]
     out = np.zeros(len(x), dtype=BLOCK_DTYPE)
