@@ -15,6 +15,7 @@ see training.data.is_training_id), both together, SQuAD-it's 118 held-out questi
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import time
@@ -30,7 +31,13 @@ from index.benchmark import percentiles
 from index.evaluation import Question, QuestionResult, first_relevant_rank, load_questions
 from index.evaluation import metrics as score_results
 from index.models import Hit
-from index.ranking import MODEL_DIR, CrossEncoderRanker, blend_with_search
+from index.ranking import (
+    MODEL_DIR,
+    MODEL_FILE,
+    VOCAB_FILE,
+    CrossEncoderRanker,
+    blend_with_search,
+)
 from training.data import is_training_id
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -91,6 +98,16 @@ def latency(ranker: CrossEncoderRanker, pools: Sequence[tuple[str, list[Hit]]], 
     return percentiles(samples)
 
 
+def _ranker(model_dir: Path, threads: int) -> CrossEncoderRanker:
+    """The committed model, or a candidate in another folder (checked against its own files)."""
+    if model_dir.resolve() == MODEL_DIR.resolve():
+        return CrossEncoderRanker(model_dir, threads=threads)
+    sums = [hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
+            for name in (MODEL_FILE, VOCAB_FILE)]
+    return CrossEncoderRanker(model_dir, threads=threads, model_sha256=sums[0],
+                              vocab_sha256=sums[1])
+
+
 def main() -> None:
     """Print (and optionally write as JSON) the comparison table and latencies."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -103,7 +120,7 @@ def main() -> None:
     parser.add_argument("--latency-questions", type=int, default=60)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    ranker = CrossEncoderRanker(args.model_dir, threads=args.threads)
+    ranker = _ranker(args.model_dir, args.threads)
     dirs = {"shared": args.shared_data, "squad": args.squad_data}
     bases = {b: Raccordo(Settings(data_dir=d)) for b, d in dirs.items() if d is not None}
     report: dict[str, object] = {
