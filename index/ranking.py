@@ -29,8 +29,8 @@ from index.searcher import PINNED_SCORE
 MODEL_DIR = Path(__file__).parent / "weights"
 MODEL_FILE = "ranker-it.onnx"
 VOCAB_FILE = "ranker-it.vocab.json"
-MODEL_SHA256 = "a753050cbd25aedda21a95ec8b3ed19af8208e0817222d3e1581bc67b5a57db5"
-VOCAB_SHA256 = "b4f75a2aa3062ab81708711dcec1337c209ab4775582c3cecfe136989ae02574"
+MODEL_SHA256 = "3a04ef5988315f6e4e6cc9001e500a92b7508025c1523f8591a472e05e57c47c"
+VOCAB_SHA256 = "128cb18b85b694e2e7c352a2626619b2dafa3c5cf0f7f9b39666b3a891e43791"
 MAX_TOKENS = 256
 MAX_QUERY_TOKENS = 64
 BATCH = 1  # one pair per call: int8 activation scales are per batch, so scores would vary with it
