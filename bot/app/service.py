@@ -243,11 +243,12 @@ class Raccordo:
 
     def _repealed(self, answer: Answer, asked: Filters) -> list[Hit]:
         """Provisions the question names that are no longer in force (for the notice)."""
-        if asked.vigente is not True:
-            return []
+        from index.references import parse_references
         from index.searcher import PINNED_SCORE
 
         query = answer.rewritten_question or answer.question
+        if asked.vigente is not True or not any(r.article for r in parse_references(query)):
+            return []  # only a provision named by the question is pinned: no second search
         hits = self.searcher.search(query, k=3, filters=replace(asked, vigente=None))
         return [h for h in hits if h.score >= PINNED_SCORE and not h.chunk.vigente]
 
