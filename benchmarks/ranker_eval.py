@@ -16,15 +16,11 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
-import platform
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-import psutil
-
+from benchmarks.report import finish, print_rows, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.benchmark import percentiles
@@ -123,9 +119,7 @@ def main() -> None:
     ranker = _ranker(args.model_dir, args.threads)
     dirs = {"shared": args.shared_data, "squad": args.squad_data}
     bases = {b: Raccordo(Settings(data_dir=d)) for b, d in dirs.items() if d is not None}
-    report: dict[str, object] = {
-        "date": datetime.now(UTC).isoformat(timespec="minutes"), "machine": platform.node(),
-        "cpus": psutil.cpu_count(), "load_avg_1m": psutil.getloadavg()[0], "pool": args.pool}
+    report: dict[str, object] = {**run_header(), "pool": args.pool}
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f} "
           "(machine NOT quiet when load > cpus)")
     print(f"{'set':22s} {'n':>4s}  {'method':18s} {'r@1':>6s} {'r@5':>6s} {'r@10':>6s} "
@@ -138,19 +132,14 @@ def main() -> None:
         results = runs[base][0]
         report[name] = rows = {m: score_results([r for qid, r in results[m].items() if qid in ids])
                                .to_json() for m in METHODS}
-        for method, m in rows.items():
-            print(f"{name:22s} {m['questions']:>4}  {method:18s} {m['recall@1']:6.3f} "
-                  f"{m['recall@5']:6.3f} {m['recall@10']:6.3f} {m['mrr@10']:7.3f}")
+        print_rows(name, rows, (22, 18))
     shared_pools = runs["shared"][1] if "shared" in runs else runs["squad"][1]
     for k in (10, 20):
         lat = latency(ranker, shared_pools[:args.latency_questions], k)
         report[f"latency_top{k}"] = lat
         print(f"re-rank {k} hits ({args.threads} thread): p50 {lat['p50_ms']:.0f} ms, "
               f"p95 {lat['p95_ms']:.0f} ms over {int(lat['n'])} queries")
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    for service in bases.values():
-        service.close()
+    finish(report, args.json, bases.values())
 
 
 if __name__ == "__main__":

@@ -101,3 +101,9 @@ def analyze(text: str) -> list[str]:
             continue
         terms.append(_stem(token))
     return terms
+
+
+@lru_cache(maxsize=4096)
+def term_set(text: str) -> frozenset[str]:
+    """Distinct analysed terms of `text` (cached: passages recur across questions)."""
+    return frozenset(analyze(text))

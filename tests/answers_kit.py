@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bot.answers.terms import term_set
 from index.models import Filters, Hit
+from index.tokenizer import term_set
 from ingest.models import Chunk, Document, DocumentMeta, Locator
 from ingest.store import Store
 

@@ -204,8 +204,8 @@ def test_a_quote_that_covers_the_question_is_cited_alone(tmp_path: Path) -> None
 
 
 def test_coverage_credits_word_families_the_stemmer_keeps_apart() -> None:
-    from bot.answers.extractive import PREFIX_CREDIT, coverage
-    from bot.answers.terms import term_set
+    from index.coverage import PREFIX_CREDIT, coverage
+    from index.tokenizer import term_set
 
     question = term_set("Chi propone il modello?")
     assert {"propon", "modell"} <= question

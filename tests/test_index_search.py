@@ -175,8 +175,8 @@ def test_hnsw_beyond_flat_max(store: Store, tmp_path: Path) -> None:
 
 
 def test_term_weight_is_the_bm25_idf_of_the_served_generation(demo_service: Any) -> None:
-    from bot.answers.terms import term_set
     from bot.answers.termstats import TermWeights
+    from index.tokenizer import term_set
 
     from_store = TermWeights(demo_service.store)
     terms = term_set("centrale unica di committenza zone omogenee Genova PUMS inesistentissimo")

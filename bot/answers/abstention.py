@@ -19,9 +19,10 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.answers.extractive import Quote, coverage
-from bot.answers.terms import term_set
+from bot.answers.extractive import Quote
+from index.coverage import coverage
 from index.models import Hit
+from index.tokenizer import term_set
 from ingest.acts import find_act_references
 from ingest.metadata import METROPOLITAN_CITIES, city_key
 

@@ -39,7 +39,7 @@ def evaluate_answers(questions: Sequence[Question], answers: Sequence[Answer]
     """Metrics of answers against questions (same order), plus per-question details."""
     if len(questions) != len(answers):
         raise ValueError("questions and answers differ in number")
-    cited = relevant = 0
+    cited = relevant = answered = first_relevant = 0
     answerable = recalled = false_abstained = 0
     no_answer = abstained_ok = 0
     details: list[dict[str, object]] = []
@@ -47,6 +47,9 @@ def evaluate_answers(questions: Sequence[Question], answers: Sequence[Answer]
         flags = relevant_citations(q, a)
         cited += len(flags)
         relevant += sum(flags)
+        if flags:
+            answered += 1
+            first_relevant += flags[0]
         if q.answerable:
             answerable += 1
             recalled += any(flags)
@@ -62,6 +65,7 @@ def evaluate_answers(questions: Sequence[Question], answers: Sequence[Answer]
         "no_answer": no_answer,
         "citations": cited,
         "citation_precision": _ratio(relevant, cited),
+        "first_citation_relevant": _ratio(first_relevant, answered),
         "answer_recall": _ratio(recalled, answerable),
         "abstention": _ratio(abstained_ok, no_answer),
         "false_abstention": _ratio(false_abstained, answerable),

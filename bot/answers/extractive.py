@@ -12,16 +12,16 @@ substrings of the chunk text; near-duplicates are dropped; 1 to 4 quotes are kep
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.answers.sentences import Span, split_spans
-from bot.answers.terms import term_set
+from index.coverage import coverage, focus_weight
 from index.models import Hit
 from index.searcher import PINNED_SCORE
+from index.tokenizer import term_set
 from ingest.legal import article_number
+from ingest.sentences import Span, split_spans
 
 MAX_QUOTE_CHARS = 600
 MIN_QUOTE_CHARS = 25
@@ -100,33 +100,6 @@ class Selection:
     w_number: float = 0.10  # "quanti/entro quanto" questions: the sentence holds a number
 
 
-PREFIX_MIN = 6  # stems sharing a prefix this long are one word family (propon-ente, gest-ione)
-PREFIX_CREDIT = 0.7  # ...and count this much of an exact match
-
-
-def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) -> float:
-    """Weighted share of `question` terms present in `found` (0 when the question is empty).
-
-    A term missing from `found` still counts `PREFIX_CREDIT` when one of the found terms
-    extends it or is extended by it over at least `PREFIX_MIN` characters: the stemmer keeps
-    "propone" and "proponente", or "autenticano" and "autenticazione", apart.
-    """
-    total = sum(weight(t) for t in question)
-    if total <= 0:
-        return 0.0
-    got = 0.0
-    for term in question:
-        if term in found:
-            got += weight(term)
-        elif len(term) >= PREFIX_MIN and any(_same_family(term, other) for other in found):
-            got += PREFIX_CREDIT * weight(term)
-    return got / total
-
-
-def _same_family(a: str, b: str) -> bool:
-    return len(b) >= PREFIX_MIN and (b.startswith(a) or a.startswith(b))
-
-
 def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,
                     passages: int = 10, selection: Selection | None = None) -> list[Quote]:
     """All candidate quotes of the first `passages` hits, best first."""
@@ -134,7 +107,7 @@ def score_sentences(question: str, hits: Sequence[Hit], *, weight: Weight = lamb
     shown = _referenced(list(hits[:passages]))
     q_terms = term_set(question)
     passage_terms = [term_set(h.chunk.indexed_text()) for h in shown]
-    focus = _focus_weight(q_terms, passage_terms, weight)
+    focus = focus_weight(q_terms, passage_terms, weight)
     wants_number = bool(_QUANTITY.match(question.strip()))
     priors = _priors(shown)
     quotes: list[Quote] = []
@@ -205,15 +178,6 @@ def _priors(hits: Sequence[Hit]) -> list[float]:
         relative = sum(sig[i] for sig in signals) / len(signals) if signals else 0.0
         out.append(0.5 / (i + 1) + 0.5 * relative)
     return out
-
-
-def _focus_weight(q_terms: frozenset[str], passage_terms: Sequence[frozenset[str]],
-                  weight: Weight) -> Weight:
-    """Global rarity times local rarity: terms every candidate passage shares count less."""
-    n = max(1, len(passage_terms))
-    local = {t: 1.0 + math.log(n / max(1, sum(t in p for p in passage_terms)))
-             for t in q_terms}
-    return lambda t: weight(t) * local.get(t, 1.0)
 
 
 def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda t: 1.0,

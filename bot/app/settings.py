@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
     # answers
+    coverage_rerank: bool = True  # first hits re-ordered by question coverage (index.coverage)
     ranker: bool = False  # re-rank answers with our cross-encoder (first model: off, see docs)
     ranker_pool: int = 20  # hits the re-ranker reads per question
     llm_base_url: str | None = None

@@ -108,6 +108,7 @@ def evaluate(
 def _answers_table(metrics: object) -> str:
     assert isinstance(metrics, dict)
     names = {"citation_precision": "precisione delle citazioni",
+             "first_citation_relevant": "prima citazione pertinente (risposte date)",
              "answer_recall": "risposte con una citazione pertinente",
              "abstention": "astensione sulle domande senza risposta",
              "false_abstention": "astensioni indebite"}

@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bot.answers.sentences import split_sentences
 from bot.errors import BadRequest, NotFound
 from bot.network.vectors import passage_table
 from ingest.metadata import city_key, city_label
+from ingest.sentences import split_sentences
 from ingest.store import Store, StoredDocument
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.sentences import split_sentences, split_spans
+from ingest.sentences import split_sentences, split_spans
 
 
 def test_abbreviations_do_not_cut_references() -> None:

@@ -1,0 +1,34 @@
+"""What retrieval benchmarks share: the run header, metric rows, the JSON file."""
+
+from __future__ import annotations
+
+import json
+import platform
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+
+def run_header() -> dict[str, object]:
+    """Date, host, cores and 1-minute load (load above the cores: the machine is not quiet)."""
+    return {"date": datetime.now(UTC).isoformat(timespec="minutes"), "machine": platform.node(),
+            "cpus": psutil.cpu_count(), "load_avg_1m": psutil.getloadavg()[0]}
+
+
+def print_rows(name: str, rows: Mapping[str, Mapping[str, Any]], widths: tuple[int, int]) -> None:
+    """One line per method: questions, R@1, R@5, R@10, MRR@10."""
+    for method, m in rows.items():
+        print(f"{name:{widths[0]}s} {m['questions']:>4}  {method:{widths[1]}s} "
+              f"{m['recall@1']:6.3f} {m['recall@5']:6.3f} {m['recall@10']:6.3f} "
+              f"{m['mrr@10']:7.3f}")
+
+
+def finish(report: Mapping[str, object], out: Path | None, services: Iterable[Any]) -> None:
+    """Write the report as JSON when asked, and close the services."""
+    if out:
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for service in services:
+        service.close()

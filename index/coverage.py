@@ -1,0 +1,128 @@
+"""Coverage re-ranking: the first hits re-ordered by how much of the question they hold.
+
+Hybrid search finds the right document but often puts its overview first ("Scopo del
+documento", "Scenario"): the question's topic words are everywhere in that document, and the
+overview has them all. What tells the passages of one topic apart are the question's other
+words, the ones only some candidates contain. So the first `depth` hits are re-scored:
+
+    fused score + passage_weight · focus(passage) + sentence_weight · best sentence coverage
+
+- `coverage`: the IDF-weighted share of the question's terms found (BM25's own analyzer and
+  IDF, word families credited, see `coverage()`);
+- `focus`: the same, each weight multiplied by `1 + ln(N / df_local)` over the `depth`
+  candidates, so terms every candidate shares count less (local rarity);
+- the best sentence: a passage that holds the question's terms in one sentence answers it
+  more often than one that scatters them.
+
+Hits pinned by an explicit reference stay first. Weights were chosen on dev.jsonl and the
+training half of domain.jsonl and checked on the other half and on SQuAD-it (docs/answers.md,
+`benchmarks/coverage_rerank.py`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from index.models import Filters, Hit
+from index.searcher import PINNED_SCORE
+from index.tokenizer import term_set
+from ingest.sentences import split_spans
+
+Weight = Callable[[str], float]
+
+PREFIX_MIN = 6  # stems sharing a prefix this long are one word family (propon-ente, gest-ione)
+PREFIX_CREDIT = 0.7  # ...and count this much of an exact match
+
+
+def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) -> float:
+    """Weighted share of `question` terms present in `found` (0 when the question is empty).
+
+    A term missing from `found` still counts `PREFIX_CREDIT` when one of the found terms
+    extends it or is extended by it over at least `PREFIX_MIN` characters: the stemmer keeps
+    "propone" and "proponente", or "autenticano" and "autenticazione", apart.
+    """
+    total = sum(weight(t) for t in question)
+    if total <= 0:
+        return 0.0
+    got = 0.0
+    for term in question:
+        if term in found:
+            got += weight(term)
+        elif len(term) >= PREFIX_MIN and any(same_family(term, other) for other in found):
+            got += PREFIX_CREDIT * weight(term)
+    return got / total
+
+
+def same_family(a: str, b: str) -> bool:
+    """True when one stem extends the other over at least `PREFIX_MIN` characters."""
+    return len(b) >= PREFIX_MIN and (b.startswith(a) or a.startswith(b))
+
+
+def focus_weight(q_terms: frozenset[str], passage_terms: Sequence[frozenset[str]],
+                 weight: Weight) -> Weight:
+    """Global rarity times local rarity: terms every candidate passage shares count less."""
+    n = max(1, len(passage_terms))
+    local = {t: 1.0 + math.log(n / max(1, sum(t in p for p in passage_terms)))
+             for t in q_terms}
+    return lambda t: weight(t) * local.get(t, 1.0)
+
+
+def best_sentence_coverage(q_terms: frozenset[str], text: str, weight: Weight) -> float:
+    """The highest coverage of the question by one sentence of `text`."""
+    return max((coverage(q_terms, term_set(span.of(text)), weight)
+                for span in split_spans(text)), default=0.0)
+
+
+@dataclass(frozen=True)
+class CoverageRanker:
+    """Re-orders the first `depth` hits by fused score plus question coverage."""
+
+    weight: Weight
+    passage_weight: float = 0.5
+    sentence_weight: float = 0.75
+    depth: int = 10
+
+    def scores(self, query: str, hits: Sequence[Hit]) -> list[float]:
+        """The re-ranking score of each hit: fused score plus weighted coverage."""
+        q_terms = term_set(query)
+        passage_terms = [term_set(h.chunk.indexed_text()) for h in hits]
+        focus = focus_weight(q_terms, passage_terms, self.weight)
+        return [h.score + self.passage_weight * coverage(q_terms, p, focus)
+                + self.sentence_weight * best_sentence_coverage(q_terms, h.chunk.text,
+                                                                 self.weight)
+                for h, p in zip(hits, passage_terms, strict=True)]
+
+    def run(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
+        """The hits with the first `depth` re-ordered, ranks renumbered. Hits pinned by a
+        reference keep their place ahead of the others, in the searcher's order."""
+        head, tail = list(hits[:self.depth]), list(hits[self.depth:])
+        pinned = [h for h in head if h.score >= PINNED_SCORE]
+        rest = [h for h in head if h.score < PINNED_SCORE]
+        scores = self.scores(query, rest)
+        order = sorted(range(len(rest)), key=lambda i: (-scores[i], i))
+        ordered = pinned + [rest[i] for i in order] + tail
+        return [dataclasses.replace(h, rank=r) for r, h in enumerate(ordered, start=1)]
+
+
+class CoverageSearch:
+    """A searcher whose first hits are re-ordered by `CoverageRanker` (same `search()`).
+
+    The ranker weighs terms by the inner searcher's BM25 IDF (`term_weight`); everything
+    else (generation, store, term weights) is the inner searcher's.
+    """
+
+    def __init__(self, inner: Any, ranker: CoverageRanker | None = None) -> None:
+        self.inner = inner
+        self.ranker = ranker or CoverageRanker(weight=inner.term_weight)
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The inner search over at least `depth` hits, re-ordered, cut to `k`."""
+        hits = self.inner.search(query, k=max(k, self.ranker.depth), filters=filters)
+        return self.ranker.run(query, hits)[:k]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)

@@ -1,0 +1,105 @@
+"""Coverage re-ranking (index.coverage) over real stored chunks and real Hits."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from index.coverage import CoverageRanker, CoverageSearch, best_sentence_coverage, focus_weight
+from index.models import Filters, Hit
+from index.searcher import PINNED_SCORE
+from index.tokenizer import term_set
+from ingest.models import Chunk, DocumentMeta, Locator
+from ingest.store import Store
+from tests.answers_kit import make_document
+
+OVERVIEW = ("Scopo del documento. Questa guida aiuta gli amministratori comunali a usare il "
+            "back office dei servizi online dell'Area Vasta: gestione dei comuni, delle aziende "
+            "e dei servizi online offerti.")
+ACCESS = ("Accesso al sistema. Dalla pagina del portale si sceglie ACCEDI; successivamente si "
+          "presenta la schermata di autenticazione tramite SPID per gli amministratori.")
+CATALOGUE = ("Catalogo dei servizi. Ogni servizio online ha una scheda con la descrizione, "
+             "gli allegati richiesti e i tempi di risposta.")
+TOPIC = term_set("servizi online back office")
+QUESTION = "Come si autenticano gli amministratori per accedere al back office dei servizi online?"
+
+
+def _store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "raccordo.db")
+    meta = DocumentMeta(title="Manuale utente servizi online back office", kind="practice")
+    store.replace_document("shared", make_document("manuale.pdf", meta), [
+        Chunk(i, text, Locator(page_start=i + 1),
+              context=f"Manuale utente servizi online back office — p. {i + 1}")
+        for i, text in enumerate((OVERVIEW, ACCESS, CATALOGUE))])
+    return store
+
+
+class FixedOrder:
+    """A searcher that returns the stored chunks in a given order with given scores."""
+
+    def __init__(self, store: Store, order: list[tuple[int, float]]) -> None:
+        self.store = store
+        self.order = order
+        self.asked_k: list[int] = []
+
+    def term_weight(self, term: str) -> float:
+        """The topic's words are common in a real knowledge base: low IDF."""
+        return 0.2 if term in TOPIC else 1.0
+
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The fixed order, cut to k."""
+        self.asked_k.append(k)
+        chunks = {c.ordinal: c for c in self.store.chunks()}
+        found = self.store.chunks_by_ids([c.id for c in chunks.values() if c.id])
+        hits = []
+        for rank, (position, score) in enumerate(self.order[:k], start=1):
+            stored = found[chunks[position].id or 0]
+            hits.append(Hit(rank=rank, score=score, chunk=stored.chunk,
+                            document=stored.document))
+        return hits
+
+
+def test_the_passage_holding_the_distinctive_words_comes_first(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    inner = FixedOrder(store, [(0, 1.0), (2, 0.7), (1, 0.6)])  # the overview first
+    hits = CoverageSearch(inner).search(QUESTION, k=3)
+    assert hits[0].chunk.text == ACCESS
+    assert [h.rank for h in hits] == [1, 2, 3]
+    assert {h.chunk.text for h in hits} == {OVERVIEW, ACCESS, CATALOGUE}
+    assert inner.asked_k == [10]  # reads at least `depth` hits, returns k
+
+
+def test_scores_add_coverage_to_the_fused_score(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    hits = FixedOrder(store, [(0, 1.0), (1, 0.6), (2, 0.7)]).search(QUESTION, k=3)
+    ranker = CoverageRanker(weight=lambda t: 1.0, passage_weight=0.0, sentence_weight=0.0)
+    assert ranker.scores(QUESTION, hits) == [h.score for h in hits]  # no weight: fused order
+    assert [h.chunk.text for h in ranker.run(QUESTION, hits)] == [OVERVIEW, CATALOGUE, ACCESS]
+
+
+def test_pinned_hits_keep_their_place_and_order(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    hits = FixedOrder(store, [(2, PINNED_SCORE + 0.1), (0, PINNED_SCORE + 0.2), (1, 0.5)]
+                      ).search(QUESTION, k=3)
+    ranked = CoverageRanker(weight=lambda t: 1.0).run(QUESTION, hits)
+    assert [h.chunk.text for h in ranked] == [CATALOGUE, OVERVIEW, ACCESS]
+
+
+def test_hits_past_the_depth_are_left_in_place(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    hits = FixedOrder(store, [(0, 1.0), (2, 0.9), (1, 0.8)]).search(QUESTION, k=3)
+    ranked = CoverageRanker(weight=lambda t: 1.0, depth=2).run(QUESTION, hits)
+    assert ranked[2].chunk.text == ACCESS and ranked[2].rank == 3
+    assert CoverageRanker(weight=lambda t: 1.0).run(QUESTION, []) == []
+
+
+def test_local_rarity_and_sentence_coverage() -> None:
+    q = term_set("servizi online amministratori SPID")
+    passages = [term_set(OVERVIEW), term_set(ACCESS), term_set(CATALOGUE)]
+    focus = focus_weight(q, passages, lambda t: 1.0)
+    assert focus("spid") > focus("serviz")  # in one candidate only vs in all three
+    login = term_set("autenticazione tramite SPID degli amministratori")
+    assert best_sentence_coverage(login, ACCESS, lambda t: 1.0) == 1.0  # one sentence has all
+    assert best_sentence_coverage(login, OVERVIEW, lambda t: 1.0) < 0.5
+    same = dataclasses.replace(CoverageRanker(weight=lambda t: 1.0))
+    assert same.depth == 10
