@@ -12,10 +12,9 @@ in force only, as answers do.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from benchmarks.report import finish, print_rows, run_header
+from benchmarks.report import finish, knowledge_base_arguments, print_rows, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.coverage import CoverageSearch
@@ -23,8 +22,6 @@ from index.evaluation import Question, QuestionResult, first_relevant_rank, load
 from index.evaluation import metrics as score_results
 from index.models import Filters
 from training.data import is_training_id
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
 def question_sets(shared: Path) -> dict[str, tuple[str, list[Question]]]:
@@ -53,12 +50,8 @@ def evaluate(searcher: object, questions: list[Question], filters: Filters
 
 def main() -> None:
     """Print (and optionally write) the with/without table."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--shared-data", type=Path, required=True)
-    parser.add_argument("--squad-data", type=Path, default=None)
-    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser = knowledge_base_arguments(__doc__)
     parser.add_argument("--vigente", action="store_true")
-    parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     bases = {"shared": args.shared_data, "squad": args.squad_data}
     services = {b: Raccordo(Settings(data_dir=d)) for b, d in bases.items() if d is not None}

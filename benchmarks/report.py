@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import platform
 from collections.abc import Iterable, Mapping
@@ -32,3 +33,17 @@ def finish(report: Mapping[str, object], out: Path | None, services: Iterable[An
         out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     for service in services:
         service.close()
+
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def knowledge_base_arguments(doc: str | None, *, squad_required: bool = False
+                             ) -> argparse.ArgumentParser:
+    """A parser with --shared-data, --squad-data, --shared and --json."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--shared-data", type=Path, required=True)
+    parser.add_argument("--squad-data", type=Path, required=squad_required, default=None)
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--json", type=Path, default=None)
+    return parser

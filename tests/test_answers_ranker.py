@@ -1,13 +1,26 @@
-"""Answers with our re-ranking model switched on, and what the service says when it is off."""
+"""Answers with our ranking model: abstention on its score (default), re-ordering (opt-in),
+and what the service says when it is off or broken."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import pytest
 from conftest import REPO, make_settings
 
+from bot.answers.abstention import (
+    ABSTENTION_MODEL,
+    DEFAULT_THRESHOLD,
+    AbstentionModel,
+    Evidence,
+    declines,
+)
 from bot.app.service import Raccordo
-from index.ranking import RerankedSearch
+from index import ranking
+from index.ranking import CrossEncoderRanker, RerankedSearch
+
+ANSWERABLE = "Come si organizza una centrale unica di committenza per i comuni?"
 
 
 def test_answers_can_be_reranked_by_our_model(tmp_path: Path) -> None:
@@ -15,19 +28,80 @@ def test_answers_can_be_reranked_by_our_model(tmp_path: Path) -> None:
     try:
         service.ingest(REPO / "corpus")
         assert isinstance(service.answerer.searcher, RerankedSearch)
-        assert service.ranker_status == "attivo"
-        answer = service.ask("Come si organizza una centrale unica di committenza per i comuni?")
+        assert service.ranker_status == "attivo (astensione, ordine dei passi)"
+        answer = service.ask(ANSWERABLE)
         assert answer.citations and all(h.rerank is not None for h in answer.hits)
         assert [h.rank for h in answer.hits] == list(range(1, len(answer.hits) + 1))
     finally:
         service.close()
 
 
+def test_by_default_the_model_decides_abstention_only(tmp_path: Path) -> None:
+    service = Raccordo(make_settings(tmp_path / "data"))
+    try:
+        service.ingest(REPO / "corpus")
+        answerer = service.answerer
+        assert isinstance(answerer.scorer, CrossEncoderRanker)
+        assert answerer.abstention == ABSTENTION_MODEL
+        assert not isinstance(answerer.searcher, RerankedSearch)
+        assert service.ranker_status == "attivo (astensione)"
+        hits = service.passages.search(ANSWERABLE, k=10)
+        evidence = answerer.evidence(ANSWERABLE, hits)
+        first = CrossEncoderRanker().score(ANSWERABLE, [h.chunk.indexed_text()
+                                                       for h in hits[:5]])
+        assert evidence.model == pytest.approx(max(first), abs=1e-5)
+        assert not service.ask(ANSWERABLE).abstained
+    finally:
+        service.close()
+
+
 def test_the_service_says_when_the_model_is_off(tmp_path: Path) -> None:
-    service = Raccordo(make_settings(tmp_path / "data", ranker=False))
+    service = Raccordo(make_settings(tmp_path / "data", ranker=False, ranker_abstention=False))
     try:
         assert service.ranker is None
         assert service.ranker_status.startswith("disattivato")
         assert not isinstance(service.answerer.searcher, RerankedSearch)
+        assert service.answerer.scorer is None and service.answerer.abstention is None
     finally:
         service.close()
+
+
+def test_a_corrupt_model_falls_back_to_the_threshold(tmp_path: Path) -> None:
+    broken = tmp_path / "weights"
+    shutil.copytree(ranking.MODEL_DIR, broken)
+    (broken / ranking.MODEL_FILE).write_bytes(b"not a model")
+    service = Raccordo(make_settings(tmp_path / "data", ranker_dir=broken))
+    try:
+        service.ingest(REPO / "corpus")
+        assert service.ranker is None
+        assert service.ranker_status.startswith("non disponibile")
+        answer = service.ask(ANSWERABLE)
+        assert not answer.abstained and answer.citations
+    finally:
+        service.close()
+
+
+def test_the_model_decides_only_when_it_scored_the_passages() -> None:
+    strong = Evidence(passage=0.9, sentence=0.8, dense=0.9, model=4.0)
+    silent = Evidence(passage=0.9, sentence=0.8, dense=0.9, model=-8.0)
+    unscored = Evidence(passage=0.9, sentence=0.8, dense=0.9)
+    rules = {"threshold": DEFAULT_THRESHOLD, "dense_floor": 0.8}
+    assert not declines(strong, model=ABSTENTION_MODEL, **rules)
+    assert declines(silent, model=ABSTENTION_MODEL, **rules)  # topic covered, model says no
+    assert not declines(unscored, model=ABSTENTION_MODEL, **rules)  # threshold decides
+    assert declines(Evidence(passage=0.2, sentence=0.2, dense=0.9), model=None, **rules)
+    assert declines(Evidence(passage=1, sentence=1, dense=0.5, model=9.0),
+                    model=ABSTENTION_MODEL, **rules)  # the similarity floor still holds
+    assert declines(Evidence(passage=1, sentence=1, dense=0.9, model=9.0,
+                             missing_act="dlgs:36/2023"), model=ABSTENTION_MODEL, **rules)
+    below = ABSTENTION_MODEL.floor - 0.01  # hardly any question word in the passages
+    assert declines(Evidence(passage=below, sentence=below, dense=0.9, model=9.0),
+                    model=ABSTENTION_MODEL, **rules)
+
+
+def test_probability_grows_with_the_model_score() -> None:
+    model = AbstentionModel(bias=0.0, passage=1.0, sentence=0.0, model=1.0, cutoff=0.5)
+    low, high = (model.probability(Evidence(passage=0.5, sentence=0.5, model=m))
+                 for m in (-3.0, 3.0))
+    assert 0.0 < low < 0.5 < high < 1.0
+    assert model.probability(Evidence(passage=0, sentence=0, model=1e6)) == 1.0

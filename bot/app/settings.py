@@ -25,7 +25,9 @@ class Settings(BaseSettings):
 
     # answers
     coverage_rerank: bool = True  # first hits re-ordered by question coverage (index.coverage)
-    ranker: bool = False  # re-rank answers with our cross-encoder (first model: off, see docs)
+    ranker: bool = False  # re-order answers' passages with our cross-encoder (off, see docs)
+    ranker_abstention: bool = True  # our cross-encoder's score decides when to abstain
+    ranker_dir: Path | None = None  # folder of the model files (default: the packaged ones)
     ranker_pool: int = 20  # hits the re-ranker reads per question
     llm_base_url: str | None = None
     llm_model: str | None = None

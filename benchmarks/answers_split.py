@@ -1,0 +1,82 @@
+"""Answer metrics per question set, with our model's abstention off and on, in one run.
+
+Usage:
+    python -m benchmarks.answers_split --shared-data DIR_A [--squad-data DIR_B] [--json F]
+
+Sets: dev.jsonl, the trained and the untrained half of domain.jsonl
+(`training.data.is_training_id`; the ranking model was trained on the first), and SQuAD-it's
+held-out articles and all 400 questions on their own articles. For each: citation precision,
+first citation relevant (of answered questions), answers with a relevant citation,
+`no_answer` declined, false abstention, and `ask` latency (p50/p95, model warm).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from benchmarks.report import finish, knowledge_base_arguments, run_header
+from bot.answers.evaluation import evaluate_answers
+from bot.answers.models import Answer
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
+from index.benchmark import percentiles
+from index.evaluation import Question, load_questions
+from training.data import is_training_id
+
+VARIANTS = {"threshold": False, "model": True}  # ranker_abstention
+COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall", "abstention",
+           "false_abstention")
+
+
+def question_sets(shared: Path) -> dict[str, tuple[str, list[Question]]]:
+    """Reported set -> (knowledge base, questions)."""
+    domain = load_questions(shared / "eval" / "domain.jsonl")
+    squad = shared / "external" / "squad-it"
+    return {"dev": ("shared", load_questions(shared / "eval" / "dev.jsonl")),
+            "domain trained half": ("shared", [q for q in domain if is_training_id(q.id)]),
+            "domain untrained half": ("shared", [q for q in domain if not is_training_id(q.id)]),
+            "squad-it held-out": ("squad", load_questions(squad / "questions_heldout.jsonl")),
+            "squad-it all 400": ("squad", load_questions(squad / "questions.jsonl"))}
+
+
+def timed_answers(service: Raccordo, questions: list[Question]) -> tuple[list[Answer], list[float]]:
+    """Answers in order, and milliseconds per question."""
+    answers, samples = [], []
+    for q in questions:
+        start = time.perf_counter()
+        answers.append(service.ask(q.question))
+        samples.append((time.perf_counter() - start) * 1000)
+    return answers, samples
+
+
+def main() -> None:
+    """Print the table (and optionally write it as JSON)."""
+    parser = knowledge_base_arguments(__doc__)
+    args = parser.parse_args()
+    dirs = {"shared": args.shared_data, "squad": args.squad_data}
+    services = {(base, name): Raccordo(Settings(data_dir=d, ranker_abstention=on))
+                for base, d in dirs.items() if d is not None for name, on in VARIANTS.items()}
+    report: dict[str, object] = run_header()
+    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    print(f"{'set':24s} {'n':>4s} {'abstention':10s} {'prec':>6s} {'first':>6s} {'recall':>6s}"
+          f" {'declin':>6s} {'false':>6s} {'p50ms':>6s} {'p95ms':>6s}")
+    for name, (base, questions) in question_sets(args.shared).items():
+        for variant in VARIANTS:
+            if (base, variant) not in services:
+                continue
+            service = services[(base, variant)]
+            service.ask("riscaldamento")  # load model, index and term statistics first
+            answers, samples = timed_answers(service, questions)
+            m = evaluate_answers(questions, answers)
+            m.pop("details")
+            lat = percentiles(samples)
+            report[f"{name} / {variant}"] = {**m, **lat}
+            cells = " ".join(f"{float(m[c]):6.3f}" for c in COLUMNS)  # type: ignore[arg-type]
+            print(f"{name:24s} {len(questions):>4} {variant:10s} {cells} "
+                  f"{lat['p50_ms']:6.0f} {lat['p95_ms']:6.0f}")
+    finish(report, args.json, services.values())
+
+
+if __name__ == "__main__":
+    main()
