@@ -57,12 +57,13 @@ class OnnxE5Embedder:
         options = ort.SessionOptions()
         options.intra_op_num_threads = num_threads or 0  # 0: one thread per core
         options.inter_op_num_threads = 1
-        onnx_path = cached_model(path, self._model, Path(cache_dir), recipe)
+        key = engine_key(path, recipe)  # hashes the weight file: once
+        onnx_path = cached_model(key, self._model, Path(cache_dir), recipe)
         self._session: Any = ort.InferenceSession(str(onnx_path), options,
                                                   providers=["CPUExecutionProvider"])
         self._window = self._model.header.max_positions - 2
         self.dim = self._model.header.hidden
-        self.model_id = f"onnx-{recipe.name}:multilingual-e5-small:{engine_key(path, recipe)}"
+        self.model_id = f"onnx-{recipe.name}:multilingual-e5-small:{key}"
 
     @property
     def fingerprint(self) -> str:

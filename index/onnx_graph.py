@@ -71,10 +71,10 @@ def engine_key(weights: Path, recipe: Recipe = INT8) -> str:
     return f"e5s1-{file_sha256(weights)[:16]}-{recipe.tag}-ort{ort}"
 
 
-def cached_model(weights: Path, model: E5S1Model, cache_dir: Path, recipe: Recipe = INT8
-                 ) -> Path:
-    """The ONNX file of `recipe` for `weights`, built once into `cache_dir` (atomically)."""
-    target = Path(cache_dir) / f"{engine_key(weights, recipe)}.{recipe.name}.onnx"
+def cached_model(key: str, model: E5S1Model, cache_dir: Path, recipe: Recipe = INT8) -> Path:
+    """The ONNX file of `recipe` for the weights of `key` (`engine_key`), built once into
+    `cache_dir` (atomically)."""
+    target = Path(cache_dir) / f"{key}.{recipe.name}.onnx"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
