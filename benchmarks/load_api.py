@@ -156,6 +156,17 @@ async def run_phase(base: str, name: str, queries: list[str], clients: int,
     return phase
 
 
+def peak_rss_mb(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a live process, in MB (Linux), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def machine() -> str:
     """CPU model, cores, memory, OS and Python."""
     cpu = platform.processor() or "?"
@@ -174,7 +185,8 @@ def machine() -> str:
 
 
 def markdown(rows: list[dict[str, Any]], ready: dict[str, object], clients: int,
-             seconds: float, queries: int, think_s: str, load: str) -> str:
+             seconds: float, queries: int, think_s: str, load: str,
+             rss_mb: float | None = None) -> str:
     """The report."""
     lines = [
         "# HTTP API load benchmark", "",
@@ -188,6 +200,8 @@ def markdown(rows: list[dict[str, Any]], ready: dict[str, object], clients: int,
         f"- Load: {clients} concurrent closed-loop clients (think time per row), "
         f"{seconds:.0f} s per endpoint, {queries} distinct queries in rotation.",
         f"- Machine load average (1 min) before/after: {load}.",
+        f"- Server peak RSS (VmHWM, after the runs): "
+        f"{'?' if rss_mb is None else f'{rss_mb:.0f} MB'}.",
         "- Command: `python benchmarks/load_api.py "
         f"--clients {clients} --duration {seconds:.0f} --think {think_s}`", "",
         "| endpoint | think (s) | requests | throughput (req/s) | p50 (ms) | p95 (ms) "
@@ -236,12 +250,13 @@ def main() -> None:
                                               args.duration, think))
                 rows.append({**phase.row(), "think_s": think})
                 print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+        rss_mb = peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     load = f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     report = markdown(rows, ready, args.clients, args.duration, len(queries),
-                      f"{args.think} --threads {args.threads}", load)
+                      f"{args.think} --threads {args.threads}", load, rss_mb)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
