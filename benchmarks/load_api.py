@@ -99,7 +99,9 @@ def prepare_data(corpus: Path) -> Path:
 
 def start_server(data: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
     """`raccordo serve` in a child process (its own interpreter, as in production)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": ""}
+    # every client shares one address: the per-client rate limit would answer 429
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": "",
+           "RACCORDO_RATE_LIMIT_API": "0"}
     code = "from bot.cli.main import main; main()"
     return subprocess.Popen([sys.executable, "-c", code, "--data-dir", str(data), "serve",
                              "--host", "127.0.0.1", "--port", str(port),
