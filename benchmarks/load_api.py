@@ -123,10 +123,15 @@ def wait_ready(base: str, timeout_s: float = 600) -> dict[str, object]:
 
 
 async def run_phase(base: str, name: str, queries: list[str], clients: int,
-                    seconds: float, think_s: float = 0.0) -> Phase:
-    """`clients` closed-loop clients (pausing `think_s` between requests) for `seconds`."""
+                    seconds: float, think_s: float = 0.0, unique: bool = False) -> Phase:
+    """`clients` closed-loop clients (pausing `think_s` between requests) for `seconds`.
+
+    With `unique`, each request's text gets a running number, so that no query vector comes
+    from the server's LRU and every search embeds (micro-batching under load is measured).
+    """
     phase = Phase(name)
-    cycle = itertools.cycle(queries)
+    numbered = (f"{q} {i}" for i, q in enumerate(itertools.cycle(queries)))
+    cycle = numbered if unique else itertools.cycle(queries)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
         stop = time.monotonic() + seconds
@@ -232,6 +237,8 @@ def main() -> None:
     parser.add_argument("--think", default="0",
                         help="comma-separated pauses of each client between requests (s); "
                              "one run per value")
+    parser.add_argument("--unique", action="store_true",
+                        help="a running number in every query: no query-vector cache hits")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks-api.md")
     args = parser.parse_args()
 
@@ -249,7 +256,7 @@ def main() -> None:
         for think in thinks:
             for name in args.endpoints.split(","):
                 phase = asyncio.run(run_phase(base, name, queries, args.clients,
-                                              args.duration, think))
+                                              args.duration, think, args.unique))
                 rows.append({**phase.row(), "think_s": think})
                 print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
         rss_mb = peak_rss_mb(server.pid)
@@ -258,7 +265,8 @@ def main() -> None:
         server.wait(timeout=30)
     load = f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     report = markdown(rows, ready, args.clients, args.duration, len(queries),
-                      f"{args.think} --threads {args.threads}", load, rss_mb)
+                      f"{args.think} --threads {args.threads}"
+                      + (" --unique" if args.unique else ""), load, rss_mb)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")
