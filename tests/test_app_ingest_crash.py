@@ -84,6 +84,7 @@ def test_kill_9_mid_ingest_keeps_the_previous_index(tmp_path: Path) -> None:
         hits = service.search("passi carrabili", k=20)
         assert hits and {h.document.file for h in hits} <= {f"a_{i}.md" for i in range(3)}
         service.ingest(second)  # the next run completes
+        assert service.wait_for_index(timeout_s=120)  # read-your-writes, as uploads do
         assert {h.document.file for h in service.search("passi carrabili b", k=20)} & {
             f"b_{i}.md" for i in range(8)}
     finally:
