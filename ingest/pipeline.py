@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -262,7 +262,6 @@ class _Pending:
 
     rel: str
     fields: Mapping[str, str]
-    started: float
     outcome: FileOutcome | None = None
     job: ParseJob | None = None
     future: Future[Prepared] | None = None
@@ -286,8 +285,11 @@ class _Run:
 
     def start(self, path: Path, rel: str, fields: Mapping[str, str]) -> None:
         """Check a file and start its parse (unless it is unchanged or unreadable)."""
-        item = _Pending(rel, fields, time.monotonic())
+        item = _Pending(rel, fields)
+        checked = time.monotonic()
         item.outcome, item.job = self._check(path, rel, fields)
+        if item.outcome is not None:
+            item.outcome = replace(item.outcome, seconds=round(time.monotonic() - checked, 3))
         if item.job is not None:
             item.future = self.parser.submit(item.job)
         self.pending.append(item)
@@ -329,24 +331,27 @@ class _Run:
         if outcome is None:
             assert item.job is not None and item.future is not None
             outcome = self._store(self.parser.result(item.future, item.job), item.fields)
-        took = round(time.monotonic() - item.started, 3)
-        self.outcomes.append(FileOutcome(outcome.file, outcome.status, outcome.reason,
-                                         outcome.chunks, outcome.pages, took))
+        self.outcomes.append(outcome)
         if self.bar is not None:
             rate = self.chunks / max(time.monotonic() - self.began, 1e-9)
             self.bar.set_postfix_str(f"{self.chunks} chunk, {rate:.1f} chunk/s", refresh=False)
             self.bar.update(1)
 
     def _store(self, prepared: Prepared, fields: Mapping[str, str]) -> FileOutcome:
-        rel = prepared.rel
+        """Store a parsed file (and embed it); its seconds: parse + store + embed, no waits."""
+        rel, start = prepared.rel, time.monotonic()
+
+        def took() -> float:
+            return round(prepared.seconds + time.monotonic() - start, 3)
+
         if prepared.document is None:
             reason = prepared.reason or "file illeggibile"
             self.store.record_skipped(self.source, rel, prepared.digest, reason,
                                       build_meta(rel, fields, None))
-            return FileOutcome(rel, "skipped", reason)
+            return FileOutcome(rel, "skipped", reason, seconds=took())
         self.store.replace_document(self.source, prepared.document, prepared.chunks)
         if self.after_file is not None:
             self.after_file(prepared.chunks)
         self.chunks += len(prepared.chunks)
         return FileOutcome(rel, "indexed", None, chunks=len(prepared.chunks),
-                           pages=prepared.document.pages)
+                           pages=prepared.document.pages, seconds=took())
