@@ -42,7 +42,7 @@ from ingest.models import Block, Chunk, Document
 from ingest.ocr import OCR_LANGUAGES
 from ingest.sandbox import parse_isolated
 from ingest.sniff import sniff
-from ingest.store import Store
+from ingest.storeapi import DocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
     return out
 
 
-def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bool = False,
+def ingest_path(root: Path, store: DocumentStore, *, rebuild: bool = False, progress: bool = False,
                 pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024,
                 max_file_mb: int = MAX_FILE_MB,
                 ocr: str | None = OCR_LANGUAGES) -> IngestReport:
@@ -201,7 +201,7 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
     return report
 
 
-def ingest_file(path: Path, store: Store, *, source: str, file: str,
+def ingest_file(path: Path, store: DocumentStore, *, source: str, file: str,
                 meta: Mapping[str, str] | None = None, limits: Limits | None = None
                 ) -> FileOutcome:
     """Ingest one file (an upload) under (`source`, `file`), with metadata overrides.
@@ -233,7 +233,7 @@ def _retry(reason: str | None) -> bool:
     return reason is not None and any(t in reason for t in _TRANSIENT)
 
 
-def _ingest_one(path: Path, rel: str, source: str, store: Store, fields: Mapping[str, str],
+def _ingest_one(path: Path, rel: str, source: str, store: DocumentStore, fields: Mapping[str, str],
                 *, rebuild: bool, limits: Limits) -> FileOutcome:
     start = time.monotonic()
 

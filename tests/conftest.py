@@ -117,3 +117,35 @@ def demo_server(demo_service: object) -> Iterator[object]:
     with BackgroundServer(app) as running:
         assert app.state.readiness.wait(180)
         yield running
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """One real PostgreSQL 16 with pgvector (the `pgserver` wheel) for the whole session."""
+    try:
+        import pgserver
+    except ImportError:
+        absent("pgserver assente: pip install -e '.[dev]'")
+    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture()
+def pg_url(pg_server: object) -> str:
+    """The URL of a fresh, empty database on the session's server."""
+    from tests.pg_kit import fresh_database
+
+    return fresh_database(pg_server)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh data dir on each backend (a fresh database for PostgreSQL)."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path / "data")
+    url = request.getfixturevalue("pg_url")
+    return make_settings(tmp_path / "data", database_url=url)
