@@ -63,7 +63,8 @@ class Database:
                                            "connect_timeout": CONNECT_TIMEOUT_S},
                                    check=ConnectionPool.check_connection,
                                    name="raccordo")
-        try:
+        try:  # one plain attempt first: an unreachable server fails now, not after retries
+            psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
             self.pool.open(wait=True, timeout=timeout_s)
         except self._errors as exc:
             self.pool.close()

@@ -158,6 +158,12 @@ class PgStore:
                 conn.execute(f"SELECT setval('{table}_id_seq', GREATEST((SELECT MAX(id) FROM"
                              f" {table}), 1))")
 
+    def copy_theme_origin(self, rows: Sequence[tuple[int, str]]) -> None:
+        """Write declared-theme rows (doc id, JSON list) copied from another store."""
+        with self.transaction() as conn, conn.cursor() as cur:
+            cur.executemany("INSERT INTO theme_origin(doc_id, forced) VALUES (%s, %s) ON"
+                            " CONFLICT (doc_id) DO UPDATE SET forced = excluded.forced", rows)
+
     def _copy_chunks(self, conn: psycopg.Connection[Any], doc_id: int,
                      chunks: Sequence[Chunk], indexed: Sequence[IndexedText]) -> None:
         with conn.cursor() as cur:

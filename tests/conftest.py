@@ -120,15 +120,24 @@ def demo_server(demo_service: object) -> Iterator[object]:
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """One real PostgreSQL 16 with pgvector (the `pgserver` wheel) for the whole session."""
+def pg_server() -> Iterator[object]:
+    """One real PostgreSQL 16 with pgvector (the `pgserver` wheel) for the whole session.
+
+    Its folder is not under pytest's base temp: run as root, the server runs as the user
+    `pgserver`, which must traverse the folder's parents (pytest keeps its own at 0700).
+    """
+    import shutil
+    import tempfile
+
     try:
         import pgserver
     except ImportError:
         absent("pgserver assente: pip install -e '.[dev]'")
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    folder = Path(tempfile.mkdtemp(prefix="raccordo-pg-"))
+    server = pgserver.get_server(folder, cleanup_mode="stop")
     yield server
     server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture()

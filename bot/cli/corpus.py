@@ -51,15 +51,15 @@ def documents(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Elenca i documenti archiviati (indicizzati o scartati, con il motivo)."""
-    from ingest.store import Store
+    from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
     with edge():
-        store = Store(settings.db_path)
+        service = Raccordo(settings)
         try:
-            docs = store.documents()
+            docs = service.store.documents()
         finally:
-            store.close()
+            service.close()
     if as_json:
         print_json([d.to_json() for d in docs])
         return
