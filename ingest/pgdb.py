@@ -47,7 +47,7 @@ def missing_driver() -> DatabaseUnavailable:
 class Database:
     """A connection pool (autocommit connections, checked before use, replaced when dead)."""
 
-    def __init__(self, url: str, *, max_size: int = 8, timeout_s: float = 10.0) -> None:
+    def __init__(self, url: str, *, max_size: int = 8, timeout_s: float = 5.0) -> None:
         try:
             import psycopg
             from psycopg_pool import ConnectionPool, PoolTimeout

@@ -50,6 +50,8 @@ CREATE TABLE IF NOT EXISTS api_keys (
     role TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin')), name TEXT,
     created_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS rate_events (key TEXT NOT NULL, ts REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events(key, ts);
 CREATE TABLE IF NOT EXISTS telegram_updates (
     update_id INTEGER PRIMARY KEY, taken_at REAL NOT NULL
 );
@@ -257,11 +259,28 @@ class AppDB:
         """Revoke a key; True if it existed."""
         return self._exec("UPDATE api_keys SET revoked=1 WHERE id=?", (key_id,)) == 1
 
-    # ---- Telegram webhook -------------------------------------------------------------
+    # ---- shared limits and the Telegram webhook ----------------------------------------
     def take_update(self, update_id: int) -> bool:
         """True for the first replica that takes a webhook update; False for its retries."""
+        now = time.time()
+        if update_id % 1000 == 0:  # now and then, forget updates older than a day
+            self._exec("DELETE FROM telegram_updates WHERE taken_at < ?", (now - 86400,))
         return self._exec("INSERT INTO telegram_updates(update_id, taken_at) VALUES (?,?)"
-                          " ON CONFLICT(update_id) DO NOTHING", (update_id, time.time())) == 1
+                          " ON CONFLICT(update_id) DO NOTHING", (update_id, now)) == 1
+
+    def rate_check(self, key: str, limit: int, window_s: float) -> float:
+        """Record an event for `key` if fewer than `limit` fell in the last `window_s` seconds
+        (0.0), else the seconds until a slot frees; shared by every process on this database.
+
+        Two replicas racing on the last slot may both get it (one event over the limit).
+        """
+        now = time.time()
+        self._exec("DELETE FROM rate_events WHERE key=? AND ts <= ?", (key, now - window_s))
+        if self._exec("INSERT INTO rate_events(key, ts) SELECT ?, ? WHERE (SELECT COUNT(*)"
+                      " FROM rate_events WHERE key=?) < ?", (key, now, key, limit)) == 1:
+            return 0.0
+        first = self._all("SELECT MIN(ts) FROM rate_events WHERE key=?", (key,))[0][0]
+        return max(float(first or now) + window_s - now, 0.001)
 
     # ---- audit -------------------------------------------------------------------------
     def audit(self, actor: str, action: str, **detail: Any) -> None:

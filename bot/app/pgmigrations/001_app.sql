@@ -39,6 +39,9 @@ CREATE TABLE audit (
     id BIGSERIAL PRIMARY KEY, ts DOUBLE PRECISION NOT NULL, actor TEXT NOT NULL,
     action TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}'
 );
+-- Sliding-window rate limits shared by every replica (AppDB.rate_check).
+CREATE TABLE rate_events (key TEXT NOT NULL, ts DOUBLE PRECISION NOT NULL);
+CREATE INDEX rate_events_key ON rate_events (key, ts);
 -- Telegram webhook updates already taken by some replica (retries are answered, not rerun).
 CREATE TABLE telegram_updates (
     update_id BIGINT PRIMARY KEY, taken_at DOUBLE PRECISION NOT NULL
