@@ -85,6 +85,15 @@ class Database:
         except self._errors as exc:
             raise self.unavailable(exc) from None
 
+    def dedicated(self) -> psycopg.Connection[Any]:
+        """A connection of its own (autocommit), outside the pool: for session locks."""
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as exc:
+            raise self.unavailable(exc) from None
+
     def close(self) -> None:
         """Close every pooled connection."""
         self.pool.close()

@@ -43,6 +43,7 @@ from ingest.ocr import OCR_LANGUAGES
 from ingest.sandbox import parse_isolated
 from ingest.sniff import sniff
 from ingest.storeapi import DocumentStore
+from ingest.storetypes import StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +165,41 @@ def ingest_path(root: Path, store: DocumentStore, *, rebuild: bool = False, prog
     PDF pages without a text layer are read by Tesseract in that child, in the `ocr`
     languages ("ita", "ita+eng"); None turns OCR off (scans are skipped as "needs OCR").
     """
-    root = Path(root).resolve()
     limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb,
                     ocr=ocr)
+    plan = plan_run(root, store, rebuild=rebuild)
+    report = IngestReport(source=plan.source)
+    bar = tqdm(plan.files, unit="file", desc="ingest",
+               disable=not (progress and sys.stderr.isatty()))
+    for rel in bar:
+        bar.set_postfix_str(rel[-40:], refresh=False)
+        report.outcomes.append(_ingest_one(plan.folder / rel, rel, plan.source, store,
+                                           plan.fields(rel), rebuild=plan.rebuild,
+                                           limits=limits))
+    bar.close()
+    report.outcomes += finish_run(plan, store)
+    return report
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run over a folder (or one file) covers."""
+
+    root: Path
+    folder: Path
+    source: str
+    files: list[str]
+    manifest: Mapping[str, Mapping[str, str]]
+    rebuild: bool
+
+    def fields(self, rel: str) -> dict[str, str]:
+        """The declared metadata of a file (manifest row, then its sidecar)."""
+        return dict(declared(self.manifest.get(rel, {}), load_sidecar(self.folder / rel)))
+
+
+def plan_run(root: Path, store: DocumentStore, *, rebuild: bool = False) -> RunPlan:
+    """The files of a run; `rebuild` is forced when the source was cut by an older chunker."""
+    root = Path(root).resolve()
     if root.is_file():
         folder, files = root.parent, [root.name]
     elif root.is_dir():
@@ -177,7 +210,6 @@ def ingest_path(root: Path, store: DocumentStore, *, rebuild: bool = False, prog
     if not files:
         files = list_files(folder, manifest)
     source = str(folder)
-    report = IngestReport(source=source)
     chunking_key = f"chunking:{source}"
     if store.meta_value(chunking_key) != CHUNKING_VERSION:
         if store.documents(source):  # cut by an older chunker: cut again (recorded at the end)
@@ -185,32 +217,37 @@ def ingest_path(root: Path, store: DocumentStore, *, rebuild: bool = False, prog
             rebuild = True
         elif root.is_dir():  # a new source: an interrupted first run resumes incrementally
             store.set_meta_value(chunking_key, CHUNKING_VERSION)
-    bar = tqdm(files, unit="file", desc="ingest", disable=not (progress and sys.stderr.isatty()))
-    for rel in bar:
-        bar.set_postfix_str(rel[-40:], refresh=False)
-        fields = declared(manifest.get(rel, {}), load_sidecar(folder / rel))
-        report.outcomes.append(_ingest_one(folder / rel, rel, source, store, fields,
-                                           rebuild=rebuild, limits=limits))
-    bar.close()
-    if root.is_dir():
-        present = set(files)
-        for doc in store.documents(source):
-            if doc.file not in present and store.remove_document(doc.id):
-                report.outcomes.append(FileOutcome(doc.file, "removed"))
-        store.set_meta_value(chunking_key, CHUNKING_VERSION)
-    return report
+    return RunPlan(root, folder, source, files, manifest, rebuild)
+
+
+def finish_run(plan: RunPlan, store: DocumentStore) -> list[FileOutcome]:
+    """Remove the documents of files no longer in the folder; record the chunking."""
+    if not plan.root.is_dir():
+        return []
+    present = set(plan.files)
+    removed = [FileOutcome(doc.file, "removed") for doc in store.documents(plan.source)
+               if doc.file not in present and store.remove_document(doc.id)]
+    store.set_meta_value(f"chunking:{plan.source}", CHUNKING_VERSION)
+    return removed
+
+
+def is_current(stored: StoredDocument | None, digest: str, fields: Mapping[str, str], *,
+               rebuild: bool) -> bool:
+    """True when the stored version of a file is up to date (nothing to parse again)."""
+    return (not rebuild and stored is not None and stored.sha256 == digest
+            and meta_matches(stored.meta, fields) and not _retry(stored.reason))
 
 
 def ingest_file(path: Path, store: DocumentStore, *, source: str, file: str,
-                meta: Mapping[str, str] | None = None, limits: Limits | None = None
-                ) -> FileOutcome:
+                meta: Mapping[str, str] | None = None, limits: Limits | None = None,
+                rebuild: bool = False) -> FileOutcome:
     """Ingest one file (an upload) under (`source`, `file`), with metadata overrides.
 
     `meta` holds manifest-style fields (title, kind, city, contributor, year, url, ...).
     """
     path = Path(path)
     fields = declared(load_sidecar(path), dict(meta or {}))
-    return _ingest_one(path, file, source, store, fields, rebuild=False,
+    return _ingest_one(path, file, source, store, fields, rebuild=rebuild,
                        limits=limits or Limits())
 
 
@@ -254,8 +291,7 @@ def _ingest_one(path: Path, rel: str, source: str, store: DocumentStore, fields:
         return FileOutcome(rel, "skipped", reason, seconds=took())
     digest = sha256_of(data)
     stored = store.find_document(source, rel)
-    if (not rebuild and stored is not None and stored.sha256 == digest
-            and meta_matches(stored.meta, fields) and not _retry(stored.reason)):
+    if stored is not None and is_current(stored, digest, fields, rebuild=rebuild):
         return FileOutcome(rel, "unchanged", stored.reason, chunks=stored.chunks,
                            pages=stored.pages, seconds=took())
     try:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from index.pgsearch import PgSearcher
     from index.ranking import CrossEncoderRanker
     from index.searcher import Searcher
+    from ingest.pgqueue import Enqueued
     from ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,16 @@ class Raccordo:
             report = ingest_path(path, self.store, rebuild=rebuild, progress=progress)
             self.build_index(force=rebuild or reembed, progress=progress)
         return report
+
+    def enqueue(self, path: Path, *, rebuild: bool = False) -> Enqueued:
+        """PostgreSQL: queue the folder's new and changed files for `raccordo worker`."""
+        from ingest.pgqueue import JobQueue
+        from ingest.pgstore import PgStore
+
+        store = self.store
+        if not isinstance(store, PgStore):
+            raise IngestError("La coda di acquisizione richiede il backend PostgreSQL.")
+        return JobQueue(store.db).enqueue_path(path, store, rebuild=rebuild)
 
     def build_index(self, *, force: bool = False, progress: bool = False) -> None:
         """Publish a new index generation when the store changed (or when forced).

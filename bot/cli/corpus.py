@@ -28,14 +28,26 @@ def ingest(
     reembed: Annotated[bool, typer.Option("--reembed",
                                           help="Ricostruisce l'indice anche senza modifiche.")
                        ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="PostgreSQL: segue i worker fino alla "
+                                       "fine del lotto.")] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Acquisisce una cartella (incrementale) e stampa l'esito per file."""
+    """Acquisisce una cartella (incrementale) e stampa l'esito per file.
+
+    Con RACCORDO_DATABASE_URL mette i file in coda per `raccordo worker`.
+    """
     from bot.app.service import Raccordo
+    from bot.cli.scaling import enqueue
 
     settings = settings_for(ctx, data_dir)
     with edge():
         service = Raccordo(settings)
+        if service.backend == "postgresql":
+            try:
+                code = enqueue(service, path, rebuild=rebuild, wait=wait)
+            finally:
+                service.close()
+            raise typer.Exit(code)
         try:
             report = service.ingest(path, rebuild=rebuild, reembed=reembed,
                                     progress=sys.stderr.isatty())
