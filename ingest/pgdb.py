@@ -109,9 +109,11 @@ def apply_migrations(db: Database, component: str, package: str) -> list[str]:
                     if f.name.endswith(".sql")), key=lambda p: p.name)
     applied: list[str] = []
     with db.connect() as c:
-        c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL,"
-                  " version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ"
-                  " NOT NULL DEFAULT now(), PRIMARY KEY (component, version))")
+        with c.transaction():  # under the lock too: two first starts must not race here
+            c.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
+            c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL,"
+                      " version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TIMESTAMPTZ"
+                      " NOT NULL DEFAULT now(), PRIMARY KEY (component, version))")
         for path in files:
             version = int(path.name.split("_", 1)[0])
             with c.transaction():

@@ -61,3 +61,34 @@ def test_unreachable_database_is_an_italian_message_not_a_traceback(
     assert result.exit_code == 3
     assert "Database PostgreSQL non raggiungibile (127.0.0.1:9/raccordo)" in result.output
     assert "segreto" not in result.output and "Traceback" not in result.output
+
+
+def test_migrations_are_numbered_files_applied_once_even_by_racing_starts(pg_url: str) -> None:
+    import threading
+
+    from ingest.pgdb import apply_migrations
+    from ingest.pgstore import PgStore
+
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            PgStore(pg_url).close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors
+    store = PgStore(pg_url)
+    try:
+        with store.db.connect() as conn:
+            rows = conn.execute("SELECT component, version, name FROM schema_migrations"
+                                " ORDER BY version").fetchall()
+        assert rows == [("store", 1, "001_store.sql"), ("store", 2, "002_jobs.sql")]
+        assert apply_migrations(store.db, "store", "ingest.pgmigrations") == []
+    finally:
+        store.close()

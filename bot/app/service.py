@@ -92,8 +92,9 @@ class Raccordo:
         if not isinstance(self._embedder, QueryGate):
             from index.embedders import make_embedder
 
-            inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model,
-                                                    self.settings.engines_dir)
+            inner = self._embedder or make_embedder(
+                self.settings.embedder, self.settings.model, self.settings.engines_dir,
+                threads=self.settings.embed_threads)
             self._embedder = gated(inner, max_waiting=self.settings.search_queue,
                                    wait_s=self.settings.search_wait_s,
                                    heavy=lambda: self.writer_embedder)
@@ -114,7 +115,7 @@ class Raccordo:
         from index.embedders import make_embedder
 
         second = make_embedder(self.settings.embedder, self.settings.model,
-                               self.settings.engines_dir)
+                               self.settings.engines_dir, threads=self.settings.embed_threads)
         return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property

