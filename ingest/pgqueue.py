@@ -1,11 +1,11 @@
 """The ingestion queue in PostgreSQL: `raccordo ingest` enqueues files, workers take them.
 
-Taking a job: `FOR UPDATE SKIP LOCKED` over open jobs, then a session advisory lock on the
-job's id held on the worker's own connection for as long as it runs. A job left 'running'
-by a worker killed with -9 has no lock any more (the server drops it with the connection),
-so the next worker takes it again; the document transaction it was in was rolled back, and
-a retry of a file whose transaction did commit finds it unchanged: nothing lost, nothing
-duplicated.
+Taking a job: the oldest open job whose session advisory lock can be had (the advisory-lock
+form of SKIP LOCKED), held on the worker's own connection for as long as the job runs. A job
+left 'running' by a worker killed with -9 has no lock any more (the server drops it with the
+connection), so the next worker takes it again; the document transaction it was in was
+rolled back, and a retry of a file whose transaction did commit finds it unchanged: nothing
+lost, nothing duplicated.
 """
 
 from __future__ import annotations
@@ -101,26 +101,28 @@ class JobQueue:
     def take(self, conn: psycopg.Connection[Any]) -> Job | None:
         """The oldest open job nobody holds, locked on `conn` (the worker's own connection).
 
-        A job whose attempts are used up is marked failed instead of being run again.
+        The session advisory lock is what keeps two workers apart (`pg_try_advisory_lock`
+        skips a held job the way SKIP LOCKED skips a locked row); the status condition of the
+        UPDATE drops a job another worker finished since the SELECT. A job whose attempts are
+        used up is marked failed instead of being run again.
         """
-        with conn.transaction():
-            ids = [int(r[0]) for r in conn.execute(
-                "SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY id"
-                " LIMIT 64 FOR UPDATE SKIP LOCKED")]
-            for job_id in ids:
-                got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
-                                   (JOB_LOCK, job_id)).fetchone()
-                if got is None or not got[0]:
-                    continue  # a live worker runs it
-                row = conn.execute(
-                    "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'failed'"
-                    " ELSE 'running' END, attempts = attempts + 1, worker = %s, started_at = %s,"
-                    " error = CASE WHEN attempts >= max_attempts THEN 'interrotto troppe"
-                    f" volte' ELSE error END WHERE id = %s RETURNING status, {JOB_COLUMNS}",
-                    (worker_name(), time.time(), job_id)).fetchone()
-                if row is not None and row[0] == "running":
-                    return _job(row[1:])
-                self.release(conn, job_id)
+        ids = [int(r[0]) for r in conn.execute(
+            "SELECT id FROM jobs WHERE status IN ('queued', 'running') ORDER BY id LIMIT 64")]
+        for job_id in ids:
+            got = conn.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                               (JOB_LOCK, job_id)).fetchone()
+            if got is None or not got[0]:
+                continue  # a live worker runs it
+            row = conn.execute(
+                "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'failed'"
+                " ELSE 'running' END, attempts = attempts + 1, worker = %s, started_at = %s,"
+                " error = CASE WHEN attempts >= max_attempts THEN 'interrotto troppe volte'"
+                " ELSE error END WHERE id = %s AND status IN ('queued', 'running')"
+                f" RETURNING status, {JOB_COLUMNS}", (worker_name(), time.time(), job_id)
+            ).fetchone()
+            if row is not None and row[0] == "running":
+                return _job(row[1:])
+            self.release(conn, job_id)
         return None
 
     def release(self, conn: psycopg.Connection[Any], job_id: int) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.service import Raccordo
-from bot.app.worker import Worker
+from bot.app.worker import Worker, WorkerReport
 from ingest.pgqueue import JOB_LOCK
 from ingest.pgstore import PgStore
 from ingest.pipeline import ingest_path
@@ -32,7 +32,7 @@ from pathlib import Path
 from ingest.pgstore import PgStore
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
-from bot.app.worker import Worker
+from bot.app.worker import Worker, WorkerReport
 
 copy, calls = PgStore._copy_chunks, []
 def copy_then_pause(self, *args):
@@ -89,14 +89,21 @@ def _scalar(store: PgStore, sql: str) -> int:
 def test_two_workers_drain_the_queue_each_file_once(queued: Raccordo, tmp_path: Path) -> None:
     store = queued.store
     assert isinstance(store, PgStore)
-    workers = [Worker(queued), Worker(queued)]
-    reports = []
-    threads = [threading.Thread(target=lambda w=w: reports.append(w.run(until_idle=True)))
-               for w in workers]
+    reports: list[WorkerReport] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            reports.append(Worker(queued).run(until_idle=True))
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(300)
+    assert not errors and len(reports) == 2
     taken = [job.id for r in reports for job, _ in r.done]
     assert len(taken) == len(set(taken)) == 8
     assert _pg_fingerprint(store) == _embedded_fingerprint(tmp_path)

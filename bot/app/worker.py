@@ -60,8 +60,7 @@ class Worker:
                 job = self.queue.take(conn)
                 if job is None:
                     if untagged:
-                        self.service.build_index()  # PostgreSQL: tags the new passages
-                        untagged = False
+                        untagged = not self._tag()
                     if until_idle:
                         break
                     time.sleep(POLL_S)
@@ -71,10 +70,20 @@ class Worker:
                 if on_job is not None:
                     on_job(job, result)
             if untagged:
-                self.service.build_index()
+                self._tag()
         finally:
             conn.close()
         return report
+
+    def _tag(self) -> bool:
+        """Tag the new passages with the network's themes; False when it must wait (busy
+        model, lost database), to be tried again at the next idle moment."""
+        try:
+            self.service.build_index()  # on PostgreSQL: theme tagging only
+        except RaccordoError as exc:
+            log.warning("temi non aggiornati, riprovo più tardi: %s", exc)
+            return False
+        return True
 
     def _run(self, conn: psycopg.Connection[Any], job: Job, report: WorkerReport
              ) -> FileOutcome | str:
