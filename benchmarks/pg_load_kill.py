@@ -105,6 +105,58 @@ def query(url: str, sql: str) -> list[tuple[object, ...]]:
         return [tuple(r) for r in conn.execute(sql).fetchall()]
 
 
+def start(env: dict[str, str], tmp: Path, corpus: Path) -> tuple[list[subprocess.Popen[bytes]],
+                                                                list[str]]:
+    """Queue the corpus, start two servers and wait until both are ready."""
+    cli = [sys.executable, "-m", "bot.cli.main"]
+    subprocess.run([*cli, "ingest", str(corpus), "--data-dir", str(tmp / "q")], env=env,
+                   check=True, capture_output=True)
+    ports = (8711, 8712)
+    servers = [subprocess.Popen([*cli, "serve", "--port", str(p), "--data-dir",
+                                 str(tmp / f"api{p}")], env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL) for p in ports]
+    bases = [f"http://127.0.0.1:{p}" for p in ports]
+    for base in bases:
+        wait_ready(base)
+    return servers, bases
+
+
+def drain_killing_one(url: str, env: dict[str, str], tmp: Path, kill_after: int
+                      ) -> tuple[list[subprocess.Popen[bytes]], dict[str, object]]:
+    """Start two workers; SIGKILL the one running a job once `kill_after` jobs are done;
+    return when no job is open."""
+    cli = [sys.executable, "-m", "bot.cli.main"]
+    workers = [subprocess.Popen([*cli, "worker", "--data-dir", str(tmp / f"w{i}")], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for i in range(2)]
+    killed: dict[str, object] = {}
+    while query(url, "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")[0][0]:
+        done = int(str(query(url, "SELECT COUNT(*) FROM jobs WHERE status = 'done'")[0][0]))
+        running = query(url, "SELECT id, file, worker FROM jobs WHERE status = 'running'")
+        if not killed and done >= kill_after and running:
+            job_id, file, worker = running[0]
+            pid = int(str(worker).rsplit(":", 1)[1])
+            os.kill(pid, signal.SIGKILL)
+            killed = {"job": job_id, "file": file, "pid": pid, "after_done": done}
+        time.sleep(0.2)
+    return workers, killed
+
+
+def check(url: str, reference_db: Path) -> dict[str, object]:
+    """Stored chunks against the reference: count, checksum, files stored twice."""
+    stored = digest([tuple(r) for r in query(url, "SELECT d.file, c.ordinal, c.text FROM chunks"
+                                                  " c JOIN documents d ON d.id = c.doc_id")])
+    twice = query(url, "SELECT COUNT(*) FROM (SELECT 1 FROM documents GROUP BY source, file"
+                       " HAVING COUNT(*) > 1) d")[0][0]
+    expected = reference(reference_db)
+    return {"chunks": stored[0], "checksum": stored[1],
+            "reference": {"chunks": expected[0], "checksum": expected[1]},
+            "files_stored_twice": twice,
+            "job_attempts": query(url, "SELECT attempts, COUNT(*) FROM jobs GROUP BY 1"
+                                       " ORDER BY 1"),
+            "lost_or_duplicated": stored != expected or twice != 0}
+
+
 def main() -> None:
     """Run the scenario and print one JSON object."""
     parser = argparse.ArgumentParser()
@@ -118,36 +170,12 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="raccordo-load-"))
     env = dict(os.environ, PYTHONPATH=str(REPO), RACCORDO_DATABASE_URL=url,
                RACCORDO_RATE_LIMIT_API="0")  # 20 clients share one address
-    cli = [sys.executable, "-m", "bot.cli.main"]
-    subprocess.run([*cli, "ingest", str(args.corpus), "--data-dir", str(tmp / "q")], env=env,
-                   check=True, capture_output=True)
-    ports = (8711, 8712)
-    servers = [subprocess.Popen([*cli, "serve", "--port", str(p), "--data-dir",
-                                 str(tmp / f"api{p}")], env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for p in ports]
-    bases = [f"http://127.0.0.1:{p}" for p in ports]
-    for base in bases:
-        wait_ready(base)
+    servers, bases = start(env, tmp, args.corpus)
     clients = Clients(bases, args.clients)
     for t in clients.threads:
         t.start()
     started = time.perf_counter()
-    workers = [subprocess.Popen([*cli, "worker", "--data-dir", str(tmp / f"w{i}")], env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for i in range(2)]
-    killed: dict[str, object] = {}
-    while True:
-        done = query(url, "SELECT COUNT(*) FROM jobs WHERE status = 'done'")[0][0]
-        running = query(url, "SELECT id, file, worker FROM jobs WHERE status = 'running'")
-        if not killed and int(str(done)) >= args.kill_after and running:
-            job_id, file, worker = running[0]
-            pid = int(str(worker).rsplit(":", 1)[1])
-            os.kill(pid, signal.SIGKILL)
-            killed = {"job": job_id, "file": file, "pid": pid, "after_done": done}
-        open_jobs = query(url, "SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
-        if open_jobs[0][0] == 0:
-            break
-        time.sleep(0.2)
+    workers, killed = drain_killing_one(url, env, tmp, args.kill_after)
     drained = time.perf_counter() - started
     clients.stop.set()
     for t in clients.threads:
@@ -156,20 +184,11 @@ def main() -> None:
         if p.poll() is None:
             p.terminate()
             p.wait()
-    stored = digest([tuple(r) for r in query(url, "SELECT d.file, c.ordinal, c.text FROM chunks"
-                                                  " c JOIN documents d ON d.id = c.doc_id")])
-    duplicated = query(url, "SELECT COUNT(*) FROM (SELECT 1 FROM documents GROUP BY source,"
-                            " file HAVING COUNT(*) > 1) d")[0][0]
-    attempts = query(url, "SELECT attempts, COUNT(*) FROM jobs GROUP BY 1 ORDER BY 1")
-    expected = reference(args.reference_db)
     print(json.dumps({
         "clients": args.clients, "servers": 2, "workers": 2, "drain_s": round(drained, 1),
         "requests": len(clients.latencies), "errors": clients.errors,
         "search_ms": {k: round(v, 1) for k, v in percentiles(clients.latencies).items()},
-        "killed": killed, "job_attempts": attempts, "chunks": stored[0],
-        "checksum": stored[1], "reference": {"chunks": expected[0], "checksum": expected[1]},
-        "files_stored_twice": duplicated,
-        "lost_or_duplicated": stored != expected or duplicated != 0}, default=str))
+        "killed": killed, **check(url, args.reference_db)}, default=str))
 
 
 if __name__ == "__main__":

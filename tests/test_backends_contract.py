@@ -146,3 +146,11 @@ def test_both_backends_rank_the_same(tmp_path: Path, pg_url: str) -> None:
     finally:
         embedded.close()
         scaled.close()
+
+
+def test_answers_and_dashboard(service: Raccordo) -> None:
+    answer = service.ask("Come funziona la centrale unica di committenza a Torino?")
+    assert not answer.abstained and answer.citations
+    service.appdb.log_answer(answer, "api", log_questions=False)
+    stats = service.stats()
+    assert stats.questions_total == 1 and sum(stats.documents_by_city.values()) >= 8
