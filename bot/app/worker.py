@@ -52,27 +52,36 @@ class Worker:
 
         `until_idle` returns when no job is left (else the worker polls forever).
         """
+        import psycopg
+
         report = WorkerReport()
         conn = self.store.db.dedicated()
-        untagged = False
         try:
-            while max_jobs is None or len(report.done) + len(report.failed) < max_jobs:
-                job = self.queue.take(conn)
-                if job is None:
-                    if untagged:
-                        untagged = not self._tag()
-                    if until_idle:
-                        break
-                    time.sleep(POLL_S)
-                    continue
-                result = self._run(conn, job, report)
-                untagged = True
-                if on_job is not None:
-                    on_job(job, result)
-            if untagged:
-                self._tag()
+            return self._loop(conn, report, until_idle, max_jobs, on_job)
+        except psycopg.OperationalError as exc:  # the worker's own session is gone
+            raise self.store.db.unavailable(exc) from None
         finally:
             conn.close()
+
+    def _loop(self, conn: psycopg.Connection[Any], report: WorkerReport, until_idle: bool,
+              max_jobs: int | None, on_job: Callable[[Job, FileOutcome | str], None] | None
+              ) -> WorkerReport:
+        untagged = False
+        while max_jobs is None or len(report.done) + len(report.failed) < max_jobs:
+            job = self.queue.take(conn)
+            if job is None:
+                if untagged:
+                    untagged = not self._tag()
+                if until_idle:
+                    break
+                time.sleep(POLL_S)
+                continue
+            result = self._run(conn, job, report)
+            untagged = True
+            if on_job is not None:
+                on_job(job, result)
+        if untagged:
+            self._tag()
         return report
 
     def _tag(self) -> bool:
