@@ -64,25 +64,11 @@ def test_unreachable_database_is_an_italian_message_not_a_traceback(
 
 
 def test_migrations_are_numbered_files_applied_once_even_by_racing_starts(pg_url: str) -> None:
-    import threading
-
     from ingest.pgdb import apply_migrations
     from ingest.pgstore import PgStore
+    from tests.pg_kit import run_together
 
-    errors: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            PgStore(pg_url).close()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
+    run_together(lambda: PgStore(pg_url).close(), 3)
     store = PgStore(pg_url)
     try:
         with store.db.connect() as conn:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from bot.app.service import Raccordo
-from bot.app.worker import Worker, WorkerReport
+from bot.app.worker import Worker
 from ingest.pgqueue import JOB_LOCK
 from ingest.pgstore import PgStore
 from ingest.pipeline import ingest_path
 from ingest.store import Store
 from tests.conftest import REPO, make_settings, real_cache_dir
+from tests.pg_kit import run_together
 
 COMMITTED = 3
 # The child worker pauses inside the transaction of its document COMMITTED + 1 (chunks,
@@ -32,7 +32,7 @@ from pathlib import Path
 from ingest.pgstore import PgStore
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
-from bot.app.worker import Worker, WorkerReport
+from bot.app.worker import Worker
 
 copy, calls = PgStore._copy_chunks, []
 def copy_then_pause(self, *args):
@@ -89,21 +89,7 @@ def _scalar(store: PgStore, sql: str) -> int:
 def test_two_workers_drain_the_queue_each_file_once(queued: Raccordo, tmp_path: Path) -> None:
     store = queued.store
     assert isinstance(store, PgStore)
-    reports: list[WorkerReport] = []
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            reports.append(Worker(queued).run(until_idle=True))
-        except BaseException as exc:  # reported below, not lost in the thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(300)
-    assert not errors and len(reports) == 2
+    reports = run_together(lambda: Worker(queued).run(until_idle=True), 2)
     taken = [job.id for r in reports for job, _ in r.done]
     assert len(taken) == len(set(taken)) == 8
     assert _pg_fingerprint(store) == _embedded_fingerprint(tmp_path)
