@@ -21,7 +21,7 @@ COPY bot ./bot
 COPY index ./index
 COPY ingest ./ingest
 COPY corpus ./corpus
-RUN pip install . \
+RUN pip install '.[postgres]' \
     && apt-get purge -y gcc libc6-dev && apt-get autoremove -y
 
 RUN useradd --create-home --uid 10001 raccordo \

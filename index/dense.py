@@ -94,6 +94,13 @@ class DenseIndex:
         top = np.argsort(-sims, kind="stable")[:n]
         return allowed[top].astype(np.int64), sims[top].astype(np.float32)
 
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of `ids` (all present), one row each."""
+        if ids.size == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray(self._index.reconstruct_batch(
+            np.ascontiguousarray(ids, dtype=np.int64)), dtype=np.float32)
+
     def similarities(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Inner products of the query with the stored vectors of `ids` (all present)."""
         if ids.size == 0:

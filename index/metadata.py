@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -48,10 +50,16 @@ def load_chunk_table(store: Store, ids: np.ndarray) -> ChunkTable:
     """Metadata for the generation's chunk ids (sorted), from one light query of the store."""
     rows = store.connection.execute(
         "SELECT id, doc_id, article, commi, vigente FROM chunks").fetchall()
+    return chunk_table(rows, store.documents(), ids)
+
+
+def chunk_table(rows: Iterable[Any], documents: Iterable[StoredDocument],
+                ids: np.ndarray) -> ChunkTable:
+    """A `ChunkTable` from chunk rows (id, doc_id, article, commi JSON, vigente)."""
     by_id = {int(r[0]): (int(r[1]), r[2], tuple(json.loads(r[3] or "[]")), bool(r[4]))
              for r in rows}
-    documents = {d.id: d for d in store.documents()}
-    acts = {d.id: document_act(d.meta.act, d.meta.title) for d in documents.values()
+    by_doc = {d.id: d for d in documents}
+    acts = {d.id: document_act(d.meta.act, d.meta.title) for d in by_doc.values()
             if d.meta.kind in ACT_KINDS}
     doc_ids = np.full(ids.size, -1, dtype=np.int64)
     row_acts: list[str | None] = []
@@ -65,7 +73,7 @@ def load_chunk_table(store: Store, ids: np.ndarray) -> ChunkTable:
         row_acts.append(acts.get(doc_id))
         articles.append(article)
         commi.append(chunk_commi)
-    return ChunkTable(doc_ids, documents, ReferenceTable(row_acts, articles, commi), vigente)
+    return ChunkTable(doc_ids, by_doc, ReferenceTable(row_acts, articles, commi), vigente)
 
 
 def theme_chunk_ids(store: Store, theme: str) -> np.ndarray:

@@ -13,19 +13,20 @@ import numpy as np
 from index.builder import DENSE_FILE, IDS_FILE, LEXICAL_DIR
 from index.dense import DenseIndex
 from index.embedders import Embedder
-from index.fusion import DEFAULT_WEIGHTS, Weights, add_bonus, fuse, order
+from index.fusion import DEFAULT_WEIGHTS, Weights
 from index.generations import Manifest, current_pointer, open_current
+from index.hybrid import PINNED_SCORE as PINNED_SCORE  # re-exported: answers read it here
+from index.hybrid import collect_hits, rank
 from index.lexical import LexicalIndex, bm25_idf, top_positive
 from index.metadata import ChunkTable, load_chunk_table, theme_chunk_ids
 from index.models import Filters, Hit
-from index.references import QueryRef, parse_references
 from ingest.store import Store
+from ingest.storetypes import StoredChunk
 
 log = logging.getLogger(__name__)
 
 RELOAD_CHECK_S = 1.0
 MIN_POOL = 50
-PINNED_SCORE = 2.0  # pinned reference matches score 2 + fused score (fused scores are ≤ 1)
 
 
 @dataclass(frozen=True)
@@ -118,26 +119,23 @@ class Searcher:
         if mask is not None:
             lex_scores = np.where(mask, lex_scores, 0.0).astype(np.float32)
         lex_rows, lex_top = top_positive(lex_scores, pool)
-        w = self.weights
-        fused = fuse(w, (dense_rows, dense_scores), (lex_rows, lex_top))
-        pinned: list[int] = []
-        refs = parse_references(query)
-        if refs:
-            add_bonus(fused, {r: b * w.bonus_unit for r, b in
-                              gen.table.refs.bonus(refs, list(fused)).items()})
-            local = self._reference_similarities(gen, qvec, refs)
-            pinned = [r for r in gen.table.refs.pinned(refs, local) if mask is None or mask[r]]
-        ranked = order(fused, pinned)
-        return self._hits(gen, ranked, k, fused, set(pinned), qvec, lex_scores)
 
-    def _reference_similarities(self, gen: Generation, qvec: np.ndarray,
-                                refs: list[QueryRef]) -> dict[int, float]:
-        """Dense similarity of the query to every chunk of the referenced articles."""
-        rows = list(dict.fromkeys(gen.table.refs.candidates(refs)))
-        if not rows:
-            return {}
-        sims = gen.dense.similarities(qvec, gen.ids[np.array(rows, dtype=np.int64)])
-        return dict(zip(rows, sims.tolist(), strict=True))
+        def similarities(rows: list[int]) -> dict[int, float]:
+            sims = gen.dense.similarities(qvec, gen.ids[np.array(rows, dtype=np.int64)])
+            return dict(zip(rows, sims.tolist(), strict=True))
+
+        ranking = rank(self.weights, gen.table.refs, query, (dense_rows, dense_scores),
+                       (lex_rows, lex_top), mask, similarities)
+
+        def fetch(ids: list[int]) -> tuple[dict[int, StoredChunk], dict[int, float],
+                                           dict[int, float]]:
+            sims = gen.dense.similarities(qvec, np.array(ids, dtype=np.int64)).tolist()
+            rows = gen.rows_of(np.array(ids, dtype=np.int64)).tolist()
+            return (self.store.chunks_by_ids(ids),  # chunks deleted since are left out
+                    dict(zip(ids, sims, strict=True)),
+                    {cid: float(lex_scores[r]) for cid, r in zip(ids, rows, strict=True)})
+
+        return collect_hits(ranking, k, lambda row: int(gen.ids[row]), fetch)
 
     def _mask(self, gen: Generation, filters: Filters) -> np.ndarray | None:
         if filters.is_empty():
@@ -147,23 +145,3 @@ class Searcher:
             themed = theme_chunk_ids(self.store, filters.theme)
             mask &= np.isin(gen.ids, themed)
         return mask
-
-    def _hits(self, gen: Generation, ranked: list[int], k: int, fused: dict[int, float],
-              pinned: set[int], qvec: np.ndarray, lex_scores: np.ndarray) -> list[Hit]:
-        hits: list[Hit] = []
-        start = 0
-        while len(hits) < k and start < len(ranked):
-            rows = ranked[start:start + k + 10]
-            start += len(rows)
-            chunk_ids = [int(gen.ids[r]) for r in rows]
-            found = self.store.chunks_by_ids(chunk_ids)  # chunks deleted since are left out
-            sims = gen.dense.similarities(qvec, np.array(chunk_ids, dtype=np.int64))
-            for row, cid, sim in zip(rows, chunk_ids, sims.tolist(), strict=True):
-                stored = found.get(cid)
-                if stored is None or len(hits) >= k:
-                    continue
-                score = fused.get(row, 0.0) + (PINNED_SCORE if row in pinned else 0.0)
-                hits.append(Hit(rank=len(hits) + 1, score=score, chunk=stored.chunk,
-                                document=stored.document, dense=float(sim),
-                                lexical=float(lex_scores[row])))
-        return hits

@@ -50,7 +50,8 @@ from ingest.prepare import (
     check_text_size,
     prepare,
 )
-from ingest.store import Store
+from ingest.storeapi import DocumentStore
+from ingest.storetypes import StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
     return out
 
 
-def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bool = False,
+def ingest_path(root: Path, store: DocumentStore, *, rebuild: bool = False, progress: bool = False,
                 pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024,
                 max_file_mb: int = MAX_FILE_MB, ocr: str | None = OCR_LANGUAGES,
                 executor: Executor | None = None, after_file: AfterFile | None = None
@@ -156,9 +157,38 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
     with its chunks (to embed them meanwhile); a dead worker skips its file and the rest is
     parsed here.
     """
-    root = Path(root).resolve()
     limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb,
                     ocr=ocr)
+    plan = plan_run(root, store, rebuild=rebuild)
+    report = IngestReport(source=plan.source)
+    run = _Run(store, plan.source, _Parser(executor), after_file,
+               _bar(len(plan.files), progress), rebuild=plan.rebuild, limits=limits)
+    for rel in plan.files:
+        run.start(plan.folder / rel, rel, plan.fields(rel))
+    report.outcomes.extend(run.finish_all())
+    report.outcomes += finish_run(plan, store)
+    return report
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """What a run over a folder (or one file) covers."""
+
+    root: Path
+    folder: Path
+    source: str
+    files: list[str]
+    manifest: Mapping[str, Mapping[str, str]]
+    rebuild: bool
+
+    def fields(self, rel: str) -> dict[str, str]:
+        """The declared metadata of a file (manifest row, then its sidecar)."""
+        return dict(declared(self.manifest.get(rel, {}), load_sidecar(self.folder / rel)))
+
+
+def plan_run(root: Path, store: DocumentStore, *, rebuild: bool = False) -> RunPlan:
+    """The files of a run; `rebuild` is forced when the source was cut by an older chunker."""
+    root = Path(root).resolve()
     if root.is_file():
         folder, files = root.parent, [root.name]
     elif root.is_dir():
@@ -169,7 +199,6 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
     if not files:
         files = list_files(folder, manifest)
     source = str(folder)
-    report = IngestReport(source=source)
     chunking_key = f"chunking:{source}"
     if store.meta_value(chunking_key) != CHUNKING_VERSION:
         if store.documents(source):  # cut by an older chunker: cut again (recorded at the end)
@@ -177,31 +206,37 @@ def ingest_path(root: Path, store: Store, *, rebuild: bool = False, progress: bo
             rebuild = True
         elif root.is_dir():  # a new source: an interrupted first run resumes incrementally
             store.set_meta_value(chunking_key, CHUNKING_VERSION)
-    run = _Run(store, source, _Parser(executor), after_file,
-               _bar(len(files), progress), rebuild=rebuild, limits=limits)
-    for rel in files:
-        fields = declared(manifest.get(rel, {}), load_sidecar(folder / rel))
-        run.start(folder / rel, rel, fields)
-    report.outcomes.extend(run.finish_all())
-    if root.is_dir():
-        present = set(files)
-        for doc in store.documents(source):
-            if doc.file not in present and store.remove_document(doc.id):
-                report.outcomes.append(FileOutcome(doc.file, "removed"))
-        store.set_meta_value(chunking_key, CHUNKING_VERSION)
-    return report
+    return RunPlan(root, folder, source, files, manifest, rebuild)
 
 
-def ingest_file(path: Path, store: Store, *, source: str, file: str,
-                meta: Mapping[str, str] | None = None, limits: Limits | None = None
-                ) -> FileOutcome:
+def finish_run(plan: RunPlan, store: DocumentStore) -> list[FileOutcome]:
+    """Remove the documents of files no longer in the folder; record the chunking."""
+    if not plan.root.is_dir():
+        return []
+    present = set(plan.files)
+    removed = [FileOutcome(doc.file, "removed") for doc in store.documents(plan.source)
+               if doc.file not in present and store.remove_document(doc.id)]
+    store.set_meta_value(f"chunking:{plan.source}", CHUNKING_VERSION)
+    return removed
+
+
+def is_current(stored: StoredDocument | None, digest: str, fields: Mapping[str, str], *,
+               rebuild: bool) -> bool:
+    """True when the stored version of a file is up to date (nothing to parse again)."""
+    return (not rebuild and stored is not None and stored.sha256 == digest
+            and meta_matches(stored.meta, fields) and not _retry(stored.reason))
+
+
+def ingest_file(path: Path, store: DocumentStore, *, source: str, file: str,
+                meta: Mapping[str, str] | None = None, limits: Limits | None = None,
+                rebuild: bool = False) -> FileOutcome:
     """Ingest one file (an upload) under (`source`, `file`), with metadata overrides.
 
     `meta` holds manifest-style fields (title, kind, city, contributor, year, url, ...).
     """
     path = Path(path)
     fields = declared(load_sidecar(path), dict(meta or {}))
-    run = _Run(store, source, _Parser(None), None, None, rebuild=False,
+    run = _Run(store, source, _Parser(None), None, None, rebuild=rebuild,
                limits=limits or Limits())
     run.start(path, file, fields)
     return run.finish_all()[0]
@@ -271,7 +306,7 @@ class _Pending:
 class _Run:
     """One ingestion run: parses go ahead (`LOOKAHEAD`), outcomes come back in file order."""
 
-    store: Store
+    store: DocumentStore
     source: str
     parser: _Parser
     after_file: AfterFile | None
@@ -320,8 +355,8 @@ class _Run:
             return FileOutcome(rel, "skipped", reason), None
         digest = sha256_of(data)
         stored = self.store.find_document(self.source, rel)
-        if (not self.rebuild and stored is not None and stored.sha256 == digest
-                and meta_matches(stored.meta, fields) and not _retry(stored.reason)):
+        if is_current(stored, digest, fields, rebuild=self.rebuild):
+            assert stored is not None
             return FileOutcome(rel, "unchanged", stored.reason, chunks=stored.chunks,
                                pages=stored.pages), None
         return None, ParseJob(rel, path.name, data, digest, dict(fields), self.limits)

@@ -7,6 +7,7 @@ blow-up or a hang in a parser ends as an `IngestError` with an Italian reason.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import multiprocessing
 import os
@@ -18,6 +19,8 @@ from ingest.errors import IngestError, NeedsOCR
 from ingest.models import Block
 from ingest.ocr import OCR_LANGUAGES
 from ingest.readers import Parsed, read_bytes
+
+PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 
 
 def to_json(parsed: Parsed) -> dict[str, Any]:
@@ -46,7 +49,22 @@ def _vm_bytes() -> int:
         return 0
 
 
-def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None) -> None:
+def _die_with_parent(parent: int) -> None:
+    """SIGKILL this child when its parent dies (Linux): a parent killed with -9 must not
+    leave it parsing, holding the parent's inherited sockets (a worker's database session
+    and the job lock on it)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request was in place
+        os._exit(1)
+
+
+def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None,
+           receiver: Any = None, parent: int = 0) -> None:
+    if receiver is not None:  # the read end stays with the parent only: a write to a pipe
+        receiver.close()      # whose reader died fails instead of blocking forever
+    _die_with_parent(parent)
     try:
         # the limit is on top of what the forked parent already maps; Tesseract, started
         # from here, inherits it (and one OpenMP thread: the machine is shared)
@@ -91,7 +109,8 @@ def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child,
-                       args=(data, fmt, sender, memory_mb * 1024 * 1024, ocr), daemon=True)
+                       args=(data, fmt, sender, memory_mb * 1024 * 1024, ocr, receiver,
+                             os.getpid()), daemon=True)
     proc.start()
     sender.close()
     try:

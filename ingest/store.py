@@ -13,6 +13,14 @@ from typing import Any
 
 from ingest.errors import StoreError
 from ingest.models import Chunk, Document, DocumentMeta, Reference
+from ingest.storerefs import (
+    NOT_FOUND,
+    REF_COLUMNS,
+    Target,
+    best_target,
+    group_references,
+    resolve_all,
+)
 from ingest.storerows import CHUNK_SELECT, DOC_SELECT, chunk_from_row, chunk_row, doc_from_row
 from ingest.storetypes import ResolvedReference, StoredChunk, StoredDocument
 
@@ -114,6 +122,11 @@ class Store:
             have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
             if column not in have:
                 self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+
+    @property
+    def location(self) -> str:
+        """The SQLite file."""
+        return str(self.path)
 
     @property
     def connection(self) -> sqlite3.Connection:
@@ -294,8 +307,7 @@ class Store:
 
     def _references(self, chunk_ids: Sequence[int] | None) -> dict[int, tuple[Reference, ...]]:
         """Stored references of the given chunks (of every chunk when None)."""
-        sql = ("SELECT chunk_id, text, act, article, comma, letter, same_act, start_offset,"
-               " end_offset FROM chunk_refs {} ORDER BY chunk_id, position")
+        sql = f"SELECT {REF_COLUMNS} FROM chunk_refs {{}} ORDER BY chunk_id, position"
         rows: list[Any] = []
         if chunk_ids is None:
             rows = self._conn.execute(sql.format("")).fetchall()
@@ -303,11 +315,7 @@ class Store:
             part = list((chunk_ids or ())[start:start + 500])
             rows += self._conn.execute(
                 sql.format(f"WHERE chunk_id IN ({','.join('?' * len(part))})"), part).fetchall()
-        out: dict[int, list[Reference]] = {}
-        for r in rows:
-            out.setdefault(int(r[0]), []).append(
-                Reference(str(r[1]), r[2], r[3], r[4], r[5], bool(r[6]), int(r[7]), int(r[8])))
-        return {k: tuple(v) for k, v in out.items()}
+        return group_references(rows)
 
     def chunks_by_ids(self, ids: Sequence[int]) -> dict[int, StoredChunk]:
         """Chunks with their documents, keyed by chunk id (missing ids are left out)."""
@@ -341,27 +349,9 @@ class Store:
         chunk is the article's chunk holding the cited comma (and letter), else the article's
         first chunk; an act cited without article resolves to its document's first chunk.
         """
-        found = self.chunks_by_ids(list(chunk_ids))
-        cache: dict[tuple[object, ...], tuple[int | None, int | None, bool | None]] = {}
-        out: dict[int, list[ResolvedReference]] = {}
-        for cid in chunk_ids:
-            stored = found.get(int(cid))
-            if stored is None:
-                continue
-            out[int(cid)] = [ResolvedReference(r, *self._resolve(r, stored.document.id, cache))
-                             for r in stored.chunk.references]
-        return out
+        return resolve_all(chunk_ids, self.chunks_by_ids(list(chunk_ids)), self._lookup)
 
-    def _resolve(self, ref: Reference, own_doc: int,
-                 cache: dict[tuple[object, ...], tuple[int | None, int | None, bool | None]]
-                 ) -> tuple[int | None, int | None, bool | None]:
-        key = (own_doc if ref.same_act else ref.act, ref.article, ref.comma, ref.letter)
-        if key not in cache:
-            cache[key] = self._lookup(ref, own_doc)
-        return cache[key]
-
-    def _lookup(self, ref: Reference, own_doc: int
-                ) -> tuple[int | None, int | None, bool | None]:
+    def _lookup(self, ref: Reference, own_doc: int) -> Target:
         with self._lock:
             if ref.same_act:
                 docs = [own_doc]
@@ -370,22 +360,16 @@ class Store:
                     "SELECT id FROM documents WHERE act=? AND status='indexed' ORDER BY id",
                     (ref.act,))]
             else:
-                return None, None, None
+                return NOT_FOUND
             if not docs:
-                return None, None, None
+                return NOT_FOUND
             marks = ",".join("?" * len(docs))
             where = f"doc_id IN ({marks})" + (" AND article=?" if ref.article else "")
             rows = self._conn.execute(
                 f"SELECT id, doc_id, commi, letters, vigente FROM chunks WHERE {where}"
                 " ORDER BY doc_id, ordinal" + ("" if ref.article else " LIMIT 1"),
                 [*docs, *([ref.article] if ref.article else [])]).fetchall()
-        if not rows:
-            return None, None, None
-        ranked = sorted(rows, key=lambda r: (
-            -(ref.comma is not None and ref.comma in json.loads(r[2])),
-            -(ref.letter is not None and ref.letter in json.loads(r[3]))))
-        best = ranked[0]
-        return int(best[0]), int(best[1]), bool(best[4])
+        return best_target(ref, rows)
 
     def counts(self) -> dict[str, int]:
         """Numbers of indexed documents, skipped documents and chunks."""

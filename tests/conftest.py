@@ -117,3 +117,44 @@ def demo_server(demo_service: object) -> Iterator[object]:
     with BackgroundServer(app) as running:
         assert app.state.readiness.wait(180)
         yield running
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    """One real PostgreSQL 16 with pgvector (the `pgserver` wheel) for the whole session.
+
+    Its folder is not under pytest's base temp: run as root, the server runs as the user
+    `pgserver`, which must traverse the folder's parents (pytest keeps its own at 0700).
+    """
+    import shutil
+    import tempfile
+
+    try:
+        import pgserver
+    except ImportError:
+        absent("pgserver assente: pip install -e '.[dev]'")
+    folder = Path(tempfile.mkdtemp(prefix="raccordo-pg-"))
+    server = pgserver.get_server(folder, cleanup_mode="stop")
+    yield server
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def pg_url(pg_server: object) -> str:
+    """The URL of a fresh, empty database on the session's server."""
+    from tests.pg_kit import fresh_database
+
+    return fresh_database(pg_server)
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for a fresh data dir on each backend (a fresh database for PostgreSQL)."""
+    if request.param == "sqlite":
+        return make_settings(tmp_path / "data")
+    url = request.getfixturevalue("pg_url")
+    return make_settings(tmp_path / "data", database_url=url)

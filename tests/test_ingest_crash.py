@@ -74,3 +74,39 @@ def test_kill_during_ingest(tmp_path: Path) -> None:
     assert statuses.count("unchanged") == len(docs)
     assert statuses.count("indexed") == n_files - len(docs)
     assert store.counts()["documents"] == n_files
+
+
+# The parse child prints its pid and hangs; the parent is killed with -9 meanwhile.
+HANGING_PARSE = """
+import os, time
+import ingest.sandbox as sandbox
+def hang(data, fmt, ocr=None):
+    print(os.getpid(), flush=True)
+    time.sleep(600)
+sandbox.read_bytes = hang
+sandbox.parse_isolated(b"testo", "text", timeout_s=600)
+"""
+
+
+def test_parse_child_dies_with_its_killed_parent() -> None:
+    """An orphaned parse child would keep the parent's sockets (a worker's job lock) open."""
+    import time
+
+    import psutil
+
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen([sys.executable, "-c", HANGING_PARSE], env=env,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    child = int(proc.stdout.readline())
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if psutil.Process(child).status() == psutil.STATUS_ZOMBIE:
+                break
+        except psutil.NoSuchProcess:
+            break
+        assert time.monotonic() < deadline, "the parse child outlived its parent"
+        time.sleep(0.05)

@@ -67,7 +67,7 @@ class Readiness:
         return {"status": "pronto", "generation": generation_of(service),
                 "documents": counts["documents"], "chunks": counts["chunks"],
                 "model": str(getattr(service.embedder, "model_id", service.settings.embedder)),
-                "ranker": service.ranker_status}
+                "ranker": service.ranker_status, "backend": service.backend}
 
 
 def generation_of(service: Raccordo) -> str | None:
@@ -78,6 +78,8 @@ def generation_of(service: Raccordo) -> str | None:
             return str(searcher.generation.pointer)
         except RaccordoError:
             return None
+    if service.backend == "postgresql":
+        return None
     return _published_generation(service.settings.index_dir)
 
 

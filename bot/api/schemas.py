@@ -215,6 +215,7 @@ class ReadyOut(BaseModel):
     documents: int
     chunks: int
     model: str
+    backend: str = "sqlite"  # 'sqlite' (embedded) or 'postgresql' (RACCORDO_DATABASE_URL)
 
 
 def document_out(doc: StoredDocument) -> DocumentOut:

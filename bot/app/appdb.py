@@ -7,10 +7,11 @@ import hashlib
 import json
 import secrets
 import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from bot.app.sqlrunner import SqliteRunner, SqlRunner
 
 if TYPE_CHECKING:
     from bot.answers.models import Answer
@@ -48,6 +49,11 @@ CREATE TABLE IF NOT EXISTS api_keys (
     id INTEGER PRIMARY KEY AUTOINCREMENT, prefix TEXT NOT NULL, key_hash TEXT NOT NULL UNIQUE,
     role TEXT NOT NULL CHECK (role IN ('read', 'write', 'admin')), name TEXT,
     created_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS rate_events (key TEXT NOT NULL, ts REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events(key, ts);
+CREATE TABLE IF NOT EXISTS telegram_updates (
+    update_id INTEGER PRIMARY KEY, taken_at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, actor TEXT NOT NULL,
@@ -91,21 +97,17 @@ class ApiKey:
 
 
 class AppDB:
-    """Application tables, sharing the store's SQLite connection (thread-safe)."""
+    """Application tables on the store's SQLite connection or on PostgreSQL (thread-safe)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self._lock = threading.RLock()
-        with self._lock:
-            self._conn.executescript(SCHEMA)
+    def __init__(self, conn: sqlite3.Connection | SqlRunner) -> None:
+        self._sql = SqliteRunner(conn, SCHEMA) if isinstance(conn, sqlite3.Connection) else conn
 
-    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
-        with self._lock:
-            return self._conn.execute(sql, args)
+    def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        return self._sql.run(sql, args)[1]
 
     def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+        return self._sql.run(sql, args)[0]
 
     # ---- users and invites -------------------------------------------------------------
     def add_user(self, user_id: int, *, role: str = "user", name: str | None = None,
@@ -137,15 +139,11 @@ class AppDB:
 
     def redeem_invite(self, code: str, user_id: int) -> bool:
         """Use an invite code once; adds the user. False if unknown, used or expired."""
-        with self._lock:
-            cur = self._conn.execute(
-                "UPDATE invites SET used_by=?, used_at=? WHERE code=? AND used_by IS NULL"
-                " AND expires_at>?", (user_id, time.time(), code, time.time()))
-            if cur.rowcount != 1:
-                return False
-            row = self._conn.execute("SELECT created_by FROM invites WHERE code=?",
-                                     (code,)).fetchone()
-            self.add_user(user_id, added_by=int(row[0]))
+        if self._exec("UPDATE invites SET used_by=?, used_at=? WHERE code=? AND used_by IS NULL"
+                      " AND expires_at>?", (user_id, time.time(), code, time.time())) != 1:
+            return False  # one statement: two replicas never redeem the same code twice
+        row = self._all("SELECT created_by FROM invites WHERE code=?", (code,))[0]
+        self.add_user(user_id, added_by=int(row[0]))
         return True
 
     # ---- per-chat filters -------------------------------------------------------------
@@ -174,21 +172,18 @@ class AppDB:
     def log_question(self, *, channel: str, abstained: bool, cited_docs: list[int],
                      terms: list[str], question: str | None = None) -> int:
         """Record that a question was answered; text only when the caller passes it."""
-        cur = self._exec(
+        return self._sql.insert(
             "INSERT INTO questions(ts, channel, abstained, citations, cited_docs, terms, question)"
             " VALUES (?,?,?,?,?,?,?)",
             (time.time(), channel, int(abstained), len(cited_docs), json.dumps(cited_docs),
              json.dumps(terms), question))
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     def add_feedback(self, *, channel: str, vote: int, question_id: int | None = None,
                      comment: str | None = None) -> int:
         """Store a 👍 (+1) or 👎 (-1), optionally with a comment."""
-        cur = self._exec("INSERT INTO feedback(ts, channel, question_id, vote, comment)"
-                         " VALUES (?,?,?,?,?)", (time.time(), channel, question_id, vote, comment))
-        assert cur.lastrowid is not None
-        return cur.lastrowid
+        return self._sql.insert("INSERT INTO feedback(ts, channel, question_id, vote, comment)"
+                                " VALUES (?,?,?,?,?)",
+                                (time.time(), channel, question_id, vote, comment))
 
     def set_feedback_comment(self, feedback_id: int, comment: str) -> None:
         """Attach the optional 'cosa mancava?' reply to a feedback row."""
@@ -213,12 +208,10 @@ class AppDB:
                          stored_path: str, sha256: str, city: str | None,
                          title: str | None) -> int:
         """Record a pending contribution."""
-        cur = self._exec(
+        return self._sql.insert(
             "INSERT INTO contributions(ts, user_id, chat_id, file_name, stored_path, sha256,"
             " city, title) VALUES (?,?,?,?,?,?,?,?)",
             (time.time(), user_id, chat_id, file_name, stored_path, sha256, city, title))
-        assert cur.lastrowid is not None
-        return cur.lastrowid
 
     def contribution(self, contribution_id: int) -> Contribution | None:
         """One contribution by id."""
@@ -235,11 +228,10 @@ class AppDB:
     def decide_contribution(self, contribution_id: int, *, status: str, decided_by: int,
                             reason: str | None = None, doc_id: int | None = None) -> bool:
         """Approve or reject a pending contribution; False if it was not pending."""
-        cur = self._exec(
+        return self._exec(
             "UPDATE contributions SET status=?, reason=?, decided_by=?, decided_at=?, doc_id=?"
             " WHERE id=? AND status='pending'",
-            (status, reason, decided_by, time.time(), doc_id, contribution_id))
-        return cur.rowcount == 1
+            (status, reason, decided_by, time.time(), doc_id, contribution_id)) == 1
 
     # ---- API keys ----------------------------------------------------------------------
     def create_api_key(self, role: str, name: str | None = None) -> str:
@@ -265,7 +257,30 @@ class AppDB:
 
     def revoke_api_key(self, key_id: int) -> bool:
         """Revoke a key; True if it existed."""
-        return self._exec("UPDATE api_keys SET revoked=1 WHERE id=?", (key_id,)).rowcount == 1
+        return self._exec("UPDATE api_keys SET revoked=1 WHERE id=?", (key_id,)) == 1
+
+    # ---- shared limits and the Telegram webhook ----------------------------------------
+    def take_update(self, update_id: int) -> bool:
+        """True for the first replica that takes a webhook update; False for its retries."""
+        now = time.time()
+        if update_id % 1000 == 0:  # now and then, forget updates older than a day
+            self._exec("DELETE FROM telegram_updates WHERE taken_at < ?", (now - 86400,))
+        return self._exec("INSERT INTO telegram_updates(update_id, taken_at) VALUES (?,?)"
+                          " ON CONFLICT(update_id) DO NOTHING", (update_id, now)) == 1
+
+    def rate_check(self, key: str, limit: int, window_s: float) -> float:
+        """Record an event for `key` if fewer than `limit` fell in the last `window_s` seconds
+        (0.0), else the seconds until a slot frees; shared by every process on this database.
+
+        Two replicas racing on the last slot may both get it (one event over the limit).
+        """
+        now = time.time()
+        self._exec("DELETE FROM rate_events WHERE key=? AND ts <= ?", (key, now - window_s))
+        if self._exec("INSERT INTO rate_events(key, ts) SELECT ?, ? WHERE (SELECT COUNT(*)"
+                      " FROM rate_events WHERE key=?) < ?", (key, now, key, limit)) == 1:
+            return 0.0
+        first = self._all("SELECT MIN(ts) FROM rate_events WHERE key=?", (key,))[0][0]
+        return max(float(first or now) + window_s - now, 0.001)
 
     # ---- audit -------------------------------------------------------------------------
     def audit(self, actor: str, action: str, **detail: Any) -> None:

@@ -18,7 +18,8 @@ from bot.app.settings import Settings
 from bot.errors import NotFound
 from index.models import Filters, Hit
 from ingest.errors import IngestError, RaccordoError
-from ingest.store import Store, StoredDocument
+from ingest.storeapi import DocumentStore
+from ingest.storetypes import StoredDocument
 
 if TYPE_CHECKING:
     from bot.answers.answerer import Answerer, PassageSearch
@@ -28,8 +29,10 @@ if TYPE_CHECKING:
     from bot.network.sources import Sources
     from bot.network.stats import Stats
     from index.embedders import Embedder
+    from index.pgsearch import PgSearcher
     from index.ranking import CrossEncoderRanker
     from index.searcher import Searcher
+    from ingest.pgqueue import Enqueued
     from ingest.pipeline import IngestReport
 
 log = logging.getLogger(__name__)
@@ -49,17 +52,41 @@ class Raccordo:
         self.ranker_status = "non ancora caricato"  # one ingest/index build at a time
 
     # ---- parts --------------------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        """'sqlite' (embedded: SQLite + FAISS + BM25 files) or 'postgresql' (scale-out)."""
+        return self.settings.backend
+
     @cached_property
-    def store(self) -> Store:
-        """The SQLite store of documents and chunks."""
-        return Store(self.settings.db_path)
+    def store(self) -> DocumentStore:
+        """The store of documents and chunks: SQLite, or PostgreSQL when configured."""
+        url = self.settings.database_url
+        if url is None:
+            from ingest.store import Store
+
+            return Store(self.settings.db_path)
+        from index.pgindexer import CachedIndexer
+        from ingest.pgstore import PgStore
+
+        indexer = CachedIndexer(lambda: self.writer_embedder, self.settings.embedding_cache_dir)
+        return PgStore(url.get_secret_value(), indexer)
 
     @cached_property
     def appdb(self) -> AppDB:
         """Application state (users, feedback, contributions, keys...)."""
         from bot.app.appdb import AppDB
 
-        return AppDB(self.store.connection)
+        store = self.store
+        if self.backend == "postgresql":
+            from bot.app.sqlrunner import PgRunner
+            from ingest.pgstore import PgStore
+
+            assert isinstance(store, PgStore)
+            return AppDB(PgRunner(store.db))
+        from ingest.store import Store
+
+        assert isinstance(store, Store)
+        return AppDB(store.connection)
 
     @property
     def embedder(self) -> QueryGate:
@@ -94,11 +121,20 @@ class Raccordo:
         return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
     @cached_property
-    def searcher(self) -> Searcher:
+    def searcher(self) -> Searcher | PgSearcher:
         """The searcher over the published index generation (hot-reloads new ones)."""
-        from index.searcher import Searcher
+        store = self.store
+        if self.backend == "postgresql":
+            from index.pgsearch import PgSearcher
+            from ingest.pgstore import PgStore
 
-        return Searcher(self.store, self.settings.index_dir, self.embedder)
+            assert isinstance(store, PgStore)
+            return PgSearcher(store, self.embedder, lexical=self.settings.pg_lexical)
+        from index.searcher import Searcher
+        from ingest.store import Store
+
+        assert isinstance(store, Store)
+        return Searcher(store, self.settings.index_dir, self.embedder)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -176,9 +212,29 @@ class Raccordo:
             self.build_index(force=rebuild or reembed, progress=progress)
         return report
 
+    def enqueue(self, path: Path, *, rebuild: bool = False) -> Enqueued:
+        """PostgreSQL: queue the folder's new and changed files for `raccordo worker`."""
+        from ingest.pgqueue import JobQueue
+        from ingest.pgstore import PgStore
+
+        store = self.store
+        if not isinstance(store, PgStore):
+            raise IngestError("La coda di acquisizione richiede il backend PostgreSQL.")
+        return JobQueue(store.db).enqueue_path(path, store, rebuild=rebuild)
+
     def build_index(self, *, force: bool = False, progress: bool = False) -> None:
-        """Publish a new index generation when the store changed (or when forced)."""
+        """Publish a new index generation when the store changed (or when forced).
+
+        On PostgreSQL a document is searchable as soon as its transaction commits: there is
+        nothing to publish, only the themes of new passages to tag.
+        """
+        if self.backend == "postgresql":
+            self._after_build()
+            return
         from index.builder import build_index
+        from ingest.store import Store
+
+        assert isinstance(self.store, Store)
 
         info = build_index(self.store, self.writer_embedder, self.settings.index_dir,
                            self.settings.embedding_cache_dir, flat_max=self.settings.flat_max,
@@ -221,14 +277,20 @@ class Raccordo:
         self.wait_for_index()
         return stored
 
-    def wait_for_index(self, timeout_s: float = 10.0) -> bool:
-        """Block until the searcher serves the published generation (read-your-writes)."""
+    def published(self) -> str | None:
+        """The state searches should serve: the CURRENT generation, or 'pg-<store version>'."""
+        if self.backend == "postgresql":
+            return f"pg-{self.store.version()}"
         from index.generations import current_pointer
 
+        return current_pointer(self.settings.index_dir)
+
+    def wait_for_index(self, timeout_s: float = 10.0) -> bool:
+        """Block until the searcher serves the published generation (read-your-writes)."""
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                if self.searcher.generation.pointer == current_pointer(self.settings.index_dir):
+                if self.searcher.generation.pointer == self.published():
                     return True
             except RaccordoError:  # nothing published any more
                 return False

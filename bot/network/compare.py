@@ -23,7 +23,7 @@ from ingest.metadata import METROPOLITAN_CITIES, NO_CITY, city_key
 if TYPE_CHECKING:
     from bot.answers.answerer import Answerer
     from bot.answers.models import Answer
-    from ingest.store import Store
+    from ingest.storeapi import DocumentStore
 
 OVERSAMPLE = 5  # the city-less searcher asks for k * OVERSAMPLE hits before keeping its own
 
@@ -72,7 +72,7 @@ class CitylessSearcher:
         return getattr(self._inner, name)
 
 
-def cities_in_store(store: Store) -> dict[str, tuple[str, int]]:
+def cities_in_store(store: DocumentStore) -> dict[str, tuple[str, int]]:
     """city key → (shown spelling, number of indexed documents); '' for city-less ones."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for doc in store.documents():
@@ -84,7 +84,7 @@ def cities_in_store(store: Store) -> dict[str, tuple[str, int]]:
             for key, names in spellings.items()}
 
 
-def compare_by_city(store: Store, answerer: Answerer, question: str,
+def compare_by_city(store: DocumentStore, answerer: Answerer, question: str,
                     filters: Filters | None = None) -> Comparison:
     """Answer `question` once per city with material, and list the cities with nothing."""
     question = question.strip()

@@ -29,7 +29,8 @@ from bot.errors import BadRequest, NotFound
 from bot.network.vectors import passage_table
 from ingest.metadata import city_key, city_label
 from ingest.sentences import split_sentences
-from ingest.store import Store, StoredDocument
+from ingest.storeapi import DocumentStore
+from ingest.storetypes import StoredDocument
 
 if TYPE_CHECKING:
     from bot.network.sources import Sources
@@ -90,7 +91,7 @@ class _Source:
     city: str | None
 
 
-def resolve_document(store: Store, ref: str | int) -> StoredDocument:
+def resolve_document(store: DocumentStore, ref: str | int) -> StoredDocument:
     """A document by id, file path, file name or unique part of the file name."""
     text = str(ref).strip()
     if text.isdigit():

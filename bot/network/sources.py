@@ -7,14 +7,14 @@ from pathlib import Path
 
 from bot.network.taxonomy import Taxonomy, load_taxonomy
 from index.embedders import Embedder
-from ingest.store import Store
+from ingest.storeapi import DocumentStore
 
 
 @dataclass(frozen=True)
 class Sources:
     """The parts of a deployment the network features need (never the whole application)."""
 
-    store: Store
+    store: DocumentStore
     embedder: Embedder
     cache_dir: Path
     taxonomy_file: Path | None = None  # a deployment's own themes.yaml, when it has one

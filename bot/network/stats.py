@@ -27,7 +27,7 @@ from ingest.metadata import city_label
 
 if TYPE_CHECKING:
     from bot.network.taxonomy import Taxonomy
-    from ingest.store import Store
+    from ingest.storeapi import DocumentStore
 
 GAP_JACCARD = 0.25
 LABEL_TERMS = 3
@@ -115,7 +115,7 @@ class Activity(Protocol):
         ...
 
 
-def compute_stats(store: Store, activity: Activity, taxonomy: Taxonomy, *,
+def compute_stats(store: DocumentStore, activity: Activity, taxonomy: Taxonomy, *,
                   show_text: bool, since: float = 0.0) -> Stats:
     """Aggregate the store and the application tables (questions from `since`, epoch s)."""
     docs = [d for d in store.documents() if d.status == "indexed"]

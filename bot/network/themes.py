@@ -26,7 +26,7 @@ from bot.network.sources import Sources
 from bot.network.taxonomy import Taxonomy
 from bot.network.vectors import passage_table
 from ingest.metadata import city_label
-from ingest.store import Store
+from ingest.storeapi import DocumentStore
 
 if TYPE_CHECKING:
     from index.embedders import Embedder
@@ -143,7 +143,7 @@ def tag_store(sources: Sources, params: TaggingParams = DEFAULT_PARAMS) -> Taggi
     return TaggingReport(len(chunk_tags), len(doc_tags), changed_chunks, changed_docs)
 
 
-def _write_chunk_themes(store: Store, tags: dict[int, tuple[str, ...]]) -> int:
+def _write_chunk_themes(store: DocumentStore, tags: dict[int, tuple[str, ...]]) -> int:
     current = store.chunk_themes()
     changed: dict[int, Sequence[str]] = {
         cid: t for cid, t in tags.items() if cid in current and current[cid] != t}
@@ -152,7 +152,7 @@ def _write_chunk_themes(store: Store, tags: dict[int, tuple[str, ...]]) -> int:
     return len(changed)
 
 
-def _write_document_themes(store: Store, tags: dict[int, tuple[str, ...]]) -> int:
+def _write_document_themes(store: DocumentStore, tags: dict[int, tuple[str, ...]]) -> int:
     current = store.document_themes()
     changed = 0
     for doc_id, themes in tags.items():
@@ -163,7 +163,7 @@ def _write_document_themes(store: Store, tags: dict[int, tuple[str, ...]]) -> in
 
 
 # ---- aggregates ---------------------------------------------------------------------------
-def theme_counts_by_city(store: Store) -> dict[str, dict[str, int]]:
+def theme_counts_by_city(store: DocumentStore) -> dict[str, dict[str, int]]:
     """Number of indexed documents per theme id and city label (every tagged id, groups too)."""
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for doc in store.documents():
@@ -174,7 +174,7 @@ def theme_counts_by_city(store: Store) -> dict[str, dict[str, int]]:
     return {t: dict(c) for t, c in counts.items()}
 
 
-def chunk_counts_by_theme(store: Store) -> dict[str, int]:
+def chunk_counts_by_theme(store: DocumentStore) -> dict[str, int]:
     """Number of chunks tagged with each theme id."""
     counts: Counter[str] = Counter()
     for themes in store.chunk_themes().values():

@@ -18,6 +18,7 @@ from index.builder import embed_cached
 from index.cache import EmbeddingCache
 from index.embedders import normalise
 from ingest.models import Chunk
+from ingest.storeapi import VectorStore
 
 if TYPE_CHECKING:
     from bot.network.sources import Sources
@@ -47,6 +48,8 @@ def passage_vectors(sources: Sources, chunks: list[Chunk]) -> np.ndarray:
     embedder = sources.embedder
     if not chunks:
         return np.empty((0, embedder.dim), dtype=np.float32)
+    if isinstance(sources.store, VectorStore):  # PostgreSQL keeps them: nothing to embed
+        return normalise(sources.store.vectors([c.id or 0 for c in chunks]))
     cache = EmbeddingCache(sources.cache_dir)
     try:
         vectors, _ = embed_cached([c.indexed_text() for c in chunks], embedder, cache)
@@ -58,7 +61,7 @@ def passage_vectors(sources: Sources, chunks: list[Chunk]) -> np.ndarray:
 def passage_table(sources: Sources) -> PassageTable:
     """The memoised table of all chunks of the store (rebuilt when the store changes)."""
     store = sources.store
-    key = (str(store.path), store.version(), sources.embedder.model_id)
+    key = (store.location, store.version(), sources.embedder.model_id)
     with _MEMO_LOCK:
         table = _MEMO.get(key)
     if table is not None:

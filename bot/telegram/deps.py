@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.answers.models import Answer
 from bot.app.appdb import AppDB
 from bot.app.settings import Settings
-from bot.telegram.ratelimit import RateLimiter
+from bot.telegram.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from bot.telegram.state import BotMemory
 
 if TYPE_CHECKING:
@@ -25,10 +25,13 @@ class Deps:
     service: Raccordo
     appdb: AppDB
     memory: BotMemory = field(default_factory=BotMemory)
-    limiter: RateLimiter | None = None
+    limiter: Limiter | None = None
 
     def __post_init__(self) -> None:
-        if self.limiter is None:
+        if self.limiter is None and self.settings.backend == "postgresql":  # many replicas
+            self.limiter = SharedRateLimiter(self.appdb, self.settings.rate_limit_questions,
+                                             self.settings.rate_limit_window_s)
+        elif self.limiter is None:
             self.limiter = RateLimiter(self.settings.rate_limit_questions,
                                        self.settings.rate_limit_window_s)
 

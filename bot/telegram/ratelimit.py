@@ -6,6 +6,38 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
+
+
+class Limiter(Protocol):
+    """Something that admits or delays an event per key."""
+
+    def check(self, key: int) -> float:
+        """0 when allowed, else seconds until the next slot."""
+        ...
+
+
+class SharedCheck(Protocol):
+    """`AppDB.rate_check`: a sliding window kept in the shared database."""
+
+    def rate_check(self, key: str, limit: int, window_s: float) -> float:
+        """0 when allowed, else seconds until the next slot."""
+        ...
+
+
+class SharedRateLimiter:
+    """The same sliding window, kept in the database: every replica counts the same events."""
+
+    def __init__(self, db: SharedCheck, limit: int, window_s: float, *,
+                 scope: str = "telegram") -> None:
+        self.db = db
+        self.limit = limit
+        self.window_s = window_s
+        self.scope = scope
+
+    def check(self, key: int) -> float:
+        """Record an event for `key`; 0 when allowed, else seconds until the next slot."""
+        return self.db.rate_check(f"{self.scope}:{key}", self.limit, self.window_s)
 
 
 class RateLimiter:

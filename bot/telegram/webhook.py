@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from telegram import Update
 from telegram.ext import Application
 
@@ -30,8 +31,13 @@ def webhook_path(secret: str) -> str:
     return "/telegram/webhook/" + hashlib.sha256(secret.encode()).hexdigest()[:40]
 
 
-def webhook_router(application: Application, secret: str) -> APIRouter:
-    """A router that checks the secret header (constant time) and queues the update."""
+def webhook_router(application: Application, secret: str,
+                   take: Callable[[int], bool] | None = None) -> APIRouter:
+    """A router that checks the secret header (constant time) and queues the update.
+
+    With `take` (AppDB.take_update), an update another replica (or an earlier delivery)
+    already took is acknowledged and dropped: Telegram's retries run once.
+    """
     router = APIRouter()
     expected = secret.encode()
 
@@ -48,6 +54,9 @@ def webhook_router(application: Application, secret: str) -> APIRouter:
         update = Update.de_json(payload, application.bot)
         if update is None:
             return Response(status_code=400)
+        if take is not None and not await run_in_threadpool(take, update.update_id):
+            log.info("webhook Telegram: aggiornamento già preso, ignorato")
+            return Response(status_code=200)
         await application.update_queue.put(update)
         return Response(status_code=200)
 
@@ -80,4 +89,5 @@ def webhook_from_settings(settings: Settings, service: Raccordo, *, appdb: AppDB
         return None
     application = build_application(settings, service, appdb=appdb)
     key = secret.get_secret_value()
-    return webhook_router(application, key), lambda: webhook_running(application, url, key)
+    take = (appdb or service.appdb).take_update
+    return webhook_router(application, key, take), lambda: webhook_running(application, url, key)

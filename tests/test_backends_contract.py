@@ -1,0 +1,156 @@
+"""The same contract on both backends (SQLite + FAISS + bm25s, PostgreSQL + pgvector).
+
+Every test here runs twice through the parametrised `backend_settings` fixture: ingest,
+search, filters, deletion, documents, similar practices, application state and the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_helpers import ready_client
+
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
+from index.models import Filters
+from tests.conftest import REPO
+
+QUERIES = ("Chi approva il bilancio della città metropolitana?",
+           "centrale unica di committenza", "art. 107 del TUEL", "zone omogenee e unioni")
+
+
+@pytest.fixture()
+def service(backend_settings: Settings) -> Iterator[Raccordo]:
+    """A service over the demo corpus on one backend."""
+    service = Raccordo(backend_settings)
+    service.ingest(REPO / "corpus")
+    yield service
+    service.close()
+
+
+def _hits(service: Raccordo, query: str, **filters: object) -> list[tuple[str, int]]:
+    return [(h.document.file, h.chunk.ordinal)
+            for h in service.search(query, k=5, filters=Filters(**filters))]  # type: ignore
+
+
+def test_ingest_twice_duplicates_nothing(service: Raccordo) -> None:
+    counts = service.store.counts()
+    assert counts["documents"] >= 8 and counts["chunks"] > 40
+    report = service.ingest(REPO / "corpus")
+    assert not report.failed and len(report.outcomes) == counts["documents"]
+    assert service.store.counts() == counts
+
+
+def test_search_returns_cited_passages(service: Raccordo) -> None:
+    for query in QUERIES:
+        hits = service.search(query, k=5)
+        assert len(hits) == 5
+        assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+        assert all(h.dense is not None and -1 <= h.dense <= 1 for h in hits)
+        assert hits == sorted(hits, key=lambda h: -h.score)
+
+
+def test_filters_restrict_every_hit(service: Raccordo) -> None:
+    docs = [d for d in service.store.documents() if d.status == "indexed"]
+    city = next(d.meta.city for d in docs if d.meta.city)
+    for hit in service.search("servizi dei comuni", k=10, filters=Filters(city=city)):
+        assert (hit.document.meta.city or "").casefold() == city.casefold()
+    target = docs[0]
+    hits = service.search("comuni", k=10, filters=Filters(document=target.id))
+    assert hits and {h.document.id for h in hits} == {target.id}
+    kind = target.meta.kind
+    assert all(h.document.meta.kind == kind
+               for h in service.search("comuni", k=10, filters=Filters(kind=kind)))
+    assert service.search("comuni", k=5, filters=Filters(year=1800)) == []
+    theme = next(t for d in docs for t in d.meta.themes)
+    themed = service.search("comuni", k=10, filters=Filters(theme=theme))
+    assert themed and all(theme in h.document.meta.themes or theme in h.chunk.themes
+                          for h in themed)
+
+
+def test_deleting_a_document_removes_it_from_search(service: Raccordo) -> None:
+    before = service.store.counts()
+    top = service.search(QUERIES[1], k=1)[0]
+    service.remove_document(top.document.id)
+    assert service.store.document(top.document.id) is None
+    assert service.store.counts()["documents"] == before["documents"] - 1
+    assert all(h.document.id != top.document.id for h in service.search(QUERIES[1], k=10))
+
+
+def test_documents_chunks_and_references(service: Raccordo) -> None:
+    docs = service.store.documents()
+    assert [d.file for d in docs] == sorted(d.file for d in docs)
+    doc = docs[0]
+    assert service.store.find_document(doc.source, doc.file) == doc
+    chunks = service.store.chunks(doc.id)
+    assert len(chunks) == doc.chunks and [c.ordinal for c in chunks] == sorted(
+        c.ordinal for c in chunks)
+    ids = [c.id for c in chunks if c.id is not None]
+    assert set(service.store.chunks_by_ids(ids)) == set(ids)
+    referenced = [c.id for c in service.store.chunks() if c.references and c.id]
+    resolved = service.store.references(referenced[:5])
+    assert all(len(resolved[i]) > 0 for i in referenced[:5])
+
+
+def test_similar_practices(service: Raccordo) -> None:
+    from bot.network.similar import similar_to_document
+
+    doc = next(d for d in service.store.documents() if d.status == "indexed")
+    similar = similar_to_document(service.network, doc.id, k=3)
+    assert similar and all(s.doc_id != doc.id for s in similar)
+
+
+def test_application_state(service: Raccordo) -> None:
+    db = service.appdb
+    db.add_user(7, role="admin")
+    code = db.create_invite(7)
+    assert db.redeem_invite(code, 8) and not db.redeem_invite(code, 9)
+    assert db.user_ids() == [7, 8] and db.user_role(8) == "user"
+    db.set_chat_filters(5, {"city": "Torino"})
+    assert db.chat_filters(5) == {"city": "Torino"}
+    qid = db.log_question(channel="api", abstained=False, cited_docs=[1], terms=["x"])
+    fid = db.add_feedback(channel="api", vote=1, question_id=qid)
+    db.set_feedback_comment(fid, "ok")
+    assert db.has_question(qid) and db.feedback_rows()[0][5] == "ok"
+    secret = db.create_api_key("write", "ci")
+    key = db.check_api_key(secret)
+    assert key is not None and db.revoke_api_key(key.id) and db.check_api_key(secret) is None
+    assert db.take_update(1001) and not db.take_update(1001)
+    db.audit("admin", "prova", n=1)
+    assert db.audit_rows(1)[0][2] == "prova"
+
+
+def test_api_search_documents_and_readiness(service: Raccordo) -> None:
+    with ready_client(service) as client:
+        ready = client.get("/readyz").json()
+        assert ready["backend"] == service.backend and ready["chunks"] > 40
+        hits = client.get("/api/search", params={"q": QUERIES[1], "k": 3}).json()["hits"]
+        assert len(hits) == 3 and all(h["text"] for h in hits)
+        listed = client.get("/api/documents").json()
+        assert len(listed["documents"]) == service.store.counts()["documents"]
+
+
+def test_both_backends_rank_the_same(tmp_path: Path, pg_url: str) -> None:
+    from tests.conftest import make_settings
+
+    embedded = Raccordo(make_settings(tmp_path / "a"))
+    scaled = Raccordo(make_settings(tmp_path / "b", database_url=pg_url))
+    try:
+        for service in (embedded, scaled):
+            service.ingest(REPO / "corpus")
+        for query in QUERIES:
+            assert _hits(embedded, query) == _hits(scaled, query)
+            assert _hits(embedded, query, vigente=True) == _hits(scaled, query, vigente=True)
+    finally:
+        embedded.close()
+        scaled.close()
+
+
+def test_answers_and_dashboard(service: Raccordo) -> None:
+    answer = service.ask("Come funziona la centrale unica di committenza a Torino?")
+    assert not answer.abstained and answer.citations
+    service.appdb.log_answer(answer, "api", log_questions=False)
+    stats = service.stats()
+    assert stats.questions_total == 1 and sum(stats.documents_by_city.values()) >= 8
