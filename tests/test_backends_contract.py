@@ -49,7 +49,10 @@ def test_search_returns_cited_passages(service: Raccordo) -> None:
         assert len(hits) == 5
         assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
         assert all(h.dense is not None and -1 <= h.dense <= 1 for h in hits)
-        assert hits == sorted(hits, key=lambda h: -h.score)
+        hybrid = service.searcher.search(query, k=5)  # before coverage re-ranking
+        assert hybrid == sorted(hybrid, key=lambda h: -h.score)
+        assert {h.chunk.id for h in hits} <= {h.chunk.id for h in
+                                              service.searcher.search(query, k=10)}
 
 
 def test_filters_restrict_every_hit(service: Raccordo) -> None:
