@@ -1,8 +1,8 @@
 """Answers on the shared dev questions, extractive mode (the `eval --answers` path).
 
-The issue-4 targets (precision and recall ≥ 0.90, every no_answer abstaining, false
-abstention ≤ 10%) are not reached yet: that test is a strict xfail, so CI says so the day it
-passes. The floor tests guard what is reached today (docs/answers.md has the figures), on
+Issue 11's targets (precision and first citation ≥ 0.85, recall ≥ 0.90, no_answer declined
+≥ 0.90, false abstention ≤ 5%) are not reached yet: that test is a strict xfail, so CI says so
+the day it passes. The floor tests guard what is reached today (docs/answers.md has the figures), on
 dev.jsonl and on the 400 SQuAD-it questions (a second set, over its own knowledge base), and
 check that questions of one knowledge base are declined by the other.
 """
@@ -38,15 +38,15 @@ def test_dev_answers_quote_verbatim_and_keep_the_floor(
         assert answer.abstained == (not answer.citations)
     metrics = evaluate_answers(questions, answers)
     details = metrics["details"]
-    assert metrics["citation_precision"] >= 0.45, details
-    assert metrics["answer_recall"] >= 0.70, details
-    assert metrics["abstention"] >= 0.8, details
-    assert metrics["false_abstention"] <= 0.10, details
+    assert metrics["citation_precision"] >= 0.50, details
+    assert metrics["answer_recall"] >= 0.75, details
+    assert metrics["abstention"] >= 1.0, details  # our model declines all 5 (docs/answers.md)
+    assert metrics["false_abstention"] <= 0.05, details
 
 
 @pytest.mark.slow
 @pytest.mark.shared
-@pytest.mark.xfail(strict=True, reason="issue-4 targets not reached by extractive selection yet")
+@pytest.mark.xfail(strict=True, reason="issue-11 answer targets not reached yet")
 def test_dev_answers_meet_the_issue_targets(dev_run: tuple[list[Question], list[Answer]]
                                             ) -> None:
     questions, answers = dev_run
@@ -76,9 +76,9 @@ def test_squad_it_answers_keep_the_floor(tmp_path_factory: pytest.TempPathFactor
     finally:
         service.close()
     metrics = evaluate_answers(squad_questions, answers)
-    assert metrics["citation_precision"] >= 0.65, metrics["citation_precision"]
-    assert metrics["answer_recall"] >= 0.72, metrics["answer_recall"]
-    assert metrics["false_abstention"] <= 0.08, metrics["false_abstention"]
+    assert metrics["citation_precision"] >= 0.66, metrics["citation_precision"]
+    assert metrics["answer_recall"] >= 0.77, metrics["answer_recall"]
+    assert metrics["false_abstention"] <= 0.02, metrics["false_abstention"]
 
 
 @pytest.mark.slow
@@ -88,4 +88,4 @@ def test_questions_the_knowledge_base_does_not_cover_are_declined(
     answers = answer_questions(shared_service.ask, squad_questions)  # type: ignore[attr-defined]
     declined = [a for a in answers if a.abstained]
     assert all(not a.citations for a in declined)
-    assert len(declined) / len(answers) >= 0.85, len(declined)
+    assert len(declined) / len(answers) >= 0.95, len(declined)
