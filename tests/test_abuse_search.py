@@ -8,7 +8,6 @@ answers 503 instead of waiting forever; each client gets a rate limit (429).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import httpx
 import numpy as np
 from api_helpers import bearer
+from waiting import wait_until
 
 from bot.api import create_app
 from bot.api.background import BackgroundServer
@@ -73,13 +73,6 @@ def serving(demo_service: Raccordo, embedder: Any = None, heavy: Any = None, **s
         service.close()
 
 
-def _wait_until(condition: Callable[[], bool], timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, "condition never met"
-        time.sleep(0.02)
-
-
 def test_queries_are_cut_before_any_work(demo_service: Raccordo) -> None:
     real = demo_service.embedder.inner
     recorder = HoldingEmbedder(real)
@@ -123,14 +116,14 @@ def test_full_queue_answers_503_and_a_normal_search_goes_first(demo_service: Rac
             assert holder.held.wait(60)  # one long query holds the engine
             for thread in threads[1:]:
                 thread.start()
-            _wait_until(lambda: gate.waiting() == (0, queue))
+            wait_until(lambda: gate.waiting() == (0, queue))
             refused = http.get("/api/search", params={"q": LONG_QUERY})
             assert refused.status_code == 503  # the queue is full: no endless wait
             assert refused.json()["error"]["code"] == "occupato"
             assert int(refused.headers["retry-after"]) >= 1
             normal = threading.Thread(target=get, args=("normal", NORMAL_QUERY))
             normal.start()
-            _wait_until(lambda: gate.waiting() == (1, queue))
+            wait_until(lambda: gate.waiting() == (1, queue))
         finally:
             holder.release.set()
         for thread in [*threads, normal]:
@@ -173,7 +166,7 @@ def test_normal_searches_run_while_long_ones_saturate_their_queue(
             assert holder.held.wait(60)
             for thread in threads[1:]:
                 thread.start()
-            _wait_until(lambda: service.embedder.waiting() == (0, queue))
+            wait_until(lambda: service.embedder.waiting() == (0, queue))
             assert http.get("/api/search", params={"q": LONG_QUERY}).status_code == 503
             for query in (NORMAL_QUERY, "centrale unica di committenza", "statuto"):
                 normal = http.get("/api/search", params={"q": query})

@@ -11,18 +11,12 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from waiting import wait_until
 
 from index.microbatch import MicroBatcher
 from tests.index_kit import HashEmbedder
 
 QUERIES = [f"domanda numero {i} sui passi carrabili e sulle zone {i % 3}" for i in range(12)]
-
-
-def _wait_until(condition: Callable[[], bool]) -> None:
-    """Poll a condition that other threads will make true (bounded: the test's timeout)."""
-    event = threading.Event()
-    while not condition():
-        event.wait(0.005)
 
 
 def _concurrently(batcher: MicroBatcher, texts: list[str], hold: threading.Event
@@ -35,11 +29,11 @@ def _concurrently(batcher: MicroBatcher, texts: list[str], hold: threading.Event
 
     first = threading.Thread(target=ask, args=(0,))
     first.start()
-    _wait_until(lambda: batcher.calls == 1)  # the first batch is running, held
+    wait_until(lambda: batcher.calls == 1)  # the first batch is running, held
     others = [threading.Thread(target=ask, args=(i,)) for i in range(1, len(texts))]
     for t in others:
         t.start()
-    _wait_until(lambda: batcher.waiting() == len(texts) - 1)
+    wait_until(lambda: batcher.waiting() == len(texts) - 1)
     hold.set()
     for t in [first, *others]:
         t.join()
@@ -101,11 +95,11 @@ def test_an_error_reaches_every_caller_of_its_batch_and_not_the_next() -> None:
 
     first = threading.Thread(target=ask, args=("prima",))
     first.start()
-    _wait_until(lambda: batcher.calls == 1)
+    wait_until(lambda: batcher.calls == 1)
     others = [threading.Thread(target=ask, args=(t,)) for t in ("guasto", "sana")]
     for t in others:
         t.start()
-    _wait_until(lambda: batcher.waiting() == 2)
+    wait_until(lambda: batcher.waiting() == 2)
     hold.set()
     for t in [first, *others]:
         t.join()
