@@ -7,8 +7,9 @@ from pathlib import Path
 from answers_kit import OverlapSearcher, build_store
 
 from bot.answers.answerer import Answerer
-from bot.answers.followup import is_followup, rewrite
+from bot.answers.followup import added_terms, is_followup, rewrite
 from bot.answers.models import Turn
+from index.tokenizer import term_set
 
 CM = "Quali funzioni fondamentali hanno le città metropolitane secondo il TUEL?"
 
@@ -30,7 +31,25 @@ def test_entity_of_the_same_class_is_replaced() -> None:
 
 def test_fragment_is_appended_when_nothing_matches() -> None:
     assert rewrite("e in caso di ritardo?", [Turn("Entro quanto si conclude il procedimento?")]
-                   ) == "Entro quanto si conclude il procedimento caso di ritardo?"
+                   ) == "Entro quanto si conclude il procedimento in caso di ritardo?"
+
+
+def test_the_replaced_entity_keeps_its_role_with_the_new_article() -> None:
+    assert rewrite("e nelle città metropolitane?",
+                   [Turn("Chi conferisce gli incarichi dirigenziali nei comuni?")]) == (
+        "Chi conferisce gli incarichi dirigenziali nelle città metropolitane?")
+    assert rewrite("e i comuni?", [Turn("Chi nomina il segretario della provincia?")]) == (
+        "Chi nomina il segretario dei comuni?")
+    assert rewrite("e per lo stato?", [Turn("Quali compiti ha la regione?")]) == (
+        "Quali compiti ha lo stato?")
+
+
+def test_what_a_followup_adds() -> None:
+    history = [Turn("A chi spetta la direzione degli uffici?")]
+    assert added_terms("e nelle città metropolitane?", history) == term_set(
+        "città metropolitane")
+    assert added_terms("e nelle città metropolitane?", []) == frozenset()
+    assert added_terms("Chi nomina il segretario comunale?", history) == frozenset()
 
 
 def test_chains_of_followups_keep_the_subject() -> None:
@@ -49,8 +68,22 @@ def test_answerer_searches_the_rewritten_question(tmp_path: Path) -> None:
     searcher = OverlapSearcher(store)
     answer = Answerer(searcher).answer(
         "e per i servizi?", history=[Turn("A chi spetta la direzione degli uffici?")])
-    assert searcher.queries[-1] == "A chi spetta la direzione degli uffici i servizi?"
+    assert searcher.queries[-1] == "A chi spetta la direzione degli uffici per i servizi?"
     assert answer.rewritten_question == searcher.queries[-1]
     assert answer.question == "e per i servizi?"
     assert not answer.abstained
+    store.close()
+
+
+def test_a_followup_is_declined_when_the_passage_is_not_about_what_it_adds(
+        tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    answerer = Answerer(OverlapSearcher(store))
+    history = [Turn("A chi spetta la direzione degli uffici?")]
+    answer = answerer.answer("e nelle città metropolitane?", history=history)
+    rewritten = "A chi spetta la direzione degli uffici nelle città metropolitane?"
+    assert answer.rewritten_question == rewritten
+    assert answer.abstained and not answer.citations
+    assert "domanda di seguito" in answer.notes[0]
+    assert not answerer.answer(rewritten).abstained  # asked whole, the threshold lets it pass
     store.close()

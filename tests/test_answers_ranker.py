@@ -4,9 +4,11 @@ and what the service says when it is off or broken."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from answers_kit import OverlapSearcher, build_store
 from conftest import REPO, make_settings
 
 from bot.answers.abstention import (
@@ -15,10 +17,14 @@ from bot.answers.abstention import (
     AbstentionModel,
     Evidence,
     declines,
+    followup_unsupported,
 )
+from bot.answers.answerer import Answerer
+from bot.answers.extractive import Selection, select_quotes
 from bot.app.service import Raccordo
 from index import ranking
 from index.ranking import CrossEncoderRanker, RerankedSearch
+from index.tokenizer import term_set
 
 ANSWERABLE = "Come si organizza una centrale unica di committenza per i comuni?"
 
@@ -105,3 +111,40 @@ def test_probability_grows_with_the_model_score() -> None:
                  for m in (-3.0, 3.0))
     assert 0.0 < low < 0.5 < high < 1.0
     assert model.probability(Evidence(passage=0, sentence=0, model=1e6)) == 1.0
+
+
+class KeywordScorer:
+    """A stand-in for our model: a high logit for passages holding `keyword`, else very low."""
+
+    def __init__(self, keyword: str) -> None:
+        self.keyword = keyword
+
+    def score(self, query: str, texts: Sequence[str]) -> list[float]:
+        return [6.0 if self.keyword in t else -9.0 for t in texts]
+
+
+def test_a_further_passage_is_cited_only_when_the_model_answers_from_it(tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    question = "Cosa spetta ai dirigenti degli uffici e quali compiti sono attribuiti?"
+
+    def cited(keyword: str, selection: Selection) -> list[str]:
+        answerer = Answerer(OverlapSearcher(store), scorer=KeywordScorer(keyword),
+                            abstention=ABSTENTION_MODEL, selection=selection)
+        return [c.locator for c in answerer.answer(question).citations]
+
+    both = [f"D.Lgs. 267/2000 (TUEL), art. 107, comma {c}" for c in (1, 3)]
+    assert cited("direzione", Selection(self_supported=False)) == both
+    assert cited("direzione", Selection()) == both[:1]  # the model rejects comma 3 alone
+    assert cited("dirigenti", Selection()) == both  # ...and accepts it here
+    store.close()
+
+
+def test_a_followup_answer_must_be_about_what_the_followup_adds(tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    hits = OverlapSearcher(store).search("direzione degli uffici nelle città metropolitane")
+    quotes = select_quotes("direzione degli uffici nelle città metropolitane", hits)
+    question = "A chi spetta la direzione degli uffici nelle città metropolitane?"
+    assert followup_unsupported(term_set("città metropolitane"), question, quotes)
+    assert not followup_unsupported(term_set("uffici"), question, quotes)
+    assert not followup_unsupported(frozenset(), question, quotes)
+    store.close()

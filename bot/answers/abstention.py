@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answers.extractive import Quote
-from index.coverage import coverage
+from index.coverage import coverage, same_family
 from index.models import Hit
 from index.tokenizer import term_set
 from ingest.acts import find_act_references
@@ -55,6 +55,7 @@ class Evidence:
     missing_city: str | None = None  # a Città metropolitana named and absent from the hits
     dense: float | None = None  # best embedding similarity of the first passages
     model: float | None = None  # best relevance logit of our ranking model, when it is loaded
+    followup_unsupported: bool = False  # a follow-up whose cited passage is not about it
 
     def below_floor(self, floor: float | None) -> bool:
         """True when a similarity floor is set and the best passage falls short of it."""
@@ -103,7 +104,8 @@ def declines(evidence: Evidence, *, threshold: float, dense_floor: float | None,
     """True when the answerer must abstain: a named act or city is absent, nothing is even
     about the question (similarity floor), or the evidence falls short (by `model` when the
     ranking model scored the passages, else by `threshold`)."""
-    if evidence.missing_act or evidence.missing_city or evidence.below_floor(dense_floor):
+    if (evidence.missing_act or evidence.missing_city or evidence.followup_unsupported
+            or evidence.below_floor(dense_floor)):
         return True
     if model is not None and evidence.model is not None:
         return model.probability(evidence) < model.cutoff or evidence.score < model.floor
@@ -121,6 +123,26 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits),
                     missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]),
                     dense=max(similarities) if similarities else None, model=model_score)
+
+
+def followup_unsupported(added: frozenset[str], question: str,
+                         quotes: Sequence[Quote]) -> bool:
+    """True when a follow-up's answer would not be about it: the first cited passage (with
+    its title and city) lacks a term the follow-up adds, or the first quote shares no term
+    with the rest of the rewritten question ("e nelle città metropolitane?" answered by a
+    list that only names them)."""
+    if not added or not quotes:
+        return False
+    hit = quotes[0].hit
+    meta = hit.document.meta
+    about = term_set(" ".join((hit.chunk.indexed_text(), meta.title, meta.city or "")))
+    rest = term_set(question) - added
+    return not (all(_found(t, about) for t in added)
+                and (not rest or any(_found(t, quotes[0].terms) for t in rest)))
+
+
+def _found(term: str, found: frozenset[str]) -> bool:
+    return term in found or any(same_family(term, other) for other in found)
 
 
 def missing_city(question: str, hits: Sequence[Hit]) -> str | None:

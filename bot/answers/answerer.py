@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -14,12 +15,13 @@ from bot.answers.abstention import (
     Evidence,
     abstention_text,
     declines,
+    followup_unsupported,
     measure,
     suggestions,
 )
 from bot.answers.citations import citation_for, locator_text
 from bot.answers.extractive import Quote, Selection, score_sentences, select_quotes
-from bot.answers.followup import rewrite
+from bot.answers.followup import added_terms, rewrite
 from bot.answers.llm import LLMClient, LLMError, build_messages, check_answer, renumber
 from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation, Turn
@@ -87,6 +89,8 @@ class Answerer:
         query = rewrite(question, history)
         hits = tuple(self.searcher.search(query, k=SEARCH_K, filters=filters))
         evidence, quotes = self._evidence(query, hits)
+        if followup_unsupported(added_terms(question, history), query, quotes):
+            evidence = dataclasses.replace(evidence, followup_unsupported=True)
         rewritten = query if query != question else None
         if not quotes or self._unsupported(evidence):
             return self._abstain(question, hits, evidence, rewritten)
@@ -102,19 +106,38 @@ class Answerer:
 
     def _evidence(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, list[Quote]]:
         quotes = select_quotes(question, hits, weight=self.weight, selection=self.selection)
-        return measure(question, hits, quotes, self.weight,
-                       self._model_score(question, hits)), quotes
+        scores = self._model_scores(question, hits)
+        evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None)
+        return evidence, self._self_supported(question, quotes, hits, scores)
 
-    def _model_score(self, question: str, hits: Sequence[Hit]) -> float | None:
-        """Our model's best relevance logit over the first passages (reused when the hits
+    def _model_scores(self, question: str, hits: Sequence[Hit]) -> list[float] | None:
+        """Our model's relevance logit of each of the first passages (reused when the hits
         were re-ranked by it), or None when it is not loaded."""
         first = hits[:EVIDENCE_PASSAGES]
         if self.scorer is None or self.abstention is None or not first:
             return None
         known = [h.rerank for h in first if h.rerank is not None]
         if len(known) == len(first):
-            return max(known)
-        return max(self.scorer.score(question, [h.chunk.indexed_text() for h in first]))
+            return known
+        return self.scorer.score(question, [h.chunk.indexed_text() for h in first])
+
+    def _self_supported(self, question: str, quotes: list[Quote], hits: Sequence[Hit],
+                        scores: list[float] | None) -> list[Quote]:
+        """The quotes, without those of a further passage that would be declined on its own
+        evidence (our model's score of it with its coverage): a second citation must
+        answer the question too, not only share its words."""
+        if scores is None or self.abstention is None or not quotes \
+                or not self.selection.self_supported:
+            return quotes
+        logit = {h.chunk.id: s for h, s in zip(hits, scores, strict=False)}
+        keep = {quotes[0].hit.chunk.id}
+        for cid in {q.hit.chunk.id for q in quotes} - keep:
+            own = [q for q in quotes if q.hit.chunk.id == cid]
+            if cid in logit and not declines(
+                    measure(question, [own[0].hit], own, self.weight, logit[cid]),
+                    threshold=self.threshold, dense_floor=None, model=self.abstention):
+                keep.add(cid)
+        return [q for q in quotes if q.hit.chunk.id in keep]
 
     def _unsupported(self, evidence: Evidence) -> bool:
         """True when the evidence does not support an answer."""
@@ -218,6 +241,8 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
         return f"atto non presente nelle fonti: {evidence.missing_act}"
     if evidence.missing_city:
         return f"città non presente nelle fonti: {evidence.missing_city}"
+    if evidence.followup_unsupported:
+        return "il passo più vicino non riguarda ciò che la domanda di seguito aggiunge"
     if evidence.below_floor(dense_floor):
         return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
     if model is not None and evidence.model is not None:

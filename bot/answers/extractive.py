@@ -94,6 +94,11 @@ class Selection:
     keep_ratio: float = 0.8  # a further quote must score at least this share of the best
     other_passage_ratio: float = 0.8  # ...and this share to bring in another passage
     confident_overlap: float | None = 0.6  # a best quote covering this share: one passage
+    # a further passage must bring question terms not yet quoted (off: it dropped more relevant
+    # second citations than wrong ones, benchmarks/second_citation.py)
+    distinct_facts: bool = False
+    # a further passage is cited only when our model would answer from it alone (Answerer)
+    self_supported: bool = True
     w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
     w_passage: float = 0.20  # passage (context + text) overlap
     w_prior: float = 0.10  # retrieval score and rank
@@ -203,11 +208,20 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
             continue
         if any(_near_duplicate(cand, q) for q in chosen):
             continue
+        if new_passage and selection.distinct_facts and not _adds_terms(question, cand, chosen):
+            continue
         chosen.append(cand)
         cited.add(cand.hit.chunk.id)
     chosen = _with_lead_ins(chosen, selection.max_quotes)
     order = {cid: i for i, cid in enumerate(dict.fromkeys(q.hit.chunk.id for q in chosen))}
     return sorted(chosen, key=lambda q: (order[q.hit.chunk.id], q.start))
+
+
+def _adds_terms(question: str, cand: Quote, chosen: Sequence[Quote]) -> bool:
+    """True when `cand` holds a question term that none of the `chosen` quotes holds: a
+    further passage is cited for a distinct part of the answer, not to repeat it."""
+    quoted = frozenset().union(*(q.terms for q in chosen))
+    return bool((term_set(question) & cand.terms) - quoted)
 
 
 def _with_lead_ins(chosen: list[Quote], limit: int) -> list[Quote]:

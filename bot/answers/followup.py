@@ -7,17 +7,22 @@ Method (deterministic, no model):
    two content words and no interrogative of its own ("chi", "come", "quando"...).
 2. The previous question is resolved first (history is folded from the oldest turn), so
    chains of follow-ups keep their subject.
-3. The fragment's leading connective and preposition are removed ("e per le province?" →
-   "le province"). When the fragment names an entity of a known class (kinds of public body,
-   organs, Italian cities) and the previous question names a different entity of that class,
-   that entity (with its article) is replaced in the previous question ("... le città
-   metropolitane ..." → "... le province ..."). Otherwise the fragment is appended.
+3. The fragment's leading connective is removed ("e per le province?" → "per le province").
+   When it names an entity of a known class (kinds of public body, organs, Italian cities)
+   and the previous question names a different entity of that class, that entity is
+   replaced, keeping the role it had there: the previous preposition, joined with the
+   fragment's article as Italian does ("... nei comuni?" + "e nelle città metropolitane?" →
+   "... nelle città metropolitane?"; "... della provincia?" + "e i comuni?" → "... dei
+   comuni?"). Otherwise the fragment, with its preposition, is appended.
+4. `added_terms` gives what the follow-up adds: the answerer declines when the passage it
+   would cite is not about it (bot.answers.answerer).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.answers.models import Turn
 from bot.answers.terms import terms
@@ -38,7 +43,16 @@ _PRONOUN = re.compile(
     r"essi|esse|vale\s+anche|valgono\s+anche|si\s+applica\s+anche|e\s+poi)\b",
     re.IGNORECASE,
 )
-_ARTICLE = r"(?:(?:il|lo|la|i|gli|le|l['’])\s*)?"
+# Articulated prepositions are built from a preposition and an article: "di" + "le" ->
+# "delle", "in" + "i" -> "nei", "su" + "l'" -> "sull'".
+_JOINS = {"di": "de", "a": "a", "da": "da", "in": "ne", "su": "su"}
+_SUFFIX = {"il": "l", "lo": "llo", "la": "lla", "l'": "ll'", "i": "i", "gli": "gli", "le": "lle"}
+_ARTICULATED = {stem + suffix: (base, article) for base, stem in _JOINS.items()
+                for article, suffix in _SUFFIX.items()}
+_ART = r"(?:il|lo|la|i|gli|le|l['’])"
+_LEAD = (r"(?:(?P<joined>(?:de|a|da|ne|su)(?:llo|lla|ll['’]|l|i|gli|lle))(?:\s+|(?<=['’]))"
+         r"|(?:(?P<prep>di|a|da|in|su|per|con|tra|fra)\s+)?"
+         r"(?:(?P<art>" + _ART + r")(?:\s+|(?<=['’])))?)")
 _INTERROGATIVE = re.compile(
     r"\b(?:chi|come|quando|quanto|quanti|quante|quale|quali|cosa|perché|perche|dove|entro)\b",
     re.IGNORECASE,
@@ -46,9 +60,9 @@ _INTERROGATIVE = re.compile(
 
 ENTITY_CLASSES: dict[str, tuple[str, ...]] = {
     "ente": (
-        r"citt[àa]'?\s+metropolitan[ae]", r"province?", r"provinc[ei]", r"comun[ei]",
-        r"region[ei]", r"unioni?\s+(?:dei|di)\s+comuni", r"comunit[àa]'?\s+montan[ae]",
-        r"stato", r"municipi", r"circoscrizion[ei]",
+        r"citt[àa]'?\s+metropolitan[ae]", r"provinc(?:ia|e)", r"comun[ei]",
+        r"region[ei]", r"union[ei]\s+(?:dei|di)\s+comuni", r"comunit[àa]'?\s+montan[ae]",
+        r"stato", r"municipi[o]?", r"circoscrizion[ei]",
     ),
     "organo": (
         r"sindac[oi](?:\s+metropolitan[oi])?", r"president[ei](?:\s+della\s+provincia)?",
@@ -81,6 +95,14 @@ def rewrite(question: str, history: Sequence[Turn]) -> str:
     return _merge(question, previous)
 
 
+def added_terms(question: str, history: Sequence[Turn]) -> frozenset[str]:
+    """The content terms a follow-up adds to the conversation (empty when not a follow-up):
+    what the answer must be about, besides the previous question's subject."""
+    if not history or not is_followup(question):
+        return frozenset()
+    return frozenset(terms(_fragment(question)))
+
+
 def _merge(question: str, previous: str) -> str:
     """Resolve one follow-up against the (already resolved) previous question."""
     if not is_followup(question):
@@ -88,37 +110,77 @@ def _merge(question: str, previous: str) -> str:
     fragment = _fragment(question)
     if not fragment:
         return previous
-    replaced = _substitute(fragment, previous)
+    replaced = _substitute(_CONNECTIVE.sub("", question.strip().rstrip("?!. "), count=1),
+                           previous)
     if replaced is not None:
         return replaced
-    return f"{previous.rstrip(' ?')} {fragment}?"
+    return f"{previous.rstrip(' ?')} {_without_connective(question)}?"
+
+
+def _without_connective(question: str) -> str:
+    """The follow-up without connective and final punctuation ("in caso di ritardo")."""
+    return _CONNECTIVE.sub("", question.strip().rstrip("?!. "), count=1).strip()
 
 
 def _fragment(question: str) -> str:
     """The follow-up without connective, leading preposition and final punctuation."""
-    text = question.strip().rstrip("?!. ")
-    text = _CONNECTIVE.sub("", text, count=1)
-    return _PREPOSITION.sub("", text, count=1).strip()
+    return _PREPOSITION.sub("", _without_connective(question), count=1).strip()
 
 
 def _substitute(fragment: str, previous: str) -> str | None:
-    """Swap the entity of the same class in `previous` for the one named in `fragment`."""
+    """Swap the entity of the same class in `previous` for the one named in `fragment`,
+    keeping the role (preposition) it had in `previous` with the fragment's article."""
     for patterns in ENTITY_CLASSES.values():
         new = _find_entity(fragment, patterns)
         if new is None:
             continue
         old = _find_entity(previous, patterns)
-        if old is None or old.group(0).lower() == new.group(0).lower():
+        if old is None or old.noun.lower() == new.noun.lower():
             continue
-        return previous[:old.start()] + new.group(0) + previous[old.end():]
+        return previous[:old.start] + _phrase(old.base, new.article, new.noun) + previous[old.end:]
     return None
 
 
-def _find_entity(text: str, patterns: tuple[str, ...]) -> re.Match[str] | None:
+@dataclass(frozen=True)
+class _Mention:
+    """An entity named in a text, with the preposition and article before it."""
+
+    start: int
+    end: int
+    base: str | None  # simple preposition ("di" for "della")
+    article: str | None
+    noun: str
+
+
+def _find_entity(text: str, patterns: tuple[str, ...]) -> _Mention | None:
     """The first (leftmost) entity of a class named in `text`."""
     found: list[re.Match[str]] = []
     for pattern in patterns:
-        m = re.search(rf"\b{_ARTICLE}{pattern}\b", text, re.IGNORECASE)
+        m = re.search(rf"(?<!\w){_LEAD}(?P<noun>{pattern})\b", text, re.IGNORECASE)
         if m:
             found.append(m)
-    return min(found, key=lambda m: (m.start(), -len(m.group(0)))) if found else None
+    if not found:
+        return None
+    m = min(found, key=lambda m: (m.start("noun"), -len(m.group(0))))
+    base, article = _lead(m)
+    return _Mention(m.start(), m.end(), base, article, m.group("noun"))
+
+
+def _lead(m: re.Match[str]) -> tuple[str | None, str | None]:
+    """(simple preposition, article) of the words before an entity."""
+    if m.group("joined"):
+        word = m.group("joined").lower().replace("’", "'")
+        return _ARTICULATED[word]
+    article = m.group("art")
+    return m.group("prep"), article.lower().replace("’", "'") if article else None
+
+
+def _phrase(base: str | None, article: str | None, noun: str) -> str:
+    """Preposition, article and noun as Italian writes them ("in" + "le" -> "nelle")."""
+    if base is not None and article is not None and base in _JOINS:
+        return f"{_JOINS[base]}{_SUFFIX[article]}" + ("" if article == "l'" else " ") + noun
+    words = [w for w in (base, article) if w]
+    lead = " ".join(words)
+    if not lead:
+        return noun
+    return lead + noun if lead.endswith("'") else f"{lead} {noun}"

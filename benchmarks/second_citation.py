@@ -1,0 +1,71 @@
+"""When a further passage is cited: answer metrics for each rule, in one run.
+
+Usage:
+    python -m benchmarks.second_citation --shared-data DIR [--json F]
+
+Variants (our model's abstention on in all):
+- `any`: a further passage scoring close to the best quote is cited (the first build);
+- `self-supported`: ... only when our model would answer from it alone (the default);
+- `+ distinct terms`: ... and only when its quote holds a question term no chosen quote holds.
+Sets: dev.jsonl, the untrained half of domain.jsonl (`training.data.is_training_id`) and both
+together. Columns: citation precision, first citation relevant, answers with a relevant
+citation, citations per answered question, `no_answer` declined, false abstention.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import replace
+
+from benchmarks.answers_split import question_sets
+from benchmarks.report import finish, knowledge_base_arguments, run_header
+from bot.answers.answerer import Answerer
+from bot.answers.evaluation import evaluate_answers
+from bot.answers.extractive import Selection
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
+
+VARIANTS = {"any": Selection(self_supported=False),
+            "self-supported": Selection(),
+            "+ distinct terms": Selection(distinct_facts=True)}
+COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall",
+           "citations_per_answer", "abstention", "false_abstention")
+SETS = ("dev", "domain untrained half")
+
+
+def main() -> None:
+    """Print the table (and optionally write it as JSON)."""
+    args = knowledge_base_arguments(__doc__).parse_args()
+    service = Raccordo(Settings(data_dir=args.shared_data))
+    default = service.answerer
+    sets = question_sets(args.shared)
+    chosen = {name: sets[name][1] for name in SETS}
+    chosen["dev + untrained"] = [q for name in SETS for q in sets[name][1]]
+    report: dict[str, object] = run_header()
+    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    print(f"{'set':24s} {'n':>4s} {'rule':17s} {'prec':>6s} {'first':>6s} {'recall':>6s} "
+          f"{'cites':>6s} {'declin':>6s} {'false':>6s}")
+    for variant, selection in VARIANTS.items():
+        answerer = replace_selection(default, selection)
+        for name, questions in chosen.items():
+            answers = [answerer.answer(q.question) for q in questions]
+            m = evaluate_answers(questions, answers)
+            answered = [a for a in answers if not a.abstained]
+            m["citations_per_answer"] = (sum(len(a.citations) for a in answered)
+                                         / max(1, len(answered)))
+            m.pop("details")
+            report[f"{name} / {variant}"] = m
+            cells = " ".join(f"{float(m[c]):6.3f}" for c in COLUMNS)  # type: ignore[arg-type]
+            print(f"{name:24s} {len(questions):>4} {variant:17s} {cells}")
+    finish(report, args.json, [service])
+
+
+def replace_selection(answerer: Answerer, selection: Selection) -> Answerer:
+    """The service's answerer with another sentence selection."""
+    other = copy.copy(answerer)
+    other.selection = replace(selection)
+    return other
+
+
+if __name__ == "__main__":
+    main()
