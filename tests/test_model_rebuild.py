@@ -1,0 +1,44 @@
+"""`python -m training` rebuilds the re-ranker from the data: groups, the chain of runs, the
+int8 export, and the result loads and scores without torch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+from index.ranking import MODEL_FILE, VOCAB_FILE, CrossEncoderRanker
+from training.__main__ import RECIPE
+
+pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+pytestmark = [pytest.mark.slow, pytest.mark.shared]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_the_model_is_rebuilt_from_the_data(shared_dir: Path, tmp_path: Path) -> None:
+    work, out = tmp_path / "work", tmp_path / "weights"
+    scale = 0.2 / 60 / sum(run.minutes for run in RECIPE)  # a few seconds of training in all
+    subprocess.run([sys.executable, "-m", "training", "--work", str(work), "--shared",
+                    str(shared_dir), "--scale", str(scale), "--out", str(out)],
+                   check=True, cwd=REPO, timeout=1800)
+    manifest = json.loads((work / "data" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["seed"] == 20261130 and manifest["groups_per_source"]["squad"] > 1000
+    assert [p.name for p in sorted(work.glob("run*"))] == [f"run{n}" for n in
+                                                           range(1, len(RECIPE) + 1)]
+    assert (out / MODEL_FILE).stat().st_size < 40 * 1024 * 1024
+    ranker = CrossEncoderRanker(out, model_sha256=sha256(out / MODEL_FILE),
+                                vocab_sha256=sha256(out / VOCAB_FILE))
+    scores = ranker.score("Chi nomina il segretario comunale?",
+                          ["Il sindaco nomina il segretario.", "Il bilancio è approvato."])
+    assert len(scores) == 2 and all(math.isfinite(s) for s in scores)
