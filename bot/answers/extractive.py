@@ -95,10 +95,13 @@ class Selection:
     other_passage_ratio: float = 0.8  # ...and this share to bring in another passage
     confident_overlap: float | None = 0.6  # a best quote covering this share: one passage
     # a further passage must bring question terms not yet quoted (off: it dropped more relevant
-    # second citations than wrong ones, benchmarks/second_citation.py)
+    # second citations than wrong ones, benchmarks/citation_rules.py)
     distinct_facts: bool = False
     # a further passage is cited only when our model would answer from it alone (Answerer)
     self_supported: bool = True
+    # the first quote is the best sentence of the first passage (the searcher's best), when
+    # it has one, rather than the best-scoring sentence of any passage
+    first_from_top: bool = False
     w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
     w_passage: float = 0.20  # passage (context + text) overlap
     w_prior: float = 0.10  # retrieval score and rank
@@ -193,6 +196,9 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
     if not ranked:
         return []
     best = ranked[0]
+    if selection.first_from_top:
+        top = _referenced(list(hits[:selection.passages]))[0].chunk.id
+        best = next((q for q in ranked if q.hit.chunk.id == top), best)
     chosen = [best]
     cited = {best.hit.chunk.id}
     for cand in ranked[1:]:
