@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -235,3 +236,19 @@ def test_quantities_are_read_by_the_rules_of_italian_numbers(text: str, expected
 ])
 def test_a_quantity_question_asks_for_a_measure(question: str, expected: bool) -> None:
     assert bool(_QUANTITY.match(question)) is expected
+
+
+def test_the_first_quote_comes_from_the_first_passage(tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    question = "Cosa spetta ai dirigenti degli uffici e quali compiti sono attribuiti?"
+    hits = OverlapSearcher(store).search(question)
+    best_sentence = select_quotes(question, hits)[0].hit  # the passage with the best sentence
+    other = next(h for h in hits if h.chunk.id != best_sentence.chunk.id)
+    order = [other, best_sentence, *[h for h in hits if h not in (other, best_sentence)]]
+    searched = [dataclasses.replace(h, rank=r) for r, h in enumerate(order, start=1)]
+    quotes = select_quotes(question, searched)
+    assert quotes[0].hit.chunk.id == other.chunk.id  # the searcher's first passage leads
+    assert best_sentence.chunk.id in {q.hit.chunk.id for q in quotes}  # ...and the best stays
+    before = select_quotes(question, searched, selection=Selection(first_from_top=False))
+    assert before[0].hit.chunk.id == best_sentence.chunk.id
+    store.close()

@@ -101,7 +101,8 @@ class Selection:
     self_supported: bool = True
     # the first quote is the best sentence of the first passage (the searcher's best), when
     # it has one, rather than the best-scoring sentence of any passage
-    first_from_top: bool = False
+    # (benchmarks/citation_rules.py)
+    first_from_top: bool = True
     w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
     w_passage: float = 0.20  # passage (context + text) overlap
     w_prior: float = 0.10  # retrieval score and rank
@@ -201,16 +202,19 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
         best = next((q for q in ranked if q.hit.chunk.id == top), best)
     chosen = [best]
     cited = {best.hit.chunk.id}
-    for cand in ranked[1:]:
+    for cand in ranked:
         if len(chosen) >= selection.max_quotes:
             break
+        if cand is best:
+            continue
         new_passage = cand.hit.chunk.id not in cited
         ratio = selection.other_passage_ratio if new_passage else selection.keep_ratio
         if cand.score < ratio * best.score or cand.overlap <= 0:
             continue
         if new_passage and (len(cited) >= selection.max_passages
                             or (selection.confident_overlap is not None
-                                and best.overlap >= selection.confident_overlap)):
+                                and best.overlap >= selection.confident_overlap
+                                and cand.score <= best.score)):
             continue
         if any(_near_duplicate(cand, q) for q in chosen):
             continue

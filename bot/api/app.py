@@ -74,6 +74,7 @@ def create_app(service: Raccordo, addons: Sequence[Addon] = ()) -> FastAPI:
             for _, running in addons:
                 await stack.enter_async_context(running())
             stack.callback(jobs.close)
+            stack.callback(readiness.join)  # the caller closes the service after shutdown
             yield
 
     app = FastAPIOffline(

@@ -31,6 +31,12 @@ class Readiness:
             self._thread = threading.Thread(target=self._load, name="raccordo-load", daemon=True)
             self._thread.start()
 
+    def join(self) -> None:
+        """Wait for a load under way to end (at shutdown, before the service is closed)."""
+        thread = self._thread
+        if thread is not None:
+            thread.join()
+
     def wait(self, timeout: float | None = None) -> bool:
         """Block until ready (for scripts and tests); True when ready."""
         return self._ready.wait(timeout)
