@@ -1,11 +1,10 @@
 """Rebuild the re-ranker from the data in one command (torch; `[train]` extra).
 
 Usage: python -m training --work /tmp/ranker-rebuild [--shared /work/shared]
-       [--hybrid-data-dir DIR] [--scale 1.0] [--out index/weights]
+       [--scale 1.0] [--out index/weights]
 
 Steps: `training.data` (groups and manifest), the committed model's chain of warm-started
-runs (`RECIPE`: tokens, peak learning rate and wall-clock minutes of each run, the data of
-the last run with hybrid hard negatives when `--hybrid-data-dir` is given), then
+runs (`RECIPE`: tokens, peak learning rate and wall-clock minutes of each run), then
 `training.export` into `--out`, which prints the sha256 values for `index/ranking.py`.
 The runs are budgeted in wall-clock minutes (`--scale` multiplies them), so how many pairs
 a run sees depends on the machine: the model card records what the committed model saw.
@@ -30,11 +29,11 @@ class Run:
     max_tokens: int
     lr: float
     minutes: float
-    hybrid: bool = False
 
 
-RECIPE = (Run(224, 4e-5, 25), Run(160, 8e-5, 38), Run(160, 6e-5, 28),
-          Run(160, 5e-5, 60, hybrid=True))
+# The committed model's chain (docs/model-card-ranker.md); a fourth run with hybrid hard
+# negatives was measured and not kept (docs/ranker.md).
+RECIPE = (Run(224, 4e-5, 25), Run(160, 8e-5, 38), Run(160, 6e-5, 28))
 
 
 def step(module: str, *args: object) -> None:
@@ -44,15 +43,12 @@ def step(module: str, *args: object) -> None:
     subprocess.run(command, check=True)
 
 
-def rebuild(work: Path, shared: Path, hybrid_dir: Path | None, scale: float, out: Path) -> None:
+def rebuild(work: Path, shared: Path, scale: float, out: Path) -> None:
     """Data, the chain of runs, the export."""
     step("training.data", "--shared", shared, "--out", work / "data")
-    if hybrid_dir is not None:
-        step("training.data", "--shared", shared, "--out", work / "data-hybrid",
-             "--hybrid-data-dir", hybrid_dir)
+    data = work / "data" / "groups.jsonl"
     init: Path | None = None
     for n, run in enumerate(RECIPE, start=1):
-        data = work / ("data-hybrid" if run.hybrid and hybrid_dir else "data") / "groups.jsonl"
         ckpt = work / f"run{n}"
         extra = ["--init", init] if init is not None else []
         step("training.train", "--data", data, "--out", ckpt, "--max-tokens", run.max_tokens,
@@ -69,12 +65,11 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work", type=Path, required=True)
     parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--hybrid-data-dir", type=Path, default=None)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "index" /
                         "weights")
     args = parser.parse_args()
-    rebuild(args.work, args.shared, args.hybrid_data_dir, args.scale, args.out)
+    rebuild(args.work, args.shared, args.scale, args.out)
 
 
 if __name__ == "__main__":
