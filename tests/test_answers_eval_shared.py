@@ -38,7 +38,7 @@ def test_dev_answers_quote_verbatim_and_keep_the_floor(
         assert answer.abstained == (not answer.citations)
     metrics = evaluate_answers(questions, answers)
     details = metrics["details"]
-    assert metrics["citation_precision"] >= 0.50, details
+    assert metrics["citation_precision"] >= 0.53, details
     assert metrics["answer_recall"] >= 0.75, details
     assert metrics["abstention"] >= 1.0, details  # our model declines all 5 (docs/answers.md)
     assert metrics["false_abstention"] <= 0.05, details
@@ -76,8 +76,8 @@ def test_squad_it_answers_keep_the_floor(tmp_path_factory: pytest.TempPathFactor
     finally:
         service.close()
     metrics = evaluate_answers(squad_questions, answers)
-    assert metrics["citation_precision"] >= 0.66, metrics["citation_precision"]
-    assert metrics["answer_recall"] >= 0.77, metrics["answer_recall"]
+    assert metrics["citation_precision"] >= 0.68, metrics["citation_precision"]
+    assert metrics["answer_recall"] >= 0.78, metrics["answer_recall"]
     assert metrics["false_abstention"] <= 0.02, metrics["false_abstention"]
 
 
