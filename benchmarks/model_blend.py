@@ -15,18 +15,18 @@ other half of domain.jsonl and on SQuAD-it's training articles, so neither can c
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.coverage_rerank import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import finish, knowledge_base_arguments, ranker_from, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.coverage import CoverageRanker
 from index.evaluation import Question, is_relevant
-from index.ranking import MODEL_DIR, MODEL_FILE, VOCAB_FILE, CrossEncoderRanker, probability
+from index.ranking import MODEL_DIR, MODEL_FILE, CrossEncoderRanker, probability
 from index.searcher import PINNED_SCORE
+from ingest.pipeline import sha256_of
 
 GRID = (0.0, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 3.0)
 DEPTH = 10
@@ -67,22 +67,16 @@ def ranked_metrics(groups: list[list[Candidate]], w: float) -> dict[str, float]:
     return {"recall@1": r1 / n, "recall@5": r5 / n, "mrr@10": rr / n}
 
 
-def sha256(path: Path) -> str:
-    """Hex digest of a file."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def main() -> None:
     """Print the grid per set, and the weight dev.jsonl chooses."""
     parser = knowledge_base_arguments(__doc__)
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     args = parser.parse_args()
-    ranker = CrossEncoderRanker(args.model_dir, model_sha256=sha256(args.model_dir / MODEL_FILE),
-                                vocab_sha256=sha256(args.model_dir / VOCAB_FILE))
+    ranker = ranker_from(args.model_dir)
     bases = {"shared": args.shared_data, "squad": args.squad_data}
     services = {b: Raccordo(Settings(data_dir=d)) for b, d in bases.items() if d is not None}
-    report: dict[str, object] = {**run_header(), "model_sha256": sha256(args.model_dir /
-                                                                        MODEL_FILE)}
+    report: dict[str, object] = {
+        **run_header(), "model_sha256": sha256_of((args.model_dir / MODEL_FILE).read_bytes())}
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
     table: dict[str, dict[float, dict[str, float]]] = {}
     for name, (base, questions) in question_sets(args.shared).items():

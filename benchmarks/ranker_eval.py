@@ -15,12 +15,11 @@ see training.data.is_training_id), both together, SQuAD-it's 118 held-out questi
 from __future__ import annotations
 
 import argparse
-import hashlib
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.report import finish, print_rows, run_header
+from benchmarks.report import SHARED, finish, print_rows, ranker_from, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.benchmark import percentiles
@@ -29,15 +28,10 @@ from index.evaluation import metrics as score_results
 from index.models import Hit
 from index.ranking import (
     MODEL_DIR,
-    MODEL_FILE,
-    VOCAB_FILE,
     CrossEncoderRanker,
     blend_with_search,
 )
 from training.data import is_training_id
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
 
 Results = dict[str, dict[str, QuestionResult]]  # method -> question id -> result
 METHODS = ("hybrid", "re-ranked", "rrf(hybrid, model)")
@@ -94,16 +88,6 @@ def latency(ranker: CrossEncoderRanker, pools: Sequence[tuple[str, list[Hit]]], 
     return percentiles(samples)
 
 
-def _ranker(model_dir: Path, threads: int) -> CrossEncoderRanker:
-    """The committed model, or a candidate in another folder (checked against its own files)."""
-    if model_dir.resolve() == MODEL_DIR.resolve():
-        return CrossEncoderRanker(model_dir, threads=threads)
-    sums = [hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
-            for name in (MODEL_FILE, VOCAB_FILE)]
-    return CrossEncoderRanker(model_dir, threads=threads, model_sha256=sums[0],
-                              vocab_sha256=sums[1])
-
-
 def main() -> None:
     """Print (and optionally write as JSON) the comparison table and latencies."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -116,7 +100,7 @@ def main() -> None:
     parser.add_argument("--latency-questions", type=int, default=60)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    ranker = _ranker(args.model_dir, args.threads)
+    ranker = ranker_from(args.model_dir, args.threads)
     dirs = {"shared": args.shared_data, "squad": args.squad_data}
     bases = {b: Raccordo(Settings(data_dir=d)) for b, d in dirs.items() if d is not None}
     report: dict[str, object] = {**run_header(), "pool": args.pool}

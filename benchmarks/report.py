@@ -1,4 +1,4 @@
-"""What retrieval benchmarks share: the run header, metric rows, the JSON file."""
+"""What retrieval benchmarks share: the run header, metric rows, the JSON file, the model."""
 
 from __future__ import annotations
 
@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from index.ranking import MODEL_DIR, MODEL_FILE, VOCAB_FILE, CrossEncoderRanker
+from ingest.pipeline import sha256_of
 
 
 def run_header() -> dict[str, object]:
@@ -47,3 +50,12 @@ def knowledge_base_arguments(doc: str | None, *, squad_required: bool = False
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--json", type=Path, default=None)
     return parser
+
+
+def ranker_from(model_dir: Path, threads: int = 1) -> CrossEncoderRanker:
+    """The committed model, or a candidate export in another folder (checked against its own
+    files, so that it can be measured before its sha256 goes into `index/ranking.py`)."""
+    if model_dir.resolve() == MODEL_DIR.resolve():
+        return CrossEncoderRanker(model_dir, threads=threads)
+    model, vocab = (sha256_of((model_dir / name).read_bytes()) for name in (MODEL_FILE, VOCAB_FILE))
+    return CrossEncoderRanker(model_dir, threads=threads, model_sha256=model, vocab_sha256=vocab)

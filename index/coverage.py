@@ -52,9 +52,15 @@ def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) ->
     for term in question:
         if term in found:
             got += weight(term)
-        elif len(term) >= PREFIX_MIN and any(same_family(term, other) for other in found):
+        elif in_family(term, found):
             got += PREFIX_CREDIT * weight(term)
     return got / total
+
+
+def in_family(term: str, found: frozenset[str]) -> bool:
+    """True when a found term extends `term`, or is extended by it, over `PREFIX_MIN`
+    characters (a stem of at least `PREFIX_MIN` characters itself)."""
+    return len(term) >= PREFIX_MIN and any(same_family(term, other) for other in found)
 
 
 def same_family(a: str, b: str) -> bool:

@@ -3,7 +3,6 @@ int8 export, and the result loads and scores without torch."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import subprocess
@@ -14,16 +13,13 @@ import pytest
 from conftest import REPO
 
 from index.ranking import MODEL_FILE, VOCAB_FILE, CrossEncoderRanker
+from ingest.pipeline import sha256_of
 from training.__main__ import RECIPE
 
 pytest.importorskip("torch")
 pytest.importorskip("onnx")
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_the_model_is_rebuilt_from_the_data(shared_dir: Path, tmp_path: Path) -> None:
@@ -37,8 +33,8 @@ def test_the_model_is_rebuilt_from_the_data(shared_dir: Path, tmp_path: Path) ->
     assert [p.name for p in sorted(work.glob("run*"))] == [f"run{n}" for n in
                                                            range(1, len(RECIPE) + 1)]
     assert (out / MODEL_FILE).stat().st_size < 40 * 1024 * 1024
-    ranker = CrossEncoderRanker(out, model_sha256=sha256(out / MODEL_FILE),
-                                vocab_sha256=sha256(out / VOCAB_FILE))
+    ranker = CrossEncoderRanker(out, model_sha256=sha256_of((out / MODEL_FILE).read_bytes()),
+                                vocab_sha256=sha256_of((out / VOCAB_FILE).read_bytes()))
     scores = ranker.score("Chi nomina il segretario comunale?",
                           ["Il sindaco nomina il segretario.", "Il bilancio è approvato."])
     assert len(scores) == 2 and all(math.isfinite(s) for s in scores)

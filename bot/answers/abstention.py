@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answers.extractive import Quote
-from index.coverage import coverage, same_family
+from index.coverage import coverage, in_family
 from index.models import Hit
 from index.tokenizer import term_set
 from ingest.acts import find_act_references
@@ -137,12 +137,9 @@ def followup_unsupported(added: frozenset[str], question: str,
     meta = hit.document.meta
     about = term_set(" ".join((hit.chunk.indexed_text(), meta.title, meta.city or "")))
     rest = term_set(question) - added
-    return not (all(_found(t, about) for t in added)
-                and (not rest or any(_found(t, quotes[0].terms) for t in rest)))
-
-
-def _found(term: str, found: frozenset[str]) -> bool:
-    return term in found or any(same_family(term, other) for other in found)
+    return not (all(t in about or in_family(t, about) for t in added)
+                and (not rest or any(t in quotes[0].terms or in_family(t, quotes[0].terms)
+                                     for t in rest)))
 
 
 def missing_city(question: str, hits: Sequence[Hit]) -> str | None:

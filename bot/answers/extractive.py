@@ -202,6 +202,7 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
         best = next((q for q in ranked if q.hit.chunk.id == top), best)
     chosen = [best]
     cited = {best.hit.chunk.id}
+    q_terms = term_set(question)
     for cand in ranked:
         if len(chosen) >= selection.max_quotes:
             break
@@ -218,7 +219,7 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
             continue
         if any(_near_duplicate(cand, q) for q in chosen):
             continue
-        if new_passage and selection.distinct_facts and not _adds_terms(question, cand, chosen):
+        if new_passage and selection.distinct_facts and not _adds_terms(q_terms, cand, chosen):
             continue
         chosen.append(cand)
         cited.add(cand.hit.chunk.id)
@@ -227,11 +228,11 @@ def select_quotes(question: str, hits: Sequence[Hit], *, weight: Weight = lambda
     return sorted(chosen, key=lambda q: (order[q.hit.chunk.id], q.start))
 
 
-def _adds_terms(question: str, cand: Quote, chosen: Sequence[Quote]) -> bool:
+def _adds_terms(q_terms: frozenset[str], cand: Quote, chosen: Sequence[Quote]) -> bool:
     """True when `cand` holds a question term that none of the `chosen` quotes holds: a
     further passage is cited for a distinct part of the answer, not to repeat it."""
     quoted = frozenset().union(*(q.terms for q in chosen))
-    return bool((term_set(question) & cand.terms) - quoted)
+    return bool((q_terms & cand.terms) - quoted)
 
 
 def _with_lead_ins(chosen: list[Quote], limit: int) -> list[Quote]:

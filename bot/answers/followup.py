@@ -110,11 +110,11 @@ def _merge(question: str, previous: str) -> str:
     fragment = _fragment(question)
     if not fragment:
         return previous
-    replaced = _substitute(_CONNECTIVE.sub("", question.strip().rstrip("?!. "), count=1),
-                           previous)
+    spoken = _without_connective(question)
+    replaced = _substitute(spoken, previous)
     if replaced is not None:
         return replaced
-    return f"{previous.rstrip(' ?')} {_without_connective(question)}?"
+    return f"{previous.rstrip(' ?')} {spoken}?"
 
 
 def _without_connective(question: str) -> str:
