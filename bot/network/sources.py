@@ -18,6 +18,7 @@ class Sources:
     embedder: Embedder
     cache_dir: Path
     taxonomy_file: Path | None = None  # a deployment's own themes.yaml, when it has one
+    theme_threshold: float | None = None  # calibrated for the embedder's weights (None: default)
 
     @property
     def taxonomy(self) -> Taxonomy:

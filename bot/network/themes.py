@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -44,6 +44,9 @@ class TaggingParams:
 
 
 DEFAULT_PARAMS = TaggingParams()
+# the threshold for our fine-tuned e5-small (index.weightdelta.tuned_e5), whose similarities
+# run lower: the same sweep on the same labelled chunks (docs/network.md)
+THRESHOLD_RACCORDO = 0.72
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,16 @@ def document_themes(chunk_themes: Sequence[Sequence[str]], share: float) -> list
 
 
 # ---- tagging the store --------------------------------------------------------------------
-def tag_store(sources: Sources, params: TaggingParams = DEFAULT_PARAMS) -> TaggingReport:
+def params_for(sources: Sources) -> TaggingParams:
+    """The decision rule, with the threshold calibrated for the sources' embedder."""
+    if sources.theme_threshold is None:
+        return DEFAULT_PARAMS
+    return replace(DEFAULT_PARAMS, threshold=sources.theme_threshold)
+
+
+def tag_store(sources: Sources, params: TaggingParams | None = None) -> TaggingReport:
     """Tag every chunk and document of the store (idempotent; forced themes win)."""
+    params = params or params_for(sources)
     store = sources.store
     taxonomy = sources.taxonomy
     leaves = taxonomy.leaves()
