@@ -38,7 +38,7 @@ def test_dev_answers_quote_verbatim_and_keep_the_floor(
         assert answer.abstained == (not answer.citations)
     metrics = evaluate_answers(questions, answers)
     details = metrics["details"]
-    assert metrics["citation_precision"] >= 0.53, details
+    assert metrics["citation_precision"] >= 0.57, details  # 0.576 (docs/embedder.md)
     assert metrics["answer_recall"] >= 0.75, details
     assert metrics["abstention"] >= 1.0, details  # our model declines all 5 (docs/answers.md)
     assert metrics["false_abstention"] <= 0.05, details
