@@ -34,6 +34,7 @@ from bot.network.taxonomy import load_taxonomy  # noqa: E402
 from bot.network.themes import (  # noqa: E402
     TaggingParams,
     assign,
+    params_for,
     tag_store,
     theme_scores,
     theme_vectors,
@@ -81,7 +82,7 @@ def tagging_quality(service: Raccordo, located: list[tuple[int, set[str]]],
 
     sweep = [{"threshold": t, "margin": m, **measure(TaggingParams(threshold=t, margin=m))}
              for t in thresholds for m in (0.02, 0.03, 0.05)]
-    served = service.tagging_params()
+    served = params_for(service.network)  # the rule the service applies to these weights
     return {"chunks": len(located), "params": served.__dict__, **measure(served), "sweep": sweep}
 
 

