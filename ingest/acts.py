@@ -74,6 +74,11 @@ _REG_UE = re.compile(r"\b(?:regolamento|reg\.)\s*\(?\s*(?:ue|ce)\s*\)?\s*(?:n\.\
 _ALIAS_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len,
                                                                           reverse=True))
                        + r")\b", re.I)
+# "costituzione" is also the common noun for setting something up: "costituzione di una
+# società", "della commissione", "in giudizio". Followed by "di"/"del…"/"in" it is that noun,
+# except in the Constitution's own title ("Costituzione della Repubblica italiana").
+_NOUN_USE = re.compile(r"\s+(?:di|del|dello|della|dei|degli|delle|dell['’]|d['’]|in)\b"
+                       r"(?!\s+repubblica\b)", re.I)
 _SUF = "(?:" + "|".join(sorted(SUFFIXES, key=len, reverse=True)) + r")(?![a-z])"
 _ARTICLE = re.compile(
     rf"\b(?:art(?:icolo|icoli|t)?\.?)\s*(?P<art>\d{{1,4}}(?:\s*-?\s*{_SUF})?)"
@@ -142,6 +147,8 @@ def _acts(text: str) -> list[tuple[int, int, str]]:
         if key and not any(s <= m.start() < e for s, e, _ in out):
             out.append((m.start(), m.end(), key))
     for m in _ALIAS_RE.finditer(text):
+        if ALIASES[m.group(0).lower()] == "costituzione" and _NOUN_USE.match(text, m.end()):
+            continue
         if not any(s <= m.start() < e for s, e, _ in out):
             out.append((m.start(), m.end(), ALIASES[m.group(0).lower()]))
     return sorted(out)

@@ -3,6 +3,7 @@ and what the service says when it is off or broken."""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,4 +148,22 @@ def test_a_followup_answer_must_be_about_what_the_followup_adds(tmp_path: Path) 
     assert followup_unsupported(term_set("città metropolitane"), question, quotes)
     assert not followup_unsupported(term_set("uffici"), question, quotes)
     assert not followup_unsupported(frozenset(), question, quotes)
+    store.close()
+
+
+def test_the_abstention_note_names_the_rule_that_declined(tmp_path: Path) -> None:
+    """A model that would answer, over passages below the coverage floor, is declined by the
+    floor, and the note says so (not "probability < cut-off")."""
+    store = build_store(tmp_path)
+    question = "Cosa spetta ai dirigenti degli uffici e quali compiti sono attribuiti?"
+    strict = AbstentionModel(bias=0.0, passage=1.0, sentence=0.0, model=1.0, cutoff=0.5,
+                             floor=0.99)
+    by_floor = Answerer(OverlapSearcher(store), scorer=KeywordScorer("dirigenti"),
+                        abstention=strict).answer(question)
+    assert by_floor.abstained
+    assert by_floor.notes[0].startswith("evidenza ")
+    assert by_floor.notes[0].endswith("< minimo 0.990 (modello di riordino)")
+    by_model = Answerer(OverlapSearcher(store), scorer=KeywordScorer("assente"),
+                        abstention=dataclasses.replace(strict, floor=0.0)).answer(question)
+    assert by_model.abstained and by_model.notes[0].startswith("probabilità di risposta ")
     store.close()

@@ -67,3 +67,18 @@ def test_title_act_only_when_the_document_is_the_act() -> None:
     assert title_act("Costituzione della Repubblica italiana") == "costituzione"
     assert title_act("Linee guida AgID su acquisizione e riuso (artt. 68-69 CAD)") is None
     assert title_act("Vademecum nomina RTD e costituzione UTD in forma associata") is None
+
+
+@pytest.mark.parametrize(("text", "acts"), [
+    ("Entro quanto si pronuncia la Corte dei conti sulla delibera di costituzione di una "
+     "nuova società ai sensi dell'art. 5 del d.lgs. 175/2016?", ["dlgs:175/2016"]),
+    ("la costituzione in giudizio del comune", []),
+    ("costituzione dell'ufficio per la transizione digitale", []),
+    ("l'art. 119 della costituzione, comma 6", ["costituzione"]),
+    ("Cosa dicono Costituzione e TUEL?", ["costituzione", "dlgs:267/2000"]),
+    ("Costituzione della Repubblica italiana", ["costituzione"]),
+])
+def test_costituzione_the_noun_is_not_the_constitution(text: str, acts: list[str]) -> None:
+    """"Costituzione di/del…/in" sets something up; only the Constitution's own title keeps
+    "della Repubblica" after it."""
+    assert [r.act for r in find_act_references(text)] == acts

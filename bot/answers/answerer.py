@@ -246,7 +246,10 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
     if evidence.below_floor(dense_floor):
         return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
     if model is not None and evidence.model is not None:
-        return (f"probabilità di risposta {model.probability(evidence):.3f} < soglia "
+        probability = model.probability(evidence)
+        if probability >= model.cutoff:  # declined by the coverage floor, not the model
+            return f"evidenza {evidence.score:.3f} < minimo {model.floor:.3f} (modello di riordino)"
+        return (f"probabilità di risposta {probability:.3f} < soglia "
                 f"{model.cutoff:.3f} (modello di riordino)")
     return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
 
