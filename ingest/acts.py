@@ -75,10 +75,11 @@ _ALIAS_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(ALIASES,
                                                                           reverse=True))
                        + r")\b", re.I)
 # "costituzione" is also the common noun for setting something up: "costituzione di una
-# società", "della commissione", "in giudizio". Followed by "di"/"del…"/"in" it is that noun,
-# except in the Constitution's own title ("Costituzione della Repubblica italiana").
-_NOUN_USE = re.compile(r"\s+(?:di|del|dello|della|dei|degli|delle|dell['’]|d['’]|in)\b"
-                       r"(?!\s+repubblica\b)", re.I)
+# società", "della commissione", "in giudizio". Followed by "di"/"del…" (or "in giudizio",
+# "in mora", "in forma") it is that noun, except in the Constitution's own title
+# ("Costituzione della Repubblica italiana"); "la Costituzione in materia di…" stays the act.
+_NOUN_USE = re.compile(r"\s+(?:(?:di|del|dello|della|dei|degli|delle|dell['’]|d['’])\b"
+                       r"(?!\s*repubblica\b)|in\s+(?:giudizio|mora|forma)\b)", re.I)
 _SUF = "(?:" + "|".join(sorted(SUFFIXES, key=len, reverse=True)) + r")(?![a-z])"
 _ARTICLE = re.compile(
     rf"\b(?:art(?:icolo|icoli|t)?\.?)\s*(?P<art>\d{{1,4}}(?:\s*-?\s*{_SUF})?)"

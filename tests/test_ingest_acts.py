@@ -76,6 +76,8 @@ def test_title_act_only_when_the_document_is_the_act() -> None:
     ("costituzione dell'ufficio per la transizione digitale", []),
     ("l'art. 119 della costituzione, comma 6", ["costituzione"]),
     ("Cosa dicono Costituzione e TUEL?", ["costituzione", "dlgs:267/2000"]),
+    ("i principi della Costituzione in materia di autonomie", ["costituzione"]),
+    ("atto di costituzione in forma associata dell'ufficio", []),
     ("Costituzione della Repubblica italiana", ["costituzione"]),
 ])
 def test_costituzione_the_noun_is_not_the_constitution(text: str, acts: list[str]) -> None:
