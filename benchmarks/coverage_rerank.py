@@ -2,12 +2,13 @@
 
 Usage:
     python -m benchmarks.coverage_rerank --shared-data DIR_A [--squad-data DIR_B]
-        [--vigente] [--json out.json]
+        [--vigente] [--grid] [--json out.json]
 
 DIR_A holds the ingested shared corpus, DIR_B the SQuAD-it articles. The weights were chosen
 on dev.jsonl and the training half of domain.jsonl (`training.data.is_training_id`); the
 untrained half and SQuAD-it were not looked at while choosing them. `--vigente` searches law
-in force only, as answers do.
+in force only, as answers do. `--grid` also re-orders the same hybrid hits with other
+passage/sentence coverage weights (`GRID`), to re-check the defaults for the embedder in use.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from benchmarks.report import finish, knowledge_base_arguments, print_rows, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
-from index.coverage import CoverageSearch
+from index.coverage import CoverageRanker, CoverageSearch
 from index.evaluation import Question, QuestionResult, first_relevant_rank, load_questions
 from index.evaluation import metrics as score_results
 from index.models import Filters
@@ -48,10 +49,31 @@ def evaluate(searcher: object, questions: list[Question], filters: Filters
     return score_results(results).to_json()
 
 
+GRID = [(p, s) for p in (0.25, 0.5, 0.75, 1.0) for s in (0.5, 0.75, 1.0, 1.5)]
+
+
+def grid(hybrid: object, questions: list[Question], filters: Filters) -> dict[str, object]:
+    """R@k and MRR@10 of the coverage ranker at each GRID weight pair, on the same hits."""
+    hits = {q.id: hybrid.search(q.question, k=10, filters=filters)  # type: ignore[attr-defined]
+            for q in questions if q.answerable}
+    rows: dict[str, object] = {}
+    for passage, sentence in GRID:
+        ranker = CoverageRanker(weight=hybrid.term_weight,  # type: ignore[attr-defined]
+                                passage_weight=passage, sentence_weight=sentence)
+        results = []
+        for q in questions:
+            if q.answerable:
+                ranked = tuple(ranker.run(q.question, hits[q.id]))
+                results.append(QuestionResult(q, ranked, first_relevant_rank(q, ranked)))
+        rows[f"p={passage} s={sentence}"] = score_results(results).to_json()
+    return rows
+
+
 def main() -> None:
     """Print (and optionally write) the with/without table."""
     parser = knowledge_base_arguments(__doc__)
     parser.add_argument("--vigente", action="store_true")
+    parser.add_argument("--grid", action="store_true")
     args = parser.parse_args()
     bases = {"shared": args.shared_data, "squad": args.squad_data}
     services = {b: Raccordo(Settings(data_dir=d)) for b, d in bases.items() if d is not None}
@@ -67,6 +89,8 @@ def main() -> None:
         hybrid = services[base].searcher
         rows = {"hybrid": evaluate(hybrid, questions, filters),
                 "+coverage": evaluate(CoverageSearch(hybrid), questions, filters)}
+        if args.grid:
+            rows |= grid(hybrid, questions, filters)
         report[name] = rows
         print_rows(name, rows, (32, 10))
     finish(report, args.json, services.values())
