@@ -238,6 +238,12 @@ def write_e5s1(path: Path, model: E5S1Model,
 
     The file is written to a temporary name and moved into place atomically.
     """
+    write_atomically(Path(path), e5s1_bytes(model, replacements))
+
+
+def e5s1_bytes(model: E5S1Model, replacements: Mapping[str, np.ndarray] | None = None
+               ) -> bytes:
+    """The E5S1 file of `model` as bytes (replaced tensors re-encoded in their stored dtype)."""
     tensors = dict(model.tensors)
     for name, values in (replacements or {}).items():
         old = model._get(name)
@@ -246,14 +252,18 @@ def write_e5s1(path: Path, model: E5S1Model,
             raise ModelFileError(f"Dimensione errata per {name}: {arr.size} != {old.count}")
         raw = quantise_q4_0(arr) if old.dtype == Q4_0 else arr.astype("<f4").tobytes()
         tensors[name] = Tensor(old.dtype, old.count, raw)
-    write_atomically(Path(path), _serialise(model, tensors))
+    return _serialise(model, tensors)
 
 
 def write_atomically(path: Path, blob: bytes) -> None:
-    """Write `blob` to a temporary name beside `path`, then move it into place."""
+    """Write `blob` to a temporary name beside `path`, then move it into place (a failed
+    write leaves neither a partial file nor the temporary one)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(blob)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(blob)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _serialise(model: E5S1Model, tensors: Mapping[str, Tensor]) -> bytes:

