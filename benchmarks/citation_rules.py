@@ -8,7 +8,9 @@ Variants (our model's abstention on in all):
 - `self-supported`: ... only when our model would answer from it alone;
 - `+ distinct terms`: ... and only when its quote holds a question term no chosen quote holds;
 - `first from top` (the default): self-supported, and the first quote is the best sentence
-  of the first passage rather than the best-scoring sentence of any passage.
+  of the first passage rather than the best-scoring sentence of any passage;
+- `first by model`: first from top, then the cited passages ordered by our model's logit
+  (the passage it scores highest is cited first).
 Sets: dev.jsonl, both halves of domain.jsonl (`training.data.is_training_id`) and dev + the
 untrained half; with `--squad-data`, SQuAD-it's held-out articles and all 400 questions (the
 first and last variants only). The rules have no constants of their own (self-supported
@@ -36,12 +38,13 @@ from index.evaluation import Question
 VARIANTS = {"any": Selection(self_supported=False, first_from_top=False),
             "self-supported": Selection(first_from_top=False),
             "+ distinct terms": Selection(first_from_top=False, distinct_facts=True),
-            "first from top": Selection()}  # self-supported too: the default
+            "first from top": Selection(),  # self-supported too: the default
+            "first by model": Selection(first_by_model=True)}
 COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall",
            "citations_per_answer", "abstention", "false_abstention")
 SETS = ("dev", "domain trained half", "domain untrained half")
 SQUAD_SETS = ("squad-it held-out", "squad-it all 400")  # with --squad-data
-SQUAD_VARIANTS = ("any", "first from top")
+SQUAD_VARIANTS = ("any", "first from top", "first by model")
 
 
 def main() -> None:

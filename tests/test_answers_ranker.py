@@ -167,3 +167,30 @@ def test_the_abstention_note_names_the_rule_that_declined(tmp_path: Path) -> Non
                         abstention=dataclasses.replace(strict, floor=0.0)).answer(question)
     assert by_model.abstained and by_model.notes[0].startswith("probabilità di risposta ")
     store.close()
+
+
+class GradedScorer:
+    """A stand-in for our model: each keyword a passage holds adds its logit."""
+
+    def __init__(self, logits: dict[str, float]) -> None:
+        self.logits = logits
+
+    def score(self, query: str, texts: Sequence[str]) -> list[float]:
+        return [sum(v for k, v in self.logits.items() if k in t) for t in texts]
+
+
+def test_with_first_by_model_the_passage_our_model_prefers_is_cited_first(
+        tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    question = "Cosa spetta ai dirigenti degli uffici e quali compiti sono attribuiti?"
+    scorer = GradedScorer({"dirigenti": 6.0, "compiti": 2.0})  # comma 3 names "compiti"
+
+    def cited(selection: Selection) -> list[str]:
+        answerer = Answerer(OverlapSearcher(store), scorer=scorer,
+                            abstention=ABSTENTION_MODEL, selection=selection)
+        return [c.locator for c in answerer.answer(question).citations]
+
+    by_search = cited(Selection())
+    assert len(by_search) == 2
+    assert cited(Selection(first_by_model=True)) == by_search[::-1]
+    store.close()

@@ -137,7 +137,8 @@ class Answerer:
                     measure(question, [own[0].hit], own, self.weight, logit[cid]),
                     threshold=self.threshold, dense_floor=None, model=self.abstention):
                 keep.add(cid)
-        return [q for q in quotes if q.hit.chunk.id in keep]
+        kept = [q for q in quotes if q.hit.chunk.id in keep]
+        return _by_model(kept, logit) if self.selection.first_by_model else kept
 
     def _unsupported(self, evidence: Evidence) -> bool:
         """True when the evidence does not support an answer."""
@@ -252,6 +253,13 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
         return (f"probabilità di risposta {probability:.3f} < soglia "
                 f"{model.cutoff:.3f} (modello di riordino)")
     return f"evidenza {evidence.score:.3f} < soglia {threshold:.3f}"
+
+
+def _by_model(quotes: list[Quote], logit: dict[int | None, float]) -> list[Quote]:
+    """The quotes with the passage our model scores highest first (stable otherwise)."""
+    ranked = sorted(dict.fromkeys(q.hit.chunk.id for q in quotes),
+                    key=lambda cid: -logit.get(cid, float("-inf")))
+    return [q for cid in ranked for q in quotes if q.hit.chunk.id == cid]
 
 
 def _length(intro: str, lines: Sequence[str], citations: Sequence[Citation]) -> int:

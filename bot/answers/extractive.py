@@ -103,6 +103,9 @@ class Selection:
     # it has one, rather than the best-scoring sentence of any passage
     # (benchmarks/citation_rules.py)
     first_from_top: bool = True
+    # of the passages kept for citation, the one our model scores highest is cited first
+    # (the order of citations is the order of confidence; benchmarks/citation_rules.py)
+    first_by_model: bool = False
     w_focus: float = 0.55  # sentence overlap, terms weighted by global and local rarity
     w_passage: float = 0.20  # passage (context + text) overlap
     w_prior: float = 0.10  # retrieval score and rank
