@@ -4,7 +4,8 @@ Usage:
     python -m benchmarks.answers_split --shared-data DIR_A [--squad-data DIR_B] [--json F]
 
 Sets: dev.jsonl, the trained and the untrained half of domain.jsonl
-(`training.data.is_training_id`; the ranking model was trained on the first), and SQuAD-it's
+(`training.data.is_training_id`; the ranking model was trained on the first), our written
+questions (`training/officials_questions.jsonl`, which no committed model saw), and SQuAD-it's
 held-out articles and all 400 questions on their own articles. For each: citation precision,
 first citation relevant (of answered questions), answers with a relevant citation,
 `no_answer` declined, false abstention, and `ask` latency (p50/p95, model warm).
@@ -25,7 +26,7 @@ from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.benchmark import percentiles
 from index.evaluation import Question, load_questions
-from training.data import is_training_id
+from training.data import WRITTEN, is_training_id
 
 VARIANTS: dict[str, dict[str, object]] = {"threshold": {"ranker_abstention": False},
                                            "model": {"ranker_abstention": True}}
@@ -41,6 +42,7 @@ def question_sets(shared: Path) -> dict[str, tuple[str, list[Question]]]:
     return {"dev": ("shared", load_questions(shared / "eval" / "dev.jsonl")),
             "domain trained half": ("shared", [q for q in domain if is_training_id(q.id)]),
             "domain untrained half": ("shared", [q for q in domain if not is_training_id(q.id)]),
+            "written (ours)": ("shared", load_questions(WRITTEN)),
             "squad-it held-out": ("squad", load_questions(squad / "questions_heldout.jsonl")),
             "squad-it all 400": ("squad", load_questions(squad / "questions.jsonl"))}
 
