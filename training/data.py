@@ -54,7 +54,7 @@ SPLIT_RULE = ("domain.jsonl: a question is TRAINING when the first byte of sha25
               "articles), questions.jsonl/questions_heldout.jsonl and the 12 articles of "
               "heldout_articles.txt are never trained on")
 NEAR_DUPLICATE = 0.5
-WRITTEN = Path(__file__).with_name("officials_questions.jsonl")  # ours, see its README section
+WRITTEN = Path(__file__).with_name("officials_questions.jsonl")  # ours: docs/embedder.md
 SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÀ-Ý\"'«(])")
 
 Search = Callable[[str, int], Sequence[Hit]]
