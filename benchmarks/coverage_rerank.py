@@ -4,11 +4,13 @@ Usage:
     python -m benchmarks.coverage_rerank --shared-data DIR_A [--squad-data DIR_B]
         [--vigente] [--grid] [--json out.json]
 
-DIR_A holds the ingested shared corpus, DIR_B the SQuAD-it articles. The weights were chosen
-on dev.jsonl and the training half of domain.jsonl (`training.data.is_training_id`); the
-untrained half and SQuAD-it were not looked at while choosing them. `--vigente` searches law
-in force only, as answers do. `--grid` also re-orders the same hybrid hits with other
-passage/sentence coverage weights (`GRID`), to re-check the defaults for the embedder in use.
+DIR_A holds the ingested shared corpus, DIR_B the SQuAD-it articles. The hand-tuned weights
+were chosen on dev.jsonl and the training half of domain.jsonl
+(`training.data.is_training_id`); the default ones are fitted on SQuAD-it's training
+questions only. `--vigente` searches law
+in force only, as answers do. `--grid` also re-orders the same hybrid hits with the hand-tuned
+formula's other passage/sentence coverage weights (`GRID`). The default weights
+(`index.coverage.FITTED`) are fitted by `benchmarks/ranking_fit.py`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from pathlib import Path
 from benchmarks.report import finish, knowledge_base_arguments, print_rows, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
-from index.coverage import CoverageRanker, CoverageSearch
+from index.coverage import CoverageRanker, CoverageSearch, RankingWeights
 from index.evaluation import Question, QuestionResult, first_relevant_rank, load_questions
 from index.evaluation import metrics as score_results
 from index.models import Filters
@@ -58,8 +60,8 @@ def grid(hybrid: object, questions: list[Question], filters: Filters) -> dict[st
             for q in questions if q.answerable}
     rows: dict[str, object] = {}
     for passage, sentence in GRID:
-        ranker = CoverageRanker(weight=hybrid.term_weight,  # type: ignore[attr-defined]
-                                passage_weight=passage, sentence_weight=sentence)
+        ranker = CoverageRanker(hybrid.term_weight,  # type: ignore[attr-defined]
+                                RankingWeights(passage_focus=passage, sentence=sentence))
         results = []
         for q in questions:
             if q.answerable:

@@ -3,20 +3,24 @@
 Hybrid search finds the right document but often puts its overview first ("Scopo del
 documento", "Scenario"): the question's topic words are everywhere in that document, and the
 overview has them all. What tells the passages of one topic apart are the question's other
-words, the ones only some candidates contain. So the first `depth` hits are re-scored:
+words, the ones only some candidates contain, and how close each passage is to the question
+in meaning. So the first `depth` hits are re-scored by a linear model of `FEATURES`:
 
-    fused score + passage_weight · focus(passage) + sentence_weight · best sentence coverage
+- `fused`: the hybrid score;
+- `dense`: the passage's embedding similarity minus the best among the candidates;
+- `lexical`: its BM25 score over the best among the candidates;
+- `passage` / `passage_focus`: the IDF-weighted share of the question's terms the passage holds
+  (BM25's own analyzer and IDF, word families credited, see `coverage()`); `focus` multiplies
+  each weight by `1 + ln(N / df_local)` over the candidates, so terms every candidate shares
+  count less (local rarity);
+- `sentence` / `sentence_focus`: the same for the passage's best sentence: a passage that holds
+  the question's terms in one sentence answers it more often than one that scatters them.
 
-- `coverage`: the IDF-weighted share of the question's terms found (BM25's own analyzer and
-  IDF, word families credited, see `coverage()`);
-- `focus`: the same, each weight multiplied by `1 + ln(N / df_local)` over the `depth`
-  candidates, so terms every candidate shares count less (local rarity);
-- the best sentence: a passage that holds the question's terms in one sentence answers it
-  more often than one that scatters them.
-
-Hits pinned by an explicit reference stay first. Weights were chosen on dev.jsonl and the
-training half of domain.jsonl and checked on the other half and on SQuAD-it (docs/answers.md,
-`benchmarks/coverage_rerank.py`).
+`FITTED` weighs them as learnt by `benchmarks/ranking_fit.py` on SQuAD-it's training questions
+(never on the shared eval sets) with our fine-tuned e5-small, whose similarity scale the
+`dense` weight reads; `HAND_TUNED` is the earlier formula (fused + 0.5 · passage_focus + 0.75 ·
+sentence), kept for other embedders. Hits pinned by an explicit reference stay first.
+Figures: docs/benchmarks-retrieval.md.
 """
 
 from __future__ import annotations
@@ -83,24 +87,64 @@ def best_sentence_coverage(q_terms: frozenset[str], text: str, weight: Weight) -
                 for span in split_spans(text)), default=0.0)
 
 
+FEATURES = ("fused", "dense", "lexical", "passage", "passage_focus", "sentence",
+            "sentence_focus")
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """One weight per feature of `FEATURES` (the re-ranking score is their weighted sum)."""
+
+    fused: float = 1.0
+    dense: float = 0.0
+    lexical: float = 0.0
+    passage: float = 0.0
+    passage_focus: float = 0.0
+    sentence: float = 0.0
+    sentence_focus: float = 0.0
+
+    def vector(self) -> tuple[float, ...]:
+        """The weights in the order of `FEATURES`."""
+        return tuple(getattr(self, name) for name in FEATURES)
+
+
+HAND_TUNED = RankingWeights(passage_focus=0.5, sentence=0.75)
+# benchmarks/ranking_fit.py: listwise logistic fit on SQuAD-it's 5,101 training questions,
+# our fine-tuned e5-small; normalised so that the fused score weighs 1
+FITTED = RankingWeights(dense=13.75, lexical=-0.064, passage=0.58, passage_focus=0.32,
+                        sentence=1.13, sentence_focus=0.94)
+
+
 @dataclass(frozen=True)
 class CoverageRanker:
-    """Re-orders the first `depth` hits by fused score plus question coverage."""
+    """Re-orders the first `depth` hits by a weighted sum of `FEATURES`."""
 
     weight: Weight
-    passage_weight: float = 0.5
-    sentence_weight: float = 0.75
+    weights: RankingWeights = FITTED
     depth: int = 10
 
-    def scores(self, query: str, hits: Sequence[Hit]) -> list[float]:
-        """The re-ranking score of each hit: fused score plus weighted coverage."""
+    def features(self, query: str, hits: Sequence[Hit]) -> list[tuple[float, ...]]:
+        """The `FEATURES` of each hit, the candidates being `hits`."""
         q_terms = term_set(query)
         passage_terms = [term_set(h.chunk.indexed_text()) for h in hits]
         focus = focus_weight(q_terms, passage_terms, self.weight)
-        return [h.score + self.passage_weight * coverage(q_terms, p, focus)
-                + self.sentence_weight * best_sentence_coverage(q_terms, h.chunk.text,
-                                                                 self.weight)
-                for h, p in zip(hits, passage_terms, strict=True)]
+        best_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
+        best_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
+        rows: list[tuple[float, ...]] = []
+        for h, terms in zip(hits, passage_terms, strict=True):
+            sentences = [term_set(span.of(h.chunk.text)) for span in split_spans(h.chunk.text)]
+            rows.append((h.score, (h.dense - best_dense) if h.dense is not None else 0.0,
+                         (h.lexical or 0.0) / best_lexical,
+                         coverage(q_terms, terms, self.weight), coverage(q_terms, terms, focus),
+                         max((coverage(q_terms, s, self.weight) for s in sentences), default=0.0),
+                         max((coverage(q_terms, s, focus) for s in sentences), default=0.0)))
+        return rows
+
+    def scores(self, query: str, hits: Sequence[Hit]) -> list[float]:
+        """The re-ranking score of each hit: the weighted sum of its features."""
+        w = self.weights.vector()
+        return [sum(a * b for a, b in zip(w, row, strict=True))
+                for row in self.features(query, hits)]
 
     def run(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """The hits with the first `depth` re-ordered, ranks renumbered. Hits pinned by a

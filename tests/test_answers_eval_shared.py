@@ -38,8 +38,10 @@ def test_dev_answers_quote_verbatim_and_keep_the_floor(
         assert answer.abstained == (not answer.citations)
     metrics = evaluate_answers(questions, answers)
     details = metrics["details"]
-    assert metrics["citation_precision"] >= 0.57, details  # 0.576 (docs/embedder.md)
-    assert metrics["answer_recall"] >= 0.75, details
+    # 0.545 and 0.720 (docs/answers.md, 2026-12-01): the fitted coverage weights lose one
+    # of these 25 answerable questions and gain on every larger set
+    assert metrics["citation_precision"] >= 0.54, details
+    assert metrics["answer_recall"] >= 0.72, details
     assert metrics["abstention"] >= 1.0, details  # our model declines all 5 (docs/answers.md)
     assert metrics["false_abstention"] <= 0.05, details
 
@@ -76,8 +78,8 @@ def test_squad_it_answers_keep_the_floor(tmp_path_factory: pytest.TempPathFactor
     finally:
         service.close()
     metrics = evaluate_answers(squad_questions, answers)
-    assert metrics["citation_precision"] >= 0.68, metrics["citation_precision"]
-    assert metrics["answer_recall"] >= 0.78, metrics["answer_recall"]
+    assert metrics["citation_precision"] >= 0.70, metrics["citation_precision"]  # 0.714
+    assert metrics["answer_recall"] >= 0.80, metrics["answer_recall"]  # 0.812
     assert metrics["false_abstention"] <= 0.02, metrics["false_abstention"]
 
 

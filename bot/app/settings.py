@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     # answers
     coverage_rerank: bool = True  # first hits re-ordered by question coverage (index.coverage)
+    # its weights: fitted on SQuAD-it's training questions (for our e5-small), or the earlier
+    # hand-tuned formula (always used with other embedding weights)
+    coverage_weights: Literal["fitted", "hand-tuned"] = "fitted"
     ranker: bool = False  # re-order answers' passages with our cross-encoder (off, see docs)
     ranker_abstention: bool = True  # our cross-encoder's score decides when to abstain
     ranker_dir: Path | None = None  # folder of the model files (default: the packaged ones)

@@ -1,0 +1,89 @@
+"""Fitting the coverage re-ranker's weights (`index.coverage.FITTED`): numpy only, no torch.
+
+A listwise logistic model: over each question's candidate passages, softmax(features · w),
+trained to put its probability on the relevant ones (−log Σ p(relevant), averaged over
+questions), with an L2 penalty on standardised features. The objective is convex, so plain
+gradient descent with a backtracking step reaches the same weights on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+L2 = 0.01
+STEPS = 2000
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """One question's candidate passages: a feature row each, and which are relevant."""
+
+    features: np.ndarray  # (n, F)
+    relevant: np.ndarray  # (n,) bool
+
+    @property
+    def informative(self) -> bool:
+        """True when some candidates are relevant and some are not (else nothing to learn)."""
+        return bool(self.relevant.any()) and not bool(self.relevant.all())
+
+
+def _padded(lists: Sequence[Candidates]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    depth = max(len(c.relevant) for c in lists)
+    dims = lists[0].features.shape[1]
+    x = np.zeros((len(lists), depth, dims))
+    valid = np.zeros((len(lists), depth), dtype=bool)
+    rel = np.zeros((len(lists), depth), dtype=bool)
+    for i, c in enumerate(lists):
+        n = len(c.relevant)
+        x[i, :n], valid[i, :n], rel[i, :n] = c.features, True, c.relevant
+    return x, valid, rel
+
+
+def _loss_and_gradient(w: np.ndarray, z: np.ndarray, valid: np.ndarray, rel: np.ndarray,
+                       l2: float) -> tuple[float, np.ndarray]:
+    s = np.where(valid, z @ w, -np.inf)
+    s = s - s.max(axis=1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(axis=1, keepdims=True)
+    pr = np.where(rel, p, 0.0)
+    mass = pr.sum(axis=1)
+    loss = float(-np.log(mass).mean() + l2 * w @ w)
+    expected_all = np.einsum("qd,qdf->qf", p, z)
+    expected_rel = np.einsum("qd,qdf->qf", pr, z) / mass[:, None]
+    grad = (expected_all - expected_rel).mean(axis=0) + 2 * l2 * w
+    return loss, grad
+
+
+def fit_weights(lists: Sequence[Candidates], l2: float = L2, steps: int = STEPS) -> np.ndarray:
+    """Weights on the raw features, scaled so that the first feature weighs 1 when positive.
+
+    Only informative lists count; raises ValueError when there is none.
+    """
+    kept = [c for c in lists if c.informative]
+    if not kept:
+        raise ValueError("nessuna domanda con passi pertinenti e non pertinenti tra i candidati")
+    x, valid, rel = _padded(kept)
+    rows = x[valid]
+    mean, sd = rows.mean(axis=0), rows.std(axis=0)
+    sd = np.where(sd > 1e-9, sd, 1.0)
+    z = np.where(valid[..., None], (x - mean) / sd, 0.0)
+    w = np.zeros(x.shape[2])
+    loss, grad = _loss_and_gradient(w, z, valid, rel, l2)
+    step = 1.0
+    for _ in range(steps):
+        while step > 1e-8:
+            trial = w - step * grad
+            new_loss, new_grad = _loss_and_gradient(trial, z, valid, rel, l2)
+            if new_loss <= loss - 0.5 * step * float(grad @ grad):
+                break
+            step /= 2
+        if float(grad @ grad) < 1e-14 or step <= 1e-8:
+            break
+        w, loss, grad = trial, new_loss, new_grad
+        step *= 2
+    raw = w / sd
+    return raw / raw[0] if raw[0] > 0 else raw
+
