@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-import numpy as np
 from tqdm import tqdm
 
 from benchmarks.coverage_rerank import question_sets
@@ -33,40 +31,13 @@ from index.coverage import FEATURES, FITTED, HAND_TUNED, CoverageRanker, Ranking
 from index.evaluation import (
     Question,
     QuestionResult,
-    Relevant,
     first_relevant_rank,
-    is_relevant,
     load_questions,
 )
 from index.evaluation import metrics as score_results
 from index.models import Filters, Hit
-from index.searcher import PINNED_SCORE
-from training.data import WRITTEN, sentences
-from training.linear_ranker import Candidates, fit_weights
-
-
-def squad_training_questions(squad: Path) -> list[Question]:
-    """SQuAD-it's training questions, the sentence holding the answer as evidence."""
-    heldout = set((squad / "heldout_articles.txt").read_text(encoding="utf-8").split())
-    out = []
-    for line in (squad / "train.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row["file"] in heldout:
-            continue
-        para, start = str(row["paragraph"]), int(row["answer_start"])
-        sents = sentences(para) or [para]
-        evidence = next((s for s in sents if para.find(s) <= start < para.find(s) + len(s)),
-                        sents[0])
-        out.append(Question(str(row["id"]), str(row["question"]), "squad-train",
-                            (Relevant(str(row["file"]), evidence),)))
-    return out
-
-
-def candidates(ranker: CoverageRanker, question: Question, hits: Sequence[Hit]) -> Candidates:
-    """The re-ranked candidates of one question (pinned hits left out): features, relevance."""
-    rest = [h for h in hits[:ranker.depth] if h.score < PINNED_SCORE]
-    return Candidates(np.array(ranker.features(question.question, rest), dtype=float),
-                      np.array([is_relevant(question, h) for h in rest], dtype=bool))
+from training.data import WRITTEN
+from training.linear_ranker import candidates, fit_weights, squad_training_questions
 
 
 def measure(ranker: CoverageRanker | None, hits: dict[str, list[Hit]],

@@ -108,6 +108,18 @@ def shared_service(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path
 
 
 @pytest.fixture(scope="session")
+def squad_service(tmp_path_factory: pytest.TempPathFactory, shared_dir: Path
+                  ) -> Iterator[object]:
+    """A `Raccordo` over SQuAD-it's 48 articles, ingested once per session (read-only)."""
+    from bot.app.service import Raccordo
+
+    service = Raccordo(make_settings(tmp_path_factory.mktemp("squad-data")))
+    service.ingest(shared_dir / "external" / "squad-it" / "docs")
+    yield service
+    service.close()
+
+
+@pytest.fixture(scope="session")
 def demo_server(demo_service: object) -> Iterator[object]:
     """uvicorn on 127.0.0.1 serving the API and pages over `demo_service`, once per session."""
     from bot.api import create_app

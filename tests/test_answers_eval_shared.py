@@ -64,19 +64,9 @@ def squad_questions(shared_dir: Path) -> list[Question]:
 
 @pytest.mark.slow
 @pytest.mark.shared
-def test_squad_it_answers_keep_the_floor(tmp_path_factory: pytest.TempPathFactory,
-                                         shared_dir: Path,
+def test_squad_it_answers_keep_the_floor(squad_service: object,
                                          squad_questions: list[Question]) -> None:
-    from conftest import make_settings
-
-    from bot.app.service import Raccordo
-
-    service = Raccordo(make_settings(tmp_path_factory.mktemp("squad-data")))
-    try:
-        service.ingest(shared_dir / "external" / "squad-it" / "docs")
-        answers = answer_questions(service.ask, squad_questions)
-    finally:
-        service.close()
+    answers = answer_questions(squad_service.ask, squad_questions)  # type: ignore[attr-defined]
     metrics = evaluate_answers(squad_questions, answers)
     assert metrics["citation_precision"] >= 0.70, metrics["citation_precision"]  # 0.714
     assert metrics["answer_recall"] >= 0.80, metrics["answer_recall"]  # 0.812

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from training.linear_ranker import Candidates, fit_weights
+from index.coverage import FEATURES, FITTED, CoverageRanker
+from training.linear_ranker import (
+    Candidates,
+    fit_coverage_weights,
+    fit_weights,
+    squad_training_questions,
+)
 
 
 def _lists(seed: int, n: int = 200) -> list[Candidates]:
@@ -48,3 +56,21 @@ def test_the_fitted_order_beats_the_first_feature_alone() -> None:
 def test_nothing_to_learn_is_an_error() -> None:
     with pytest.raises(ValueError, match="nessuna domanda"):
         fit_weights([Candidates(np.ones((3, 2)), np.zeros(3, dtype=bool))])
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+def test_the_shipped_weights_are_rebuilt_from_squad_it(squad_service: object,
+                                                      shared_dir: Path) -> None:
+    """`index.coverage.FITTED` is what the fit gives on SQuAD-it's training questions, on a
+    fresh ingest of its articles (benchmarks/ranking_fit.py runs the same fit)."""
+    squad = shared_dir / "external" / "squad-it"
+    questions = squad_training_questions(squad)
+    heldout = set((squad / "heldout_articles.txt").read_text(encoding="utf-8").split())
+    assert len(questions) == 5101 and not {q.relevant[0].file for q in questions} & heldout
+    searcher = squad_service.searcher  # type: ignore[attr-defined]
+    pairs = [(q, searcher.search(q.question, k=10)) for q in questions]
+    weights = fit_coverage_weights(CoverageRanker(searcher.term_weight), pairs)
+    for name in FEATURES:
+        assert getattr(weights, name) == pytest.approx(getattr(FITTED, name), abs=0.01,
+                                                       rel=0.01), name

@@ -1,17 +1,28 @@
 """Fitting the coverage re-ranker's weights (`index.coverage.FITTED`): numpy only, no torch.
 
-A listwise logistic model: over each question's candidate passages, softmax(features · w),
-trained to put its probability on the relevant ones (−log Σ p(relevant), averaged over
-questions), with an L2 penalty on standardised features. The objective is convex, so plain
-gradient descent with a backtracking step reaches the same weights on every run.
+The data: SQuAD-it's training questions (`train.jsonl`, never the held-out articles), each
+with the paragraph sentence holding its answer as evidence, and their first hybrid hits.
+The model: a listwise logistic model; over each question's candidate passages,
+softmax(features · w) is trained to put its probability on the relevant ones (−log Σ
+p(relevant), averaged over questions), with an L2 penalty on standardised features. The
+objective is convex, so plain gradient descent with a backtracking step reaches the same
+weights on every run. `benchmarks/ranking_fit.py` runs it and measures the result.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from index.coverage import FEATURES, CoverageRanker, RankingWeights
+from index.evaluation import Question, Relevant, is_relevant
+from index.models import Hit
+from index.searcher import PINNED_SCORE
+from training.data import sentences
 
 L2 = 0.01
 STEPS = 2000
@@ -86,4 +97,36 @@ def fit_weights(lists: Sequence[Candidates], l2: float = L2, steps: int = STEPS)
         step *= 2
     raw = w / sd
     return raw / raw[0] if raw[0] > 0 else raw
+
+
+
+def squad_training_questions(squad: Path) -> list[Question]:
+    """SQuAD-it's training questions, the sentence holding the answer as evidence."""
+    heldout = set((squad / "heldout_articles.txt").read_text(encoding="utf-8").split())
+    out = []
+    for line in (squad / "train.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["file"] in heldout:
+            continue
+        para, start = str(row["paragraph"]), int(row["answer_start"])
+        sents = sentences(para) or [para]
+        evidence = next((s for s in sents if para.find(s) <= start < para.find(s) + len(s)),
+                        sents[0])
+        out.append(Question(str(row["id"]), str(row["question"]), "squad-train",
+                            (Relevant(str(row["file"]), evidence),)))
+    return out
+
+
+def candidates(ranker: CoverageRanker, question: Question, hits: Sequence[Hit]) -> Candidates:
+    """The re-ranked candidates of one question (pinned hits left out): features, relevance."""
+    rest = [h for h in hits[:ranker.depth] if h.score < PINNED_SCORE]
+    return Candidates(np.array(ranker.features(question.question, rest), dtype=float),
+                      np.array([is_relevant(question, h) for h in rest], dtype=bool))
+
+
+def fit_coverage_weights(ranker: CoverageRanker, pairs: Iterable[tuple[Question, Sequence[Hit]]],
+                         l2: float = L2) -> RankingWeights:
+    """`RankingWeights` fitted on questions and their hybrid hits (best first)."""
+    lists = [candidates(ranker, q, hits) for q, hits in pairs]
+    return RankingWeights(**dict(zip(FEATURES, map(float, fit_weights(lists, l2)), strict=True)))
 
