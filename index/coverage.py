@@ -126,8 +126,13 @@ class CoverageRanker:
     def features(self, query: str, hits: Sequence[Hit]) -> list[tuple[float, ...]]:
         """The `FEATURES` of each hit, the candidates being `hits`."""
         q_terms = term_set(query)
+        known = {t: self.weight(t) for t in q_terms}  # asked once per question term
+
+        def weight(term: str) -> float:
+            return known[term] if term in known else self.weight(term)
+
         passage_terms = [term_set(h.chunk.indexed_text()) for h in hits]
-        focus = focus_weight(q_terms, passage_terms, self.weight)
+        focus = focus_weight(q_terms, passage_terms, weight)
         best_dense = max((h.dense for h in hits if h.dense is not None), default=0.0)
         best_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
         rows: list[tuple[float, ...]] = []
@@ -135,8 +140,8 @@ class CoverageRanker:
             sentences = [term_set(span.of(h.chunk.text)) for span in split_spans(h.chunk.text)]
             rows.append((h.score, (h.dense - best_dense) if h.dense is not None else 0.0,
                          (h.lexical or 0.0) / best_lexical,
-                         coverage(q_terms, terms, self.weight), coverage(q_terms, terms, focus),
-                         max((coverage(q_terms, s, self.weight) for s in sentences), default=0.0),
+                         coverage(q_terms, terms, weight), coverage(q_terms, terms, focus),
+                         max((coverage(q_terms, s, weight) for s in sentences), default=0.0),
                          max((coverage(q_terms, s, focus) for s in sentences), default=0.0)))
         return rows
 

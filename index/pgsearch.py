@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -52,6 +52,7 @@ class Snapshot:
     ids: np.ndarray
     table: ChunkTable
     avgdl: float
+    idf: dict[str, float] = field(default_factory=dict)  # term weights asked of this version
 
     @property
     def pointer(self) -> str:
@@ -117,10 +118,14 @@ class PgSearcher:
             raise ModelMismatch(stored, self.embedder.model_id)
 
     def term_weight(self, term: str) -> float:
-        """BM25 (Lucene) IDF of an analysed term in the database."""
+        """BM25 (Lucene) IDF of an analysed term in the database, remembered for the store's
+        version: re-ranking and answers ask it for every passage and sentence they read."""
         snap = self.generation
-        row = self._rows("SELECT COUNT(*) FROM chunk_terms WHERE term = %s", [term])
-        return bm25_idf(len(snap.ids), int(row[0][0]))
+        weight = snap.idf.get(term)
+        if weight is None:
+            row = self._rows("SELECT COUNT(*) FROM chunk_terms WHERE term = %s", [term])
+            weight = snap.idf[term] = bm25_idf(len(snap.ids), int(row[0][0]))
+        return weight
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
         """The `k` best passages for a query within the filters, best first."""

@@ -157,3 +157,29 @@ def test_answers_and_dashboard(service: Raccordo) -> None:
     service.appdb.log_answer(answer, "api", log_questions=False)
     stats = service.stats()
     assert stats.questions_total == 1 and sum(stats.documents_by_city.values()) >= 8
+
+
+def test_postgresql_remembers_term_weights_per_store_version(
+        tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Re-ranking and answers ask the IDF of each question term for every passage and
+    sentence they read (a query each on PostgreSQL, ~0.5 s a search before): the searcher
+    answers each term once per store version, and asks again when the store moves."""
+    import index.pgsearch as pgsearch
+    from index.tokenizer import analyze
+    from tests.conftest import make_settings
+
+    monkeypatch.setattr(pgsearch, "RELOAD_CHECK_S", 0.0)  # see every store change at once
+    service = Raccordo(make_settings(tmp_path / "data", database_url=pg_url))
+    try:
+        service.ingest(REPO / "corpus")
+        searcher = service.searcher
+        term = analyze("committenza")[0]
+        first = searcher.term_weight(term)
+        assert searcher.generation.idf == {term: first}  # type: ignore[union-attr]
+        assert searcher.term_weight(term) == first
+        top = service.search(QUERIES[1], k=1)[0]
+        service.remove_document(top.document.id)
+        assert term not in searcher.generation.idf  # type: ignore[union-attr]
+        assert searcher.term_weight(term) != first  # the store changed, so did the weight
+    finally:
+        service.close()
