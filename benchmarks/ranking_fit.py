@@ -72,8 +72,7 @@ def main() -> None:
     plain = CoverageRanker(weight=squad.term_weight)
     train_hits = search_all(squad.search, train, filters, "SQuAD-it train")
     lists = [candidates(plain, q, train_hits[q.id]) for q in train]
-    fitted = RankingWeights(**dict(zip(FEATURES, map(float, fit_weights(lists, args.l2)),
-                                       strict=True)))
+    fitted = RankingWeights.of(fit_weights(lists, args.l2))
     report["fitted"] = {k: round(v, 4) for k, v in zip(FEATURES, fitted.vector(), strict=True)}
     report["fit_questions"] = {"all": len(lists), "informative": sum(c.informative
                                                                      for c in lists)}

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,10 +81,20 @@ def focus_weight(q_terms: frozenset[str], passage_terms: Sequence[frozenset[str]
     return lambda t: weight(t) * local.get(t, 1.0)
 
 
+def sentence_terms(text: str) -> list[frozenset[str]]:
+    """The analysed terms of each sentence of `text`."""
+    return [term_set(span.of(text)) for span in split_spans(text)]
+
+
+def best_coverage(q_terms: frozenset[str], parts: Sequence[frozenset[str]],
+                  weight: Weight) -> float:
+    """The highest coverage of the question by one of `parts` (0 when there is none)."""
+    return max((coverage(q_terms, part, weight) for part in parts), default=0.0)
+
+
 def best_sentence_coverage(q_terms: frozenset[str], text: str, weight: Weight) -> float:
     """The highest coverage of the question by one sentence of `text`."""
-    return max((coverage(q_terms, term_set(span.of(text)), weight)
-                for span in split_spans(text)), default=0.0)
+    return best_coverage(q_terms, sentence_terms(text), weight)
 
 
 FEATURES = ("fused", "dense", "lexical", "passage", "passage_focus", "sentence",
@@ -106,6 +116,11 @@ class RankingWeights:
     def vector(self) -> tuple[float, ...]:
         """The weights in the order of `FEATURES`."""
         return tuple(getattr(self, name) for name in FEATURES)
+
+    @classmethod
+    def of(cls, values: Iterable[float]) -> RankingWeights:
+        """Weights given in the order of `FEATURES`."""
+        return cls(**dict(zip(FEATURES, map(float, values), strict=True)))
 
 
 HAND_TUNED = RankingWeights(passage_focus=0.5, sentence=0.75)
@@ -137,12 +152,12 @@ class CoverageRanker:
         best_lexical = max((h.lexical or 0.0 for h in hits), default=0.0) or 1.0
         rows: list[tuple[float, ...]] = []
         for h, terms in zip(hits, passage_terms, strict=True):
-            sentences = [term_set(span.of(h.chunk.text)) for span in split_spans(h.chunk.text)]
+            sentences = sentence_terms(h.chunk.text)
             rows.append((h.score, (h.dense - best_dense) if h.dense is not None else 0.0,
                          (h.lexical or 0.0) / best_lexical,
                          coverage(q_terms, terms, weight), coverage(q_terms, terms, focus),
-                         max((coverage(q_terms, s, weight) for s in sentences), default=0.0),
-                         max((coverage(q_terms, s, focus) for s in sentences), default=0.0)))
+                         best_coverage(q_terms, sentences, weight),
+                         best_coverage(q_terms, sentences, focus)))
         return rows
 
     def scores(self, query: str, hits: Sequence[Hit]) -> list[float]:

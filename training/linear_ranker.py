@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.coverage import FEATURES, CoverageRanker, RankingWeights
+from index.coverage import CoverageRanker, RankingWeights
 from index.evaluation import Question, Relevant, is_relevant
 from index.models import Hit
 from index.searcher import PINNED_SCORE
@@ -128,5 +128,5 @@ def fit_coverage_weights(ranker: CoverageRanker, pairs: Iterable[tuple[Question,
                          l2: float = L2) -> RankingWeights:
     """`RankingWeights` fitted on questions and their hybrid hits (best first)."""
     lists = [candidates(ranker, q, hits) for q, hits in pairs]
-    return RankingWeights(**dict(zip(FEATURES, map(float, fit_weights(lists, l2)), strict=True)))
+    return RankingWeights.of(fit_weights(lists, l2))
 

@@ -175,43 +175,19 @@ class Raccordo:
 
     @cached_property
     def passages(self) -> PassageSearch:
-        """Search as answers and `search` use it: hybrid, then coverage re-ranking (unless
-        switched off), then our cross-encoder (when on)."""
-        search: PassageSearch = self.searcher
-        if self.settings.coverage_rerank:
-            from index.coverage import FITTED, HAND_TUNED, CoverageRanker, CoverageSearch
+        """Search as answers and `search` use it (`bot.app.retrieval.passage_search`)."""
+        from bot.app.retrieval import passage_search
 
-            # fitted on our e5-small's similarities (docs/benchmarks-retrieval.md): other
-            # weights and embedders keep the hand-tuned formula
-            fitted = (self.settings.coverage_weights == "fitted"
-                      and self.calibrated_weights == "raccordo")
-            weights = FITTED if fitted else HAND_TUNED
-            search = CoverageSearch(search, CoverageRanker(self.searcher.term_weight, weights))
-        if self.settings.ranker and self.ranker is not None:
-            from index.ranking import RerankedSearch
-
-            search = RerankedSearch(search, self.ranker, pool=self.settings.ranker_pool)
-        return search
+        ranker = self.ranker if self.settings.ranker else None
+        return passage_search(self.searcher, self.settings, self.calibrated_weights, ranker)
 
     @cached_property
     def ranker(self) -> CrossEncoderRanker | None:
         """Our ranking model, or None when switched off, missing or corrupt (answers then use
         the hand-tuned order and the evidence threshold; `ranker_status` says why)."""
-        uses = [use for use, on in (("astensione", self.settings.ranker_abstention),
-                                    ("ordine dei passi", self.settings.ranker)) if on]
-        if not uses:
-            self.ranker_status = ("disattivato (RACCORDO_RANKER=false, "
-                                  "RACCORDO_RANKER_ABSTENTION=false)")
-            return None
-        from index.ranking import MODEL_DIR, CrossEncoderRanker, RankerUnavailable
+        from bot.app.retrieval import load_ranker
 
-        try:
-            ranker = CrossEncoderRanker(self.settings.ranker_dir or MODEL_DIR)
-        except RankerUnavailable as exc:
-            log.warning("modello di riordino non disponibile: %s", exc)
-            self.ranker_status = f"non disponibile: {exc}"
-            return None
-        self.ranker_status = f"attivo ({', '.join(uses)})"
+        ranker, self.ranker_status = load_ranker(self.settings)
         return ranker
 
     @property
