@@ -57,8 +57,8 @@ def diagnose(ranker: CoverageRanker, question: Question, hits: Sequence[Hit]) ->
         kind = "pinned reference"
     else:
         kind = "same document" if first.document.id == gold.document.id else "other document"
-    rows = ranker.features(question.question, [first, gold])
-    ahead = tuple(f for f, a, b in zip(FEATURES, rows[0], rows[1], strict=True) if b > a)
+    rows = ranker.features(question.question, hits[:ranker.depth])  # as the ranker reads them
+    ahead = tuple(f for f, a, b in zip(FEATURES, rows[0], rows[rank], strict=True) if b > a)
     return Failure(question.id, kind, rank + 1, ahead)
 
 

@@ -92,6 +92,14 @@ def stored_passages(store: Store) -> tuple[list[Passage], list[StoredChunk]]:
     return out, chunks
 
 
+def answer_sentences(paragraph: str, start: int) -> tuple[list[str], str]:
+    """A SQuAD-it paragraph's sentences and the one holding the answer that begins at
+    `start` (the first sentence when none does)."""
+    sents = sentences(paragraph) or [paragraph]
+    return sents, next((s for s in sents if paragraph.find(s) <= start
+                        < paragraph.find(s) + len(s)), sents[0])
+
+
 def squad_groups(train: Path, heldout: set[str], passages: Sequence[Passage],
                  lex: LexicalIndex, rng: random.Random) -> list[Group]:
     """SQuAD-it training questions -> the chunk holding the answer sentence (or the sentence)."""
@@ -104,10 +112,8 @@ def squad_groups(train: Path, heldout: set[str], passages: Sequence[Passage],
         row = json.loads(line)
         if row["file"] in heldout:
             continue
-        para, start = str(row["paragraph"]), int(row["answer_start"])
-        sents = sentences(para) or [para]
-        answer_sentence = next((s for s in sents if para.find(s) <= start < para.find(s) +
-                                len(s)), sents[0])
+        sents, answer_sentence = answer_sentences(str(row["paragraph"]),
+                                                  int(row["answer_start"]))
         query = str(row["question"])
         if rng.random() < SENTENCE_SHARE and len(sents) > 2:
             negs = [s for s in sents if s != answer_sentence]

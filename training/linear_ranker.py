@@ -22,7 +22,7 @@ from index.coverage import CoverageRanker, RankingWeights
 from index.evaluation import Question, Relevant, is_relevant
 from index.models import Hit
 from index.searcher import PINNED_SCORE
-from training.data import sentences
+from training.data import answer_sentences
 
 L2 = 0.01
 STEPS = 2000
@@ -99,7 +99,6 @@ def fit_weights(lists: Sequence[Candidates], l2: float = L2, steps: int = STEPS)
     return raw / raw[0] if raw[0] > 0 else raw
 
 
-
 def squad_training_questions(squad: Path) -> list[Question]:
     """SQuAD-it's training questions, the sentence holding the answer as evidence."""
     heldout = set((squad / "heldout_articles.txt").read_text(encoding="utf-8").split())
@@ -108,10 +107,7 @@ def squad_training_questions(squad: Path) -> list[Question]:
         row = json.loads(line)
         if row["file"] in heldout:
             continue
-        para, start = str(row["paragraph"]), int(row["answer_start"])
-        sents = sentences(para) or [para]
-        evidence = next((s for s in sents if para.find(s) <= start < para.find(s) + len(s)),
-                        sents[0])
+        _, evidence = answer_sentences(str(row["paragraph"]), int(row["answer_start"]))
         out.append(Question(str(row["id"]), str(row["question"]), "squad-train",
                             (Relevant(str(row["file"]), evidence),)))
     return out
@@ -129,4 +125,3 @@ def fit_coverage_weights(ranker: CoverageRanker, pairs: Iterable[tuple[Question,
     """`RankingWeights` fitted on questions and their hybrid hits (best first)."""
     lists = [candidates(ranker, q, hits) for q, hits in pairs]
     return RankingWeights.of(fit_weights(lists, l2))
-
