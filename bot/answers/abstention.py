@@ -13,7 +13,9 @@ similarity is below
 the embedder's floor (nothing is even about the question), and also when the question names an act
 ("codice dei contratti pubblici", "D.Lgs. 36/2023") of which no retrieved passage comes:
 the act is not in the knowledge base, so passages about neighbouring acts do not answer;
-likewise when it names a Città metropolitana that none of the first passages concerns.
+likewise when it names a Città metropolitana that none of the first passages concerns, and
+when it asks for a figure (a term, an amount, an article) that none of the passages it would
+quote states (`bot.answers.quantities`).
 DEFAULT_THRESHOLD was chosen on `../shared/eval/dev.jsonl` (see docs/answers.md for the sweep).
 """
 
@@ -25,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answers.extractive import Quote
+from bot.answers.quantities import missing_quantity
 from index.coverage import coverage, in_family
 from index.models import Hit
 from index.tokenizer import term_set
@@ -60,6 +63,7 @@ class Evidence:
     dense: float | None = None  # best embedding similarity of the first passages
     model: float | None = None  # best relevance logit of our ranking model, when it is loaded
     followup_unsupported: bool = False  # a follow-up whose cited passage is not about it
+    missing_quantity: str | None = None  # the figure asked for, stated by no quoted passage
 
     def below_floor(self, floor: float | None) -> bool:
         """True when a similarity floor is set and the best passage falls short of it."""
@@ -109,7 +113,7 @@ def declines(evidence: Evidence, *, threshold: float, dense_floor: float | None,
     about the question (similarity floor), or the evidence falls short (by `model` when the
     ranking model scored the passages, else by `threshold`)."""
     if (evidence.missing_act or evidence.missing_city or evidence.followup_unsupported
-            or evidence.below_floor(dense_floor)):
+            or evidence.missing_quantity or evidence.below_floor(dense_floor)):
         return True
     if model is not None and evidence.model is not None:
         return model.probability(evidence) < model.cutoff or evidence.score < model.floor
@@ -117,8 +121,10 @@ def declines(evidence: Evidence, *, threshold: float, dense_floor: float | None,
 
 
 def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
-            weight: Callable[[str], float], model_score: float | None = None) -> Evidence:
-    """Evidence of the first passages and of the best-scoring quotes."""
+            weight: Callable[[str], float], model_score: float | None = None, *,
+            quantities: bool = False) -> Evidence:
+    """Evidence of the first passages and of the best-scoring quotes (with `quantities`, also
+    whether the quoted passages state the figure the question asks for)."""
     q_terms = term_set(question)
     passage = max((coverage(q_terms, term_set(h.chunk.indexed_text()), weight)
                    for h in hits[:EVIDENCE_PASSAGES]), default=0.0)
@@ -126,7 +132,14 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     similarities = [h.dense for h in hits[:EVIDENCE_PASSAGES] if h.dense is not None]
     return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits),
                     missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]),
-                    dense=max(similarities) if similarities else None, model=model_score)
+                    dense=max(similarities) if similarities else None, model=model_score,
+                    missing_quantity=(missing_quantity(question, _quoted_texts(quotes))
+                                      if quantities and quotes else None))
+
+
+def _quoted_texts(quotes: Sequence[Quote]) -> list[str]:
+    """The text of each passage the quotes come from, once."""
+    return list({id(q.hit.chunk): q.hit.chunk.text for q in quotes}.values())
 
 
 def followup_unsupported(added: frozenset[str], question: str,
@@ -182,9 +195,14 @@ def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:
     return tuple(out)
 
 
-def abstention_text(closest: Sequence[Hit], label: Callable[[Hit], str]) -> str:
-    """The Italian abstention message with the closest documents (not cited as support)."""
+def abstention_text(closest: Sequence[Hit], label: Callable[[Hit], str],
+                    missing: str | None = None) -> str:
+    """The Italian abstention message with the closest documents (not cited as support);
+    `missing` names the figure the question asked for that no passage states."""
+    text = ABSTENTION_TEXT
+    if missing:
+        text += f" I passi più vicini trattano l'argomento, ma nessuno indica {missing}."
     if not closest:
-        return ABSTENTION_TEXT
+        return text
     lines = [f"- {label(h)}" for h in closest]
-    return f"{ABSTENTION_TEXT}\n\n{SUGGESTIONS_HEADER}\n" + "\n".join(lines)
+    return f"{text}\n\n{SUGGESTIONS_HEADER}\n" + "\n".join(lines)

@@ -61,7 +61,8 @@ class Answerer:
                  selection: Selection = Selection(),
                  dense_floor: float | None = None,
                  scorer: RelevanceScorer | None = None,
-                 abstention: AbstentionModel | None = None) -> None:
+                 abstention: AbstentionModel | None = None,
+                 quantities: bool = True) -> None:
         self.searcher = searcher
         self.llm = llm
         self.threshold = threshold
@@ -69,6 +70,7 @@ class Answerer:
         self.scorer = scorer  # with `abstention`: our model decides when the sources are silent
         self.abstention = abstention
         self.selection = selection
+        self.quantities = quantities  # decline when the quotes lack the figure asked for
         self._weight = weight
 
     def with_searcher(self, searcher: PassageSearch) -> Answerer:
@@ -107,7 +109,8 @@ class Answerer:
     def _evidence(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, list[Quote]]:
         quotes = select_quotes(question, hits, weight=self.weight, selection=self.selection)
         scores = self._model_scores(question, hits)
-        evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None)
+        evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None,
+                           quantities=self.quantities)
         return evidence, self._self_supported(question, quotes, hits, scores)
 
     def _model_scores(self, question: str, hits: Sequence[Hit]) -> list[float] | None:
@@ -149,7 +152,8 @@ class Answerer:
     def _abstain(self, question: str, hits: Sequence[Hit], evidence: Evidence,
                  rewritten: str | None) -> Answer:
         closest = suggestions(hits)
-        return Answer(question=question, text=abstention_text(closest, locator_text),
+        return Answer(question=question, text=abstention_text(closest, locator_text,
+                                           evidence.missing_quantity),
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
                       notes=(_why(evidence, self.threshold, self.dense_floor,
@@ -244,6 +248,8 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
         return f"città non presente nelle fonti: {evidence.missing_city}"
     if evidence.followup_unsupported:
         return "il passo più vicino non riguarda ciò che la domanda di seguito aggiunge"
+    if evidence.missing_quantity:
+        return f"la domanda chiede {evidence.missing_quantity}, che i passi trovati non riportano"
     if evidence.below_floor(dense_floor):
         return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
     if model is not None and evidence.model is not None:

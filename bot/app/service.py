@@ -156,7 +156,8 @@ class Raccordo:
         floor = self.similarity_floor()
         judge = self.ranker if self.settings.ranker_abstention else None
         return Answerer(self.passages, llm=llm_from_settings(self.settings), dense_floor=floor,
-                        scorer=judge, abstention=ABSTENTION_MODEL if judge else None)
+                        scorer=judge, abstention=ABSTENTION_MODEL if judge else None,
+                        quantities=self.settings.quantity_check)
 
     @property
     def calibrated_weights(self) -> str | None:
