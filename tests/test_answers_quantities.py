@@ -18,7 +18,6 @@ from ingest.store import Store
     ("Entro quanti giorni l'impresa controinteressata può opporsi?", TERM),
     ("Per quanti anni resta in carica il difensore civico per il digitale?", TERM),
     ("Con i pagamenti POS, entro quanto tempo la banca deve rendicontarli all'ente?", TERM),
-    ("Fino a quando il sindaco può ritirare le dimissioni?", TERM),
     ("In che anno è stato approvato il codice dell'amministrazione digitale?", TERM),
     ("Quanto si paga di diritti di segreteria per una SCIA edilizia?", AMOUNT),
     ("Quali tariffe del canone di occupazione di suolo pubblico applica il Comune?", AMOUNT),
@@ -37,6 +36,7 @@ def test_the_figure_a_question_asks_for(question: str, kind: object) -> None:
     "Quando inserisco un'osservazione sui confini devo indicare io i comuni confinanti?",
     "Quando i chicchi di amido possono diventare troppo grandi?",  # "in which case"
     "Un privato presenta la CILA quando i lavori sono finiti: che cosa rischia?",
+    "Dopo la segnalazione per l'agibilità, da quando si può utilizzare l'immobile?",
     "Quante volte ho provato a chiamare l'ufficio: a chi devo rivolgermi?",
 ])
 def test_questions_that_ask_for_no_figure(question: str) -> None:
@@ -67,6 +67,8 @@ def test_a_passage_that_states_the_figure(kind: object, passage: str) -> None:
     (AMOUNT, "Il canone è determinato dal regolamento comunale sulla base delle tariffe."),
     (AMOUNT, "Il costo del servizio è a carico dell'ente."),
     (ARTICLE, "Il Codice della strada disciplina i passi carrabili e il relativo segnale."),
+    (TERM, "((PERIODO SOPPRESSO DAL D.L. 31 MAGGIO 2021, N. 77)). Il difensore è nominato."),
+    (COUNT, "Si applica il decreto legislativo 18 agosto 2000, n. 267."),
 ])
 def test_a_passage_on_the_topic_without_the_figure(kind: object, passage: str) -> None:
     assert not kind.found_in([passage])  # type: ignore[attr-defined]

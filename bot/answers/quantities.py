@@ -4,14 +4,16 @@
 by a passage that states a term, an amount or an article. A passage on the same topic that
 states none of them is a near miss ("same topic, fact absent"), and quoting it looks like an
 answer while it is not one. The rules read the Italian question forms, not any question set:
-- a term or a duration ("entro quanti giorni", "per quanti anni", "quanto tempo", "entro
-  quando", "in che anno") needs a number with a unit of time, a date or a year;
+- a term or a duration ("entro quanti giorni", "per quanti anni", "quanto tempo", "in che
+  anno") needs a number with a unit of time, a date or a year;
 - an amount ("quanto costa", "quanto si paga", "a quanto ammonta", "quali tariffe", "qual è
   l'importo") needs a number with a currency or a percentage, or "gratuito";
 - an article ("quale articolo") needs an article number;
 - a count ("quanti consiglieri", "qual è il numero", "quale soglia") needs a number.
-A bare "quando" is not read as a question of time: in Italian it also asks "in which case"
-and opens subordinate clauses ("Quando inserisco un'osservazione…, devo…?").
+The dates and numbers that name an act ("D.L. 31 maggio 2021, n. 77") are not figures.
+"Quando" is not read as a question of time: in Italian it also asks "in which case" and
+opens subordinate clauses ("Quando inserisco un'osservazione…, devo…?"), and "entro / da /
+fino a quando" is often answered by an event ("dalla presentazione della segnalazione").
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from ingest.acts import act_spans
 
 _NUMBER_WORDS = (r"(?:due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|"
                  r"quattordici|quindici|sedici|diciassette|diciotto|diciannove|"
@@ -44,13 +48,21 @@ class Quantity:
     given: re.Pattern[str]
 
     def found_in(self, texts: Iterable[str]) -> bool:
-        """True when some text states a figure of this kind."""
-        return any(self.given.search(text) for text in texts)
+        """True when some text states a figure of this kind (the dates and numbers that name
+        an act, "legge 7 agosto 1990, n. 241", are not figures)."""
+        return any(self.given.search(without_acts(text)) for text in texts)
+
+
+def without_acts(text: str) -> str:
+    """`text` with every act it names blanked out."""
+    for start, end, _ in reversed(act_spans(text)):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 TERM = Quantity(
     "un termine o una durata",
-    re.compile(r"\b(?:entro|fino a|da|a partire da) quando\b|\bquanto tempo\b|\bquanto dur"
+    re.compile(r"\bquanto tempo\b|\bquanto dur"
                rf"|\b(?:per|entro|in|dopo) quant[ie]\s+{_TIME_UNIT}\b|\bquant[ie]\s+{_TIME_UNIT}\b"
                r"|\bin (?:quale|che) (?:anno|data|giorno|mese|secolo)\b"
                r"|\b(?:quale|qual è la|qual e' la) (?:durata|scadenza|data)\b", _FLAGS),
