@@ -107,3 +107,12 @@ def test_an_amount_no_passage_states_is_declined_and_said(store: Store) -> None:
     assert answer.suggestions  # the closest passages are still offered, not cited
     without = Answerer(OverlapSearcher(store), threshold=0.0, quantities=False).answer(question)
     assert not without.abstained and without.citations[0].file == "payflow.pdf"
+
+
+def test_an_absent_act_is_the_reason_given_not_the_figure(store: Store) -> None:
+    answer = Answerer(OverlapSearcher(store), threshold=0.0).answer(
+        "Secondo il codice dei contratti pubblici, quanto costa la procedura d'appalto dei "
+        "dirigenti?")
+    assert answer.abstained
+    assert answer.notes == ("atto non presente nelle fonti: dlgs:36/2023",)
+    assert "nessuno indica" not in answer.text

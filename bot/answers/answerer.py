@@ -153,7 +153,7 @@ class Answerer:
                  rewritten: str | None) -> Answer:
         closest = suggestions(hits)
         return Answer(question=question, text=abstention_text(closest, locator_text,
-                                           evidence.missing_quantity),
+                                                              _missing_figure(evidence)),
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
                       notes=(_why(evidence, self.threshold, self.dense_floor,
@@ -237,6 +237,14 @@ def render_text(answer: Answer) -> str:
     """Plain-text rendering: the answer, then its sources (what fits one Telegram message)."""
     sources = source_lines(answer.citations)
     return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
+
+
+def _missing_figure(evidence: Evidence) -> str | None:
+    """The figure to name in the abstention: only when the passages are on the question's
+    act, city and follow-up, so that "they are on the topic" holds."""
+    if evidence.missing_act or evidence.missing_city or evidence.followup_unsupported:
+        return None
+    return evidence.missing_quantity
 
 
 def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
