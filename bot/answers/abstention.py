@@ -15,7 +15,7 @@ the embedder's floor (nothing is even about the question), and also when the que
 the act is not in the knowledge base, so passages about neighbouring acts do not answer;
 likewise when it names a Città metropolitana that none of the first passages concerns, and
 when it asks for a figure (a term, an amount, an article) that none of the passages it would
-quote states (`bot.answers.quantities`).
+cite states (`bot.answers.quantities`).
 DEFAULT_THRESHOLD was chosen on `../shared/eval/dev.jsonl` (see docs/answers.md for the sweep).
 """
 
@@ -63,7 +63,7 @@ class Evidence:
     dense: float | None = None  # best embedding similarity of the first passages
     model: float | None = None  # best relevance logit of our ranking model, when it is loaded
     followup_unsupported: bool = False  # a follow-up whose cited passage is not about it
-    missing_quantity: str | None = None  # the figure asked for, stated by no quoted passage
+    missing_quantity: str | None = None  # the figure asked for, stated by no cited passage
 
     def below_floor(self, floor: float | None) -> bool:
         """True when a similarity floor is set and the best passage falls short of it."""
@@ -121,10 +121,8 @@ def declines(evidence: Evidence, *, threshold: float, dense_floor: float | None,
 
 
 def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
-            weight: Callable[[str], float], model_score: float | None = None, *,
-            quantities: bool = False) -> Evidence:
-    """Evidence of the first passages and of the best-scoring quotes (with `quantities`, also
-    whether the quoted passages state the figure the question asks for)."""
+            weight: Callable[[str], float], model_score: float | None = None) -> Evidence:
+    """Evidence of the first passages and of the best-scoring quotes."""
     q_terms = term_set(question)
     passage = max((coverage(q_terms, term_set(h.chunk.indexed_text()), weight)
                    for h in hits[:EVIDENCE_PASSAGES]), default=0.0)
@@ -132,14 +130,14 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     similarities = [h.dense for h in hits[:EVIDENCE_PASSAGES] if h.dense is not None]
     return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits),
                     missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]),
-                    dense=max(similarities) if similarities else None, model=model_score,
-                    missing_quantity=(missing_quantity(question, _quoted_texts(quotes))
-                                      if quantities and quotes else None))
+                    dense=max(similarities) if similarities else None, model=model_score)
 
 
-def _quoted_texts(quotes: Sequence[Quote]) -> list[str]:
-    """The text of each passage the quotes come from, once."""
-    return list({id(q.hit.chunk): q.hit.chunk.text for q in quotes}.values())
+def figure_unstated(question: str, quotes: Sequence[Quote]) -> str | None:
+    """The figure `question` asks for when none of the passages quoted states it."""
+    if not quotes:
+        return None
+    return missing_quantity(question, {id(q.hit.chunk): q.hit.chunk.text for q in quotes}.values())
 
 
 def followup_unsupported(added: frozenset[str], question: str,

@@ -15,6 +15,7 @@ from bot.answers.abstention import (
     Evidence,
     abstention_text,
     declines,
+    figure_unstated,
     followup_unsupported,
     measure,
     suggestions,
@@ -109,9 +110,12 @@ class Answerer:
     def _evidence(self, question: str, hits: Sequence[Hit]) -> tuple[Evidence, list[Quote]]:
         quotes = select_quotes(question, hits, weight=self.weight, selection=self.selection)
         scores = self._model_scores(question, hits)
-        evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None,
-                           quantities=self.quantities)
-        return evidence, self._self_supported(question, quotes, hits, scores)
+        evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None)
+        kept = self._self_supported(question, quotes, hits, scores)
+        if self.quantities:  # what is cited must state the figure asked for
+            evidence = dataclasses.replace(evidence,
+                                           missing_quantity=figure_unstated(question, kept))
+        return evidence, kept
 
     def _model_scores(self, question: str, hits: Sequence[Hit]) -> list[float] | None:
         """Our model's relevance logit of each of the first passages (reused when the hits
