@@ -65,6 +65,14 @@ class Evidence:
     followup_unsupported: bool = False  # a follow-up whose cited passage is not about it
     missing_quantity: str | None = None  # the figure asked for, stated by no cited passage
 
+    @property
+    def unstated_figure(self) -> str | None:
+        """The missing figure, when it is the first reason to decline: the passages are then
+        on the question's act, city and follow-up, only the figure is absent."""
+        if self.missing_act or self.missing_city or self.followup_unsupported:
+            return None
+        return self.missing_quantity
+
     def below_floor(self, floor: float | None) -> bool:
         """True when a similarity floor is set and the best passage falls short of it."""
         return floor is not None and self.dense is not None and self.dense < floor

@@ -157,7 +157,7 @@ class Answerer:
                  rewritten: str | None) -> Answer:
         closest = suggestions(hits)
         return Answer(question=question, text=abstention_text(closest, locator_text,
-                                                              _missing_figure(evidence)),
+                                                              evidence.unstated_figure),
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
                       notes=(_why(evidence, self.threshold, self.dense_floor,
@@ -243,14 +243,6 @@ def render_text(answer: Answer) -> str:
     return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
 
 
-def _missing_figure(evidence: Evidence) -> str | None:
-    """The figure to name in the abstention: only when the passages are on the question's
-    act, city and follow-up, so that "they are on the topic" holds."""
-    if evidence.missing_act or evidence.missing_city or evidence.followup_unsupported:
-        return None
-    return evidence.missing_quantity
-
-
 def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
          model: AbstentionModel | None) -> str:
     """Why the answerer abstained (for logs and notes, never shown as a source)."""
@@ -260,8 +252,8 @@ def _why(evidence: Evidence, threshold: float, dense_floor: float | None,
         return f"città non presente nelle fonti: {evidence.missing_city}"
     if evidence.followup_unsupported:
         return "il passo più vicino non riguarda ciò che la domanda di seguito aggiunge"
-    if evidence.missing_quantity:
-        return f"la domanda chiede {evidence.missing_quantity}, che i passi trovati non riportano"
+    if evidence.unstated_figure:
+        return f"la domanda chiede {evidence.unstated_figure}, che i passi trovati non riportano"
     if evidence.below_floor(dense_floor):
         return f"somiglianza {evidence.dense:.3f} < soglia {dense_floor:.3f}"
     if model is not None and evidence.model is not None:

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 from ingest.acts import act_spans
 
+_DECADES = r"(?:venti|trenta|quaranta|cinquanta|sessanta|settanta|ottanta|novanta)"
 _NUMBER_WORDS = (r"(?:due|tre|quattro|cinque|sei|sette|otto|nove|dieci|undici|dodici|tredici|"
                  r"quattordici|quindici|sedici|diciassette|diciotto|diciannove|"
-                 r"(?:venti|trenta|quaranta|cinquanta|sessanta|settanta|ottanta|novanta)\w*|"
+                 rf"{_DECADES}\w*|"
                  r"(?:due|tre|quattro|cinque|sei|sette|otto|nove)?cento\w*|mille|\w*mila|"
                  r"milion\w*|miliard\w*|mezz[oa]|metà|doppio|triplo)")
 _NUMBER = rf"(?:\d+(?:[.,]\d+)*|{_NUMBER_WORDS})"
@@ -34,7 +35,6 @@ _MONTH = (r"(?:gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settemb
           r"novembre|dicembre)")
 _TIME_UNIT = (r"(?:giorn[oi]|mes[ei]|ann[oi]|or[ae]|settiman[ae]|minut[oi]|second[oi]|biennio|"
               r"triennio|quinquennio)")
-_DECADES = r"(?:venti|trenta|quaranta|cinquanta|sessanta|settanta|ottanta|novanta)"
 _CURRENCY = r"(?:euro|€|eur|lire|%|per cento|sterlin\w*|£|\$|dollar\w*|franch\w*|centesim\w*)"
 _FLAGS = re.IGNORECASE
 

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     coverage_weights: Literal["fitted", "hand-tuned"] = "fitted"
     ranker: bool = False  # re-order answers' passages with our cross-encoder (off, see docs)
     ranker_abstention: bool = True  # our cross-encoder's score decides when to abstain
-    # decline a question asking for a term, an amount or an article when no quoted passage
+    # decline a question asking for a term, an amount or an article when no cited passage
     # states one (bot.answers.quantities)
     quantity_check: bool = True
     ranker_dir: Path | None = None  # folder of the model files (default: the packaged ones)
