@@ -5,7 +5,8 @@ without parsing, changed files replaced in one transaction, vanished files remov
 Skipped (bad) files are recorded with an Italian reason and never stop the run.
 
 Unchanged files skipped earlier stay skipped without re-parsing (reported as "unchanged" with
-their reason), except those that hit the time or memory limit, which are tried again.
+their reason), except those that hit the time or memory limit, or were scans read while OCR
+was off or Tesseract missing: they are tried again (the limits or the machine may differ).
 
 Folder rules: hidden files, MANIFEST.* and *.meta.yaml sidecars are not documents; README
 files at the root are ignored unless the manifest lists them, and so is the theme taxonomy
@@ -50,6 +51,7 @@ from ingest.prepare import (
     check_text_size,
     prepare,
 )
+from ingest.readers.pdf import NEEDS_OCR
 from ingest.storeapi import DocumentStore
 from ingest.storetypes import StoredDocument
 
@@ -242,11 +244,12 @@ def ingest_file(path: Path, store: DocumentStore, *, source: str, file: str,
     return run.finish_all()[0]
 
 
-_TRANSIENT = ("tempo scaduto", "memoria", "analisi interrotta")
+_TRANSIENT = ("tempo scaduto", "memoria", "analisi interrotta", NEEDS_OCR)
 
 
 def _retry(reason: str | None) -> bool:
-    """Files skipped for time or memory limits are tried again (limits may differ)."""
+    """Files skipped for time or memory limits, or for want of OCR, are tried again (the
+    limits may differ, Tesseract may have been installed since)."""
     return reason is not None and any(t in reason for t in _TRANSIENT)
 
 

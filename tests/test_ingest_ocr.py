@@ -68,6 +68,22 @@ def test_ocr_pages_reach_the_store_and_the_chunks(tmp_path: Path) -> None:
     assert OCR_NOTICE == "testo da OCR: verificare sull'originale"
 
 
+def test_a_scan_skipped_for_want_of_ocr_is_read_once_tesseract_is_there(tmp_path: Path
+                                                                          ) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "scansione.pdf").write_bytes(make_scanned_pdf([LINES]))
+    store = Store(tmp_path / "raccordo.db")
+    first = ingest_path(root, store, pdf_timeout_s=300, ocr="zzz")  # as if not installed
+    assert first.count("skipped") == 1 and INSTALL_HINT in (first.outcomes[0].reason or "")
+    again = ingest_path(root, store, pdf_timeout_s=300, ocr="zzz")  # tried again, not "unchanged"
+    assert again.count("skipped") == 1 and again.count("unchanged") == 0
+    installed = ingest_path(root, store, pdf_timeout_s=300)
+    assert installed.count("indexed") == 1
+    assert any("tariffe" in c.text for c in store.chunks(store.documents()[0].id))
+    assert ingest_path(root, store, pdf_timeout_s=300).count("unchanged") == 1
+
+
 @pytest.mark.slow
 @pytest.mark.shared
 def test_the_shared_scan_is_indexed_and_found(shared_service: object) -> None:
