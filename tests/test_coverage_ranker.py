@@ -181,3 +181,40 @@ def test_a_wrong_first_hit_is_diagnosed_by_kind_and_features(tmp_path: Path) -> 
     summary = summarise([wrong, missing], questions=3)
     assert summary["by kind"] == {"same document": 1, "outside top 10": 1}
     assert summary["relevant behind on every feature"] == 0
+
+
+TERM_QUESTION = "Entro quanti giorni si conclude il procedimento di accesso agli atti?"
+TERM_PASSAGES = (
+    "Il procedimento di accesso agli atti si conclude con provvedimento espresso e motivato.",
+    "Accesso agli atti: la richiesta è presentata all'ufficio che ha formato il documento.",
+    "Il procedimento di accesso si conclude entro trenta giorni dalla presentazione.")
+
+
+def _term_hits(tmp_path: Path, order: list[tuple[int, float]]) -> list[Hit]:
+    store = Store(tmp_path / "terms.db")
+    meta = DocumentMeta(title="Regolamento sull'accesso agli atti", kind="regulation")
+    store.replace_document("shared", make_document("accesso.md", meta), [
+        Chunk(i, text, Locator(article=str(i + 1))) for i, text in enumerate(TERM_PASSAGES)])
+    return FixedOrder(store, order).search(TERM_QUESTION, k=3)
+
+
+def test_a_question_asking_a_term_gets_the_passage_stating_one_first(tmp_path: Path) -> None:
+    hits = _term_hits(tmp_path, [(0, 0.9), (1, 0.8), (2, 0.7)])
+    ranker = CoverageRanker(lambda t: 1.0, RankingWeights(), figures_first=True)  # fused alone
+    ranked = ranker.run(TERM_QUESTION, hits)
+    assert [h.chunk.text for h in ranked] == [TERM_PASSAGES[2], TERM_PASSAGES[0],
+                                              TERM_PASSAGES[1]]
+    assert [h.rank for h in ranked] == [1, 2, 3]
+    plain = CoverageRanker(lambda t: 1.0, RankingWeights()).run(TERM_QUESTION, hits)
+    assert [h.chunk.text for h in plain] == list(TERM_PASSAGES)  # off by default
+    other = ranker.run("Come si conclude il procedimento di accesso agli atti?", hits)
+    assert [h.chunk.text for h in other] == list(TERM_PASSAGES)  # asks no figure
+
+
+def test_a_pinned_reference_stays_ahead_of_a_passage_stating_the_figure(tmp_path: Path
+                                                                         ) -> None:
+    hits = _term_hits(tmp_path, [(1, PINNED_SCORE + 0.1), (0, 0.9), (2, 0.7)])
+    ranked = CoverageRanker(lambda t: 1.0, RankingWeights(), figures_first=True
+                            ).run(TERM_QUESTION, hits)
+    assert [h.chunk.text for h in ranked] == [TERM_PASSAGES[1], TERM_PASSAGES[2],
+                                              TERM_PASSAGES[0]]

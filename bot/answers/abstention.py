@@ -15,7 +15,7 @@ the embedder's floor (nothing is even about the question), and also when the que
 the act is not in the knowledge base, so passages about neighbouring acts do not answer;
 likewise when it names a Città metropolitana that none of the first passages concerns, and
 when it asks for a figure (a term, an amount, an article) that none of the passages it would
-cite states (`bot.answers.quantities`).
+cite states (`index.quantities`).
 DEFAULT_THRESHOLD was chosen on `../shared/eval/dev.jsonl` (see docs/answers.md for the sweep).
 """
 
@@ -27,9 +27,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answers.extractive import Quote
-from bot.answers.quantities import missing_quantity
 from index.coverage import coverage, in_family
 from index.models import Hit
+from index.quantities import missing_quantity
 from index.tokenizer import term_set
 from ingest.acts import find_act_references
 from ingest.metadata import METROPOLITAN_CITIES, city_key

@@ -27,8 +27,9 @@ def passage_search(searcher: Searcher | PgSearcher, settings: Settings,
         from index.coverage import FITTED, HAND_TUNED, CoverageRanker, CoverageSearch
 
         fitted = settings.coverage_weights == "fitted" and calibrated_weights == "raccordo"
-        search = CoverageSearch(search, CoverageRanker(searcher.term_weight,
-                                                       FITTED if fitted else HAND_TUNED))
+        search = CoverageSearch(search, CoverageRanker(
+            searcher.term_weight, FITTED if fitted else HAND_TUNED,
+            figures_first=settings.figures_first))
     if settings.ranker and ranker is not None:
         from index.ranking import RerankedSearch
 

@@ -41,8 +41,11 @@ class Settings(BaseSettings):
     ranker: bool = False  # re-order answers' passages with our cross-encoder (off, see docs)
     ranker_abstention: bool = True  # our cross-encoder's score decides when to abstain
     # decline a question asking for a term, an amount or an article when no cited passage
-    # states one (bot.answers.quantities)
+    # states one (index.quantities)
     quantity_check: bool = True
+    # ...and put the passages stating one first (off: answers then cite a passage stating
+    # some other figure where they should decline, docs/benchmarks-retrieval.md)
+    figures_first: bool = False
     ranker_dir: Path | None = None  # folder of the model files (default: the packaged ones)
     ranker_pool: int = 20  # hits the re-ranker reads per question
     llm_base_url: str | None = None

@@ -1,4 +1,5 @@
-"""Questions that ask for a figure are declined when no quoted passage states one."""
+"""Questions that ask for a figure: which figure, which passages state it (first), and
+answers declined when no quoted passage states one."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from answers_kit import OverlapSearcher, build_store
 
 from bot.answers.abstention import ABSTENTION_TEXT
 from bot.answers.answerer import Answerer
-from bot.answers.quantities import AMOUNT, ARTICLE, COUNT, TERM, asked_quantity, missing_quantity
+from index.quantities import (
+    AMOUNT,
+    ARTICLE,
+    COUNT,
+    TERM,
+    asked_quantity,
+    missing_quantity,
+    stating_first,
+)
 from ingest.store import Store
 
 
@@ -81,6 +90,21 @@ def test_missing_quantity_names_what_is_missing() -> None:
     assert missing_quantity("Chi aderisce a pagoPA?", ["Il manuale illustra."]) is None
 
 
+def test_passages_stating_the_figure_go_first_in_their_order() -> None:
+    texts = ["Il canone si versa al Comune.", "Il canone è di 30 euro l'anno.",
+             "Il canone è dovuto per l'occupazione.", "Per i passi carrabili il canone è gratuito."]
+    assert stating_first("Quanto si paga di canone per un passo carrabile?", texts) == [1, 3, 0, 2]
+    assert stating_first("Chi riscuote il canone?", texts) == [0, 1, 2, 3]  # asks no figure
+    assert stating_first("Quanto costa il canone?", texts[:1] + texts[2:3]) == [0, 1]  # none
+
+
+def test_an_act_date_does_not_put_a_passage_first() -> None:
+    texts = ["Il difensore è nominato dal Presidente.",
+             "((PERIODO SOPPRESSO DAL D.L. 31 MAGGIO 2021, N. 77)). Il difensore resta in carica.",
+             "Il difensore resta in carica tre anni."]
+    assert stating_first("Per quanti anni resta in carica il difensore civico?", texts) == [2, 0, 1]
+
+
 @pytest.fixture()
 def store(tmp_path: Path) -> Iterator[Store]:
     built = build_store(tmp_path)
@@ -116,3 +140,25 @@ def test_an_absent_act_is_the_reason_given_not_the_figure(store: Store) -> None:
     assert answer.abstained
     assert answer.notes == ("atto non presente nelle fonti: dlgs:36/2023",)
     assert "nessuno indica" not in answer.text
+
+
+class _Searcher:
+    """The least a searcher offers the service's ranking: term weights and a search."""
+
+    def term_weight(self, term: str) -> float:
+        return 1.0
+
+    def search(self, query: str, k: int = 10, filters: object = None) -> list[object]:
+        return []
+
+
+def test_figures_first_is_off_unless_set(tmp_path: Path) -> None:
+    from bot.app.retrieval import passage_search
+    from bot.app.settings import Settings
+    from index.coverage import CoverageSearch
+
+    default = passage_search(_Searcher(), Settings(data_dir=tmp_path), "raccordo", None)  # type: ignore[arg-type]
+    chosen = passage_search(_Searcher(), Settings(data_dir=tmp_path, figures_first=True),  # type: ignore[arg-type]
+                            "raccordo", None)
+    assert isinstance(default, CoverageSearch) and isinstance(chosen, CoverageSearch)
+    assert not default.ranker.figures_first and chosen.ranker.figures_first

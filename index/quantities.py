@@ -14,12 +14,15 @@ The dates and numbers that name an act ("D.L. 31 maggio 2021, n. 77") are not fi
 "Quando" is not read as a question of time: in Italian it also asks "in which case" and
 opens subordinate clauses ("Quando inserisco un'osservazione…, devo…?"), and "entro / da /
 fino a quando" is often answered by an event ("dalla presentazione della segnalazione").
+An answer whose cited passages state none declines (`bot.answers.abstention`); optionally,
+the first hits are ordered so that those stating the figure come first (`stating_first`,
+`index.coverage.CoverageRanker(figures_first=True)`, off by default).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ingest.acts import act_spans
@@ -107,3 +110,14 @@ def missing_quantity(question: str, texts: Iterable[str]) -> str | None:
     if kind is None or kind.found_in(texts):
         return None
     return kind.label
+
+
+def stating_first(question: str, texts: Sequence[str]) -> list[int]:
+    """Positions of `texts`, those stating the figure `question` asks for first (stable; the
+    given order when it asks for none, or when none or all of them state it)."""
+    kind = asked_quantity(question)
+    order = list(range(len(texts)))
+    if kind is None:
+        return order
+    states = [kind.found_in((text,)) for text in texts]
+    return sorted(order, key=lambda i: not states[i])
