@@ -110,8 +110,10 @@ class IngestReport:
             lines.append(f"{name:<{width}}  {names[o.status]:<11}  {pages:>5}  {o.chunks:>5}  "
                          f"{o.seconds:>6.2f}  {o.reason or ''}".rstrip())
         totals = ", ".join(f"{self.count(s)} {names[s]}" for s in STATUSES)
-        chunks = sum(o.chunks for o in self.outcomes)
-        lines.append(f"Totale: {len(self.outcomes)} file ({totals}); {chunks} chunk nuovi.")
+        new = sum(o.chunks for o in self.outcomes if o.status == "indexed")
+        kept = new + sum(o.chunks for o in self.outcomes if o.status == "unchanged")
+        lines.append(f"Totale: {len(self.outcomes)} file ({totals}); {new} chunk nuovi, "
+                     f"{kept} in tutto.")
         if not self.changed:
             lines.append("Nessuna modifica: archivio già aggiornato.")
         return "\n".join(lines)

@@ -68,6 +68,9 @@ def test_incremental_runs(tmp_path: Path) -> None:
     assert set(_statuses(second).values()) == {"unchanged"}
     assert not second.changed and store.version() == version
     assert "Nessuna modifica" in second.summary()
+    total = sum(len(store.chunks(d.id)) for d in store.documents())
+    assert f"0 chunk nuovi, {total} in tutto." in second.summary()  # unchanged are not new
+    assert f"{total} chunk nuovi, {total} in tutto." in first.summary()
 
     (root / "regolamento.md").write_text(LAW.replace("le unioni", "le unioni di comuni"))
     (root / "relazione.pdf").unlink()
