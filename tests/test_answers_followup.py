@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from answers_kit import OverlapSearcher, build_store
 
+from bot.answers.abstention import ORPHAN_NOTE, ORPHAN_TEXT
 from bot.answers.answerer import Answerer
-from bot.answers.followup import added_terms, is_followup, rewrite
+from bot.answers.followup import added_terms, is_followup, is_orphan, rewrite
 from bot.answers.models import Turn
+from index.evaluation import load_questions
 from index.tokenizer import term_set
+from training.data import WRITTEN
 
 CM = "Quali funzioni fondamentali hanno le città metropolitane secondo il TUEL?"
 
@@ -87,3 +91,43 @@ def test_a_followup_is_declined_when_the_passage_is_not_about_what_it_adds(
     assert "domanda di seguito" in answer.notes[0]
     assert not answerer.answer(rewritten).abstained  # asked whole, the threshold lets it pass
     store.close()
+
+
+@pytest.mark.parametrize(("question", "orphan"), [
+    ("e nelle città metropolitane?", True),
+    ("E il sindaco?", True),
+    ("Ed il consiglio?", True),
+    ("E l'assessore?", True),
+    ("anche per le unioni di comuni?", True),
+    ("questo vale anche per i comuni?", True),
+    ("E possibile usare lo SPID per le istanze online?", False),  # "È possibile…" typed
+    ("Anche i comuni devono pubblicare i bilanci consuntivi?", False),  # a question of its own
+    ("e quali risultati ha ottenuto?", False),  # it asks: the answerer may try
+    ("e nei comuni con meno di 5000 abitanti?", False),  # more than one thing named
+    ("accesso civico", False),  # keywords, not a follow-up
+    ("e?", False),
+])
+def test_a_question_that_can_only_be_a_followup(question: str, orphan: bool) -> None:
+    assert is_orphan(question) is orphan
+
+
+def test_a_followup_without_history_asks_for_the_whole_question(tmp_path: Path) -> None:
+    store = build_store(tmp_path)
+    searcher = OverlapSearcher(store)
+    answer = Answerer(searcher).answer("e nelle città metropolitane?")
+    assert answer.abstained and answer.citations == () and answer.suggestions == ()
+    assert answer.text == ORPHAN_TEXT and answer.notes == (ORPHAN_NOTE,)
+    assert searcher.queries == []  # nothing is searched, so nothing looks like an answer
+    history = [Turn("A chi spetta la direzione degli uffici?")]
+    with_history = Answerer(searcher).answer("e per i servizi?", history=history)
+    assert not with_history.abstained and with_history.rewritten_question
+    store.close()
+
+
+@pytest.mark.shared
+def test_no_question_of_the_eval_sets_is_taken_for_an_orphan_followup(shared_dir: Path) -> None:
+    sets = [shared_dir / "eval" / "dev.jsonl", shared_dir / "eval" / "domain.jsonl", WRITTEN,
+            shared_dir / "external" / "squad-it" / "questions.jsonl"]
+    questions = [q for path in sets for q in load_questions(path)]
+    assert len(questions) == 30 + 186 + 241 + 400
+    assert [q.question for q in questions if is_orphan(q.question)] == []

@@ -50,6 +50,12 @@ ABSTENTION_TEXT = (
     "a sostegno."
 )
 SUGGESTIONS_HEADER = "Potrebbero esserti utili:"
+ORPHAN_TEXT = (
+    "La domanda sembra il seguito di una domanda precedente, che qui non c'è: per rispondere "
+    "con una fonte mi serve la domanda intera, con il suo argomento (per esempio «Chi nomina "
+    "i dirigenti nelle città metropolitane?» invece di «e nelle città metropolitane?»)."
+)
+ORPHAN_NOTE = "domanda di seguito senza la domanda precedente"
 
 
 @dataclass(frozen=True)

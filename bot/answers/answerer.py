@@ -11,6 +11,8 @@ from typing import Protocol
 from bot.answers.abstention import (
     DEFAULT_THRESHOLD,
     EVIDENCE_PASSAGES,
+    ORPHAN_NOTE,
+    ORPHAN_TEXT,
     AbstentionModel,
     Evidence,
     abstention_text,
@@ -22,7 +24,7 @@ from bot.answers.abstention import (
 )
 from bot.answers.citations import citation_for, locator_text
 from bot.answers.extractive import Quote, Selection, score_sentences, select_quotes
-from bot.answers.followup import added_terms, rewrite
+from bot.answers.followup import added_terms, is_orphan, rewrite
 from bot.answers.llm import LLMClient, LLMError, build_messages, check_answer, renumber
 from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation, Turn
@@ -88,7 +90,11 @@ class Answerer:
 
     def answer(self, question: str, history: Sequence[Turn] = (),
                filters: Filters = Filters()) -> Answer:
-        """A cited answer to `question` (history resolves follow-ups), or an abstention."""
+        """A cited answer to `question` (history resolves follow-ups), or an abstention; a
+        follow-up with no history to resolve it asks for the whole question."""
+        if not history and is_orphan(question):
+            return Answer(question=question, text=ORPHAN_TEXT, citations=(), abstained=True,
+                          notes=(ORPHAN_NOTE,))
         query = rewrite(question, history)
         hits = tuple(self.searcher.search(query, k=SEARCH_K, filters=filters))
         evidence, quotes = self._evidence(query, hits)

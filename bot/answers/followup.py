@@ -16,6 +16,10 @@ Method (deterministic, no model):
    comuni?"). Otherwise the fragment, with its preposition, is appended.
 4. `added_terms` gives what the follow-up adds: the answerer declines when the passage it
    would cite is not about it (bot.answers.answerer).
+5. Without history, a question that can only be a follow-up (`is_orphan`: "e nelle città
+   metropolitane?", "questo vale anche per i comuni?") is not answered as it stands: any
+   passage about "città metropolitane" would look like an answer. The answerer asks for the
+   whole question instead.
 """
 
 from __future__ import annotations
@@ -33,11 +37,9 @@ _CONNECTIVE = re.compile(
     r"(?=\s|$)[\s,]*",
     re.IGNORECASE,
 )
-_PREPOSITION = re.compile(
-    r"^(?:per|nel|nella|nelle|nei|negli|nello|in|con|sul|sulla|sulle|sui|sugli|a|al|alla|"
-    r"alle|ai|agli|di|del|della|delle|dei|degli|da|dal|dalla|dalle|dai|dagli)\s+",
-    re.IGNORECASE,
-)
+_PREPOSITIONS = (r"per|nel|nella|nelle|nei|negli|nello|in|con|sul|sulla|sulle|sui|sugli|a|al|"
+                 r"alla|alle|ai|agli|di|del|della|delle|dei|degli|da|dal|dalla|dalle|dai|dagli")
+_PREPOSITION = re.compile(r"^(?:" + _PREPOSITIONS + r")\s+", re.IGNORECASE)
 _PRONOUN = re.compile(
     r"^\s*(?:questo|questa|questi|queste|quello|quella|quelli|quelle|ciò|cio'|esso|essa|"
     r"essi|esse|vale\s+anche|valgono\s+anche|si\s+applica\s+anche|e\s+poi)\b",
@@ -83,6 +85,28 @@ def is_followup(question: str) -> bool:
     if _CONNECTIVE.match(text) or _PRONOUN.match(text):
         return True
     return len(terms(text)) <= 2 and not _INTERROGATIVE.search(text)
+
+
+MAX_ORPHAN_TERMS = 3  # an elliptic fragment names one thing: "le città metropolitane di Bari"
+_FRAGMENT_LEAD = re.compile(
+    r"^(?:(?:" + _PREPOSITIONS + r"|il|lo|la|i|gli|le)\s+|(?:l|dell|nell|all|sull|dall)['’])",
+    re.IGNORECASE,
+)
+
+
+def is_orphan(question: str) -> bool:
+    """True when `question` can only continue an earlier one: it opens with a connective and
+    then a preposition or an article ("e nelle città metropolitane?", "anche per le
+    province?") or with a demonstrative ("questo vale anche…"), adds at most
+    `MAX_ORPHAN_TERMS` content words and asks nothing of its own. ("E possibile…", typed for
+    "È possibile…", is a question of its own.)"""
+    text = question.strip()
+    if _INTERROGATIVE.search(text) or not 0 < len(terms(text)) <= MAX_ORPHAN_TERMS:
+        return False
+    if _PRONOUN.match(text):
+        return True
+    lead = _CONNECTIVE.match(text)
+    return lead is not None and _FRAGMENT_LEAD.match(text[lead.end():]) is not None
 
 
 def rewrite(question: str, history: Sequence[Turn]) -> str:
