@@ -9,7 +9,7 @@ from answers_kit import OverlapSearcher, build_store
 
 from bot.answers.abstention import ORPHAN_NOTE, ORPHAN_TEXT
 from bot.answers.answerer import Answerer
-from bot.answers.followup import added_terms, is_followup, is_orphan, rewrite
+from bot.answers.followup import added_terms, is_copula, is_followup, is_orphan, rewrite
 from bot.answers.models import Turn
 from index.evaluation import load_questions
 from index.tokenizer import term_set
@@ -131,3 +131,34 @@ def test_no_question_of_the_eval_sets_is_taken_for_an_orphan_followup(shared_dir
     questions = [q for path in sets for q in load_questions(path)]
     assert len(questions) == 30 + 186 + 241 + 400
     assert [q.question for q in questions if is_orphan(q.question)] == []
+
+
+@pytest.mark.parametrize("question", [
+    "E possibile delegare la firma?",
+    "E vero che il segretario può fare il dirigente?",
+    "E obbligatorio pubblicare i curricula?",
+    "E necessaria la firma digitale per le istanze online?",
+    "E stato approvato il regolamento?",
+    "E previsto un termine?",
+    "E ammessa la delega?",
+    "E sufficiente la PEC?",
+])
+def test_e_typed_for_e_accented_starts_a_whole_question(question: str) -> None:
+    history = [Turn("Chi nomina i dirigenti nei comuni?")]
+    assert is_copula(question) and not is_followup(question)
+    assert rewrite(question, history) == question  # not glued to the previous question
+    assert added_terms(question, history) == frozenset()
+
+
+@pytest.mark.parametrize("question", ["e Bari?", "E Cagliari?", "E a Bari?", "e tutti i comuni?",
+                                      "E questo vale anche per i comuni?", "e il sindaco?"])
+def test_a_connective_before_a_city_or_a_noun_phrase_is_still_a_followup(question: str) -> None:
+    assert not is_copula(question) and is_followup(question)
+
+
+def test_an_entity_followed_by_more_is_not_swapped_in() -> None:
+    history = [Turn("Chi nomina i dirigenti nei comuni?")]
+    merged = rewrite("E se il dirigente non risponde?", history)
+    assert "non risponde" in merged  # swapping "i dirigenti" alone would drop the condition
+    assert rewrite("e nelle città metropolitane?", history) == (
+        "Chi nomina i dirigenti nelle città metropolitane?")

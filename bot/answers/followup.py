@@ -4,7 +4,9 @@ Method (deterministic, no model):
 1. A question is a follow-up when there is history and it is elliptic: it starts with a
    connective ("e", "ed", "e per", "e invece", "anche", "invece", "e se", "mentre") or a
    demonstrative ("questo", "quello", "ciò", "esso", "vale anche"...), or it has at most
-   two content words and no interrogative of its own ("chi", "come", "quando"...).
+   two content words and no interrogative of its own ("chi", "come", "quando"...). An "e"
+   before a predicate ("E possibile…", "E vero che…", "E stato approvato…") is "è" typed
+   without its accent: that question is whole (`is_copula`).
 2. The previous question is resolved first (history is folded from the oldest turn), so
    chains of follow-ups keep their subject.
 3. The fragment's leading connective is removed ("e per le province?" → "per le province").
@@ -77,10 +79,27 @@ ENTITY_CLASSES: dict[str, tuple[str, ...]] = {
 }
 
 
+# "E possibile…", "E vero che…", "E stato approvato…": "e" typed for "è" (no accent on the
+# keyboard) before a predicate (an adjective or a participle), not the connective.
+_COPULA = re.compile(
+    r"^\s*e\s+(?!quest|quell|codest|tutt)(?:vero|ver[aie]|sempre|ancora|già|gia'|normale|utile"
+    r"|valid[oaie]|legittim[oaie]|opportun[oaie]|\w+(?:bil[ei]|ari[oaie]|ori[oaie]|[aiu]t[oaie]"
+    r"|st[oaie]|ss[oaie]|tt[oaie]|ent[ei]|iv[oaie]))\b",
+    re.IGNORECASE,
+)
+_CITY = re.compile(r"^\s*e\s+(?:" + "|".join(ENTITY_CLASSES["citta"]) + r")\b", re.IGNORECASE)
+
+
+def is_copula(question: str) -> bool:
+    """True when the opening "e" is the verb "è" typed without its accent ("E possibile
+    delegare la firma?"), not the connective of a follow-up ("E Bari?" names a city)."""
+    return _COPULA.match(question) is not None and _CITY.match(question) is None
+
+
 def is_followup(question: str) -> bool:
     """True when `question` looks elliptic and needs the previous turn to be understood."""
     text = question.strip()
-    if not text:
+    if not text or is_copula(text):
         return False
     if _CONNECTIVE.match(text) or _PRONOUN.match(text):
         return True
@@ -153,11 +172,15 @@ def _fragment(question: str) -> str:
 
 def _substitute(fragment: str, previous: str) -> str | None:
     """Swap the entity of the same class in `previous` for the one named in `fragment`,
-    keeping the role (preposition) it had in `previous` with the fragment's article."""
+    keeping the role (preposition) it had in `previous` with the fragment's article. Only
+    when the fragment ends with the entity: "e se il dirigente non risponde?" says more than
+    who, and swapping would drop it."""
     for patterns in ENTITY_CLASSES.values():
         new = _find_entity(fragment, patterns)
         if new is None:
             continue
+        if terms(fragment[new.end:]):
+            return None
         old = _find_entity(previous, patterns)
         if old is None or old.noun.lower() == new.noun.lower():
             continue
