@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from answers_kit import OverlapSearcher, build_store
+from answers_kit import OverlapSearcher, build_store, make_document
 
 from bot.answers.abstention import ABSTENTION_TEXT
 from bot.answers.answerer import Answerer
+from bot.answers.extractive import Selection
 from index.quantities import (
     AMOUNT,
     ARTICLE,
@@ -20,6 +21,7 @@ from index.quantities import (
     missing_quantity,
     stating_first,
 )
+from ingest.models import Chunk, DocumentMeta, Locator
 from ingest.store import Store
 
 
@@ -162,3 +164,24 @@ def test_figures_first_is_off_unless_set(tmp_path: Path) -> None:
                             "raccordo", None)
     assert isinstance(default, CoverageSearch) and isinstance(chosen, CoverageSearch)
     assert not default.ranker.figures_first and chosen.ranker.figures_first
+
+
+def test_a_further_citation_must_state_the_figure_asked_for(tmp_path: Path) -> None:
+    store = Store(tmp_path / "mandato.db")
+    meta = DocumentMeta(title="Testo unico degli enti locali", kind="decree")
+    store.replace_document("shared", make_document("tuel.md", meta), [
+        Chunk(0, "Il sindaco e il consiglio comunale durano in carica per un periodo di cinque "
+                 "anni.", Locator(article="51", commi=("1",))),
+        Chunk(1, "Non può ricoprire la carica di sindaco metropolitano o di consigliere "
+                 "comunale chi ha un mandato in corso in altro comune.",
+              Locator(article="63", commi=("1",)))])
+    question = "Quanto dura il mandato del sindaco e del consiglio comunale?"
+    searcher = OverlapSearcher(store)
+    plain = Answerer(searcher, threshold=0.0, quantities=False,
+                     selection=Selection(confident_overlap=None)).answer(question)
+    assert sorted(c.locator[-16:] for c in plain.citations) == ["art. 51, comma 1",
+                                                                "art. 63, comma 1"]
+    checked = Answerer(searcher, threshold=0.0,
+                       selection=Selection(confident_overlap=None)).answer(question)
+    assert [c.locator[-16:] for c in checked.citations] == ["art. 51, comma 1"]  # 63: no term
+    store.close()

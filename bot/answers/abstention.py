@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from bot.answers.extractive import Quote
 from index.coverage import coverage, in_family
 from index.models import Hit
-from index.quantities import missing_quantity
+from index.quantities import asked_quantity, missing_quantity
 from index.tokenizer import term_set
 from ingest.acts import find_act_references
 from ingest.metadata import METROPOLITAN_CITIES, city_key
@@ -145,6 +145,17 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
     return Evidence(passage=passage, sentence=sentence, missing_act=missing_act(question, hits),
                     missing_city=missing_city(question, hits[:EVIDENCE_PASSAGES]),
                     dense=max(similarities) if similarities else None, model=model_score)
+
+
+def figure_supported(question: str, quotes: Sequence[Quote]) -> list[Quote]:
+    """The quotes of the first passage, and of a further one only when it states the figure
+    the question asks for: a second citation of "Quanto dura il mandato…?" that states no
+    term does not answer it (every quote when the question asks for no figure)."""
+    kind = asked_quantity(question)
+    if kind is None or not quotes:
+        return list(quotes)
+    first = quotes[0].hit.chunk.id
+    return [q for q in quotes if q.hit.chunk.id == first or kind.found_in((q.hit.chunk.text,))]
 
 
 def figure_unstated(question: str, quotes: Sequence[Quote]) -> str | None:

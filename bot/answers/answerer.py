@@ -17,6 +17,7 @@ from bot.answers.abstention import (
     Evidence,
     abstention_text,
     declines,
+    figure_supported,
     figure_unstated,
     followup_unsupported,
     measure,
@@ -119,6 +120,7 @@ class Answerer:
         evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None)
         kept = self._self_supported(question, quotes, hits, scores)
         if self.quantities:  # what is cited must state the figure asked for
+            kept = figure_supported(question, kept)
             evidence = dataclasses.replace(evidence,
                                            missing_quantity=figure_unstated(question, kept))
         return evidence, kept
