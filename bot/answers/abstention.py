@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from bot.answers.extractive import Quote
 from index.coverage import coverage, in_family
 from index.models import Hit
-from index.quantities import asked_quantity, missing_quantity
+from index.quantities import asked_quantity
 from index.tokenizer import term_set
 from ingest.acts import find_act_references
 from ingest.metadata import METROPOLITAN_CITIES, city_key
@@ -147,22 +147,19 @@ def measure(question: str, hits: Sequence[Hit], quotes: Sequence[Quote],
                     dense=max(similarities) if similarities else None, model=model_score)
 
 
-def figure_supported(question: str, quotes: Sequence[Quote]) -> list[Quote]:
-    """The quotes of the first passage, and of a further one only when it states the figure
-    the question asks for: a second citation of "Quanto dura il mandato…?" that states no
-    term does not answer it (every quote when the question asks for no figure)."""
+def figure_check(question: str, quotes: Sequence[Quote]) -> tuple[list[Quote], str | None]:
+    """For a question that asks for a figure: the quotes of the first passage and of the
+    further ones that state it (a second citation of "Quanto dura il mandato…?" that states no
+    term does not answer it), and the figure's label when none of them states it. Every quote
+    and None when the question asks for no figure."""
     kind = asked_quantity(question)
     if kind is None or not quotes:
-        return list(quotes)
+        return list(quotes), None
+    texts = {id(q.hit.chunk): q.hit.chunk.text for q in quotes}  # each passage read once
+    states = {key: kind.found_in((text,)) for key, text in texts.items()}
     first = quotes[0].hit.chunk.id
-    return [q for q in quotes if q.hit.chunk.id == first or kind.found_in((q.hit.chunk.text,))]
-
-
-def figure_unstated(question: str, quotes: Sequence[Quote]) -> str | None:
-    """The figure `question` asks for when none of the passages quoted states it."""
-    if not quotes:
-        return None
-    return missing_quantity(question, {id(q.hit.chunk): q.hit.chunk.text for q in quotes}.values())
+    kept = [q for q in quotes if q.hit.chunk.id == first or states[id(q.hit.chunk)]]
+    return kept, None if any(states[id(q.hit.chunk)] for q in kept) else kind.label
 
 
 def followup_unsupported(added: frozenset[str], question: str,

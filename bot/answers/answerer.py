@@ -17,8 +17,7 @@ from bot.answers.abstention import (
     Evidence,
     abstention_text,
     declines,
-    figure_supported,
-    figure_unstated,
+    figure_check,
     followup_unsupported,
     measure,
     suggestions,
@@ -120,9 +119,8 @@ class Answerer:
         evidence = measure(question, hits, quotes, self.weight, max(scores) if scores else None)
         kept = self._self_supported(question, quotes, hits, scores)
         if self.quantities:  # what is cited must state the figure asked for
-            kept = figure_supported(question, kept)
-            evidence = dataclasses.replace(evidence,
-                                           missing_quantity=figure_unstated(question, kept))
+            kept, missing = figure_check(question, kept)
+            evidence = dataclasses.replace(evidence, missing_quantity=missing)
         return evidence, kept
 
     def _model_scores(self, question: str, hits: Sequence[Hit]) -> list[float] | None:
