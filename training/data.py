@@ -2,12 +2,15 @@
 
 Usage: python -m training.data --out /tmp/ranker/data [--shared /work/shared]
        [--hybrid-data-dir DIR]   (an ingested+indexed data dir for hybrid hard negatives)
+       [--cloze]                 (also the inverse cloze groups, source "cloze")
 
 Sources (see `SPLIT_RULE` for what is held out):
 - SQuAD-it `train.jsonl` (36 articles; never the 12 held-out ones): positive = the project
   chunk holding the answer sentence (or the sentence itself); negatives = other chunks of the
   article + BM25 hard negatives from the other training articles;
-- the corpus's structure (training.mining): rubrica, section, reference and title pairs;
+- the corpus's structure (training.mining): rubrica, section, reference and title pairs
+  (and, with `--cloze`, sentence -> rest of its passage; a generator of its own, so the other
+  groups are the same with or without it);
 - domain.jsonl, the questions whose id hash is even: positives = chunks relevant under
   `index.evaluation.is_relevant`, negatives = BM25 (and hybrid, when available) hits that
   are not relevant;
@@ -40,6 +43,7 @@ from training.mining import (
     Group,
     Passage,
     bm25_negatives,
+    cloze_groups,
     reference_groups,
     rubrica_groups,
     section_groups,
@@ -219,7 +223,8 @@ def hybrid_search(data_dir: Path | None) -> Search | None:
     return service.search
 
 
-def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None) -> dict[str, object]:
+def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
+          cloze: bool = False) -> dict[str, object]:
     """Write groups.jsonl and manifest.json into `out`; returns the manifest."""
     rng = random.Random(SEED)
     squad_dir = shared / "external" / "squad-it"
@@ -245,6 +250,8 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None) -> dict[
     kept = unreported([q for q in written if q.id not in leaks], reported, c_pass, c_chunks)
     groups += question_groups([q for q in written if q.id in kept], "written", c_pass,
                               c_chunks, c_lex, hybrid)
+    if cloze:
+        groups += cloze_groups(c_pass, c_lex, NEGATIVES, random.Random(SEED + 1))
     groups = [g for g in groups if g.negatives and g.positives]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "groups.jsonl").open("w", encoding="utf-8") as fh:
@@ -289,9 +296,11 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=Path("/tmp/ranker/data"))
     parser.add_argument("--hybrid-data-dir", type=Path, default=None)
+    parser.add_argument("--cloze", action="store_true",
+                        help="also sentence -> rest of its passage groups (source 'cloze')")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = build(args.shared, args.out, Path(tmp), args.hybrid_data_dir)
+        manifest = build(args.shared, args.out, Path(tmp), args.hybrid_data_dir, args.cloze)
     print(json.dumps(manifest["groups_per_source"]))
 
 

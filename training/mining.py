@@ -3,7 +3,10 @@
 - article rubrica -> the article's first chunk with the heading line removed;
 - section heading -> a chunk of that section with the heading removed;
 - "art. 14-bis della legge 241/1990" style references -> that article's chunk;
-- document title -> the document's first chunks.
+- document title -> the document's first chunks;
+- one sentence of a passage -> the rest of that passage (the inverse cloze task), opt-in:
+  the neighbouring passages of the same document are its negatives, which is where the
+  search's first hit most often goes wrong (a passage beside the one that answers).
 
 Negatives are BM25 hard negatives from other articles/sections (and, for references, the same
 article number in other acts and the neighbouring articles of the same act).
@@ -18,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from index.lexical import LexicalIndex
+from ingest.sentences import split_spans
 
 RUBRICA = re.compile(
     r"^\s*(?:\(\()?\s*art(?:icolo|\.)?\s*[\w-]+\.?\s*(?:-|–)?\s*(?:\(\(\s*)?\(?(?P<r>[^\n]{6,160}?)"
@@ -27,6 +31,9 @@ RUBRICA_NEXT = re.compile(r"^\s*(?:\(\()?\s*art(?:icolo|\.)?\s*[\w-]+\.?\s*\n+\s
 REF_TEMPLATES = ("art. {a} {act}", "Che cosa prevede l'art. {a} del {act}?",
                  "{act}, articolo {a}", "Cosa dispone l'articolo {a} {act}?")
 GENERIC_HEADINGS = {"premessa", "introduzione"}
+CLOZE_WORDS = (8, 45)  # a query sentence's length in words
+CLOZE_REST = 120  # characters the passage must keep once the sentence is taken out
+NEIGHBOURS = 2  # passages on each side of the positive, in the same document, as negatives
 COMMA_TEMPLATES = ("art. {a}, comma {c}, {act}", "Cosa stabilisce il comma {c} dell'art. {a} "
                    "del {act}?")
 
@@ -183,4 +190,35 @@ def title_groups(passages: Sequence[Passage], lex: LexicalIndex, negatives: int)
         exclude = {p.row for p in parts}
         groups.append(Group("title", f"title:{doc}", title, positives,
                             bm25_negatives(lex, passages, title, negatives, exclude)))
+    return groups
+
+
+def cloze_groups(passages: Sequence[Passage], lex: LexicalIndex, negatives: int,
+                 rng: random.Random) -> list[Group]:
+    """One sentence of a passage -> the passage without it; negatives first the passage's
+    neighbours in its document, then BM25 hits from elsewhere."""
+    by_doc: dict[int, list[Passage]] = defaultdict(list)
+    for p in passages:
+        by_doc[p.doc].append(p)
+    groups = []
+    for parts in by_doc.values():
+        parts.sort(key=lambda p: p.ordinal)
+        for i, p in enumerate(parts):
+            spans = [s for s in split_spans(p.text)
+                     if CLOZE_WORDS[0] <= len(s.of(p.text).split()) <= CLOZE_WORDS[1]]
+            if not spans:
+                continue
+            span = rng.choice(spans)
+            rest = f"{p.text[:span.start]} {p.text[span.end:]}".strip()
+            if len(rest) < CLOZE_REST:
+                continue
+            query = span.of(p.text).strip()
+            positive = p.indexed.replace(p.text, rest) if p.indexed != p.text else rest
+            near = [x.indexed for x in parts[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]
+                    if x is not p and query not in x.text]  # split commi overlap
+            exclude = {x.row for x in parts[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]}
+            negs = near + bm25_negatives(lex, passages, query, negatives, exclude)
+            if negs:
+                groups.append(Group("cloze", f"cloze:{p.row}", query, [positive],
+                                    negs[:negatives]))
     return groups
