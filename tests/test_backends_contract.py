@@ -12,8 +12,10 @@ from pathlib import Path
 import pytest
 from api_helpers import ready_client
 
+from bot.app.feedback import training_questions
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
+from index.evaluation import Question, Relevant, is_relevant
 from index.models import Filters
 from tests.conftest import REPO
 
@@ -123,6 +125,20 @@ def test_application_state(service: Raccordo) -> None:
     assert db.take_update(1001) and not db.take_update(1001)
     db.audit("admin", "prova", n=1)
     assert db.audit_rows(1)[0][2] == "prova"
+
+
+def test_an_answer_voted_up_becomes_a_training_question(service: Raccordo) -> None:
+    answer = service.ask(QUERIES[0])
+    assert answer.citations
+    qid = service.appdb.log_answer(answer, "api", log_questions=True)
+    service.appdb.add_feedback(channel="api", vote=1, question_id=qid)
+    (exported,) = training_questions(service.appdb.voted_answers()).questions
+    assert exported["question"] == QUERIES[0]
+    (relevant,) = exported["relevant"]  # type: ignore[misc]
+    question = Question("fb", QUERIES[0], relevant=(Relevant(relevant["file"],
+                                                             relevant["evidence"]),))
+    first = next(h for h in answer.hits if h.chunk.id == answer.citations[0].chunk_id)
+    assert is_relevant(question, first)  # the shared relevance rule finds the cited passage
 
 
 def test_api_search_documents_and_readiness(service: Raccordo) -> None:

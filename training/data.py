@@ -3,6 +3,7 @@
 Usage: python -m training.data --out /tmp/ranker/data [--shared /work/shared]
        [--hybrid-data-dir DIR]   (an ingested+indexed data dir for hybrid hard negatives)
        [--cloze]                 (also the inverse cloze groups, source "cloze")
+       [--questions FILE ...]    (officials' questions, `raccordo feedback export`)
 
 Sources (see `SPLIT_RULE` for what is held out):
 - SQuAD-it `train.jsonl` (36 articles; never the 12 held-out ones): positive = the project
@@ -17,7 +18,9 @@ Sources (see `SPLIT_RULE` for what is held out):
 - our own questions, `training/officials_questions.jsonl` (written for training from the
   corpus text, never from the question sets), the same way; left out are a question whose
   words overlap a dev.jsonl or domain.jsonl question by half or more (`near_duplicates`)
-  and one whose passage is relevant to a reported question (`unreported`).
+  and one whose passage is relevant to a reported question (`unreported`);
+- with `--questions FILE`, officials' questions exported from their 👍 votes (`raccordo
+  feedback export`, bot/app/feedback.py), source "feedback", kept apart the same way.
 """
 
 from __future__ import annotations
@@ -224,7 +227,7 @@ def hybrid_search(data_dir: Path | None) -> Search | None:
 
 
 def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
-          cloze: bool = False) -> dict[str, object]:
+          cloze: bool = False, asked: Sequence[Path] = ()) -> dict[str, object]:
     """Write groups.jsonl and manifest.json into `out`; returns the manifest."""
     rng = random.Random(SEED)
     squad_dir = shared / "external" / "squad-it"
@@ -252,6 +255,11 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
                               c_chunks, c_lex, hybrid)
     if cloze:
         groups += cloze_groups(c_pass, c_lex, NEGATIVES, random.Random(SEED + 1))
+    officials = [q for path in asked for q in load_questions(path)]
+    leaked = near_duplicates(officials, [*domain, *dev])
+    taken = unreported([q for q in officials if q.id not in leaked], reported, c_pass, c_chunks)
+    groups += question_groups([q for q in officials if q.id in taken], "feedback", c_pass,
+                              c_chunks, c_lex, hybrid)
     groups = [g for g in groups if g.negatives and g.positives]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "groups.jsonl").open("w", encoding="utf-8") as fh:
@@ -262,6 +270,11 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
                                      "questions": len(written), "near_duplicates": sorted(leaks),
                                      "on_reported_passages": sorted({q.id for q in written}
                                                                     - kept - leaks)}
+    if asked:
+        manifest["feedback_questions"] = {
+            "files": {str(p): sha256_file(p) for p in asked}, "questions": len(officials),
+            "near_duplicates": sorted(leaked),
+            "on_reported_passages": sorted({q.id for q in officials} - taken - leaked)}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return manifest
@@ -296,11 +309,14 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--out", type=Path, default=Path("/tmp/ranker/data"))
     parser.add_argument("--hybrid-data-dir", type=Path, default=None)
+    parser.add_argument("--questions", type=Path, action="append", default=[],
+                        help="officials' questions (raccordo feedback export), repeatable")
     parser.add_argument("--cloze", action="store_true",
                         help="also sentence -> rest of its passage groups (source 'cloze')")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        manifest = build(args.shared, args.out, Path(tmp), args.hybrid_data_dir, args.cloze)
+        manifest = build(args.shared, args.out, Path(tmp), args.hybrid_data_dir, args.cloze,
+                         args.questions)
     print(json.dumps(manifest["groups_per_source"]))
 
 

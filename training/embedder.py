@@ -119,7 +119,8 @@ def train(args: argparse.Namespace) -> tuple[BertModel, Path]:
     params = [p for p in bert.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     by_source = load_groups(args.data)
-    mix = MIX | {"written": args.written_share, "cloze": args.cloze_share}
+    mix = MIX | {"written": args.written_share, "cloze": args.cloze_share,
+                 "feedback": args.feedback_share}
     args.out.mkdir(parents=True, exist_ok=True)
     budget, start, last = args.minutes * 60, time.monotonic(), time.monotonic()
     step, losses = 0, []
@@ -155,7 +156,7 @@ def _meta(args: argparse.Namespace, step: int, losses: list[float]) -> dict[str,
             "init": str(args.init) if args.init else None, "max_tokens": args.max_tokens,
             "freeze_layers": args.freeze_layers, "temperature": TEMPERATURE,
             "data": str(args.data), "written_share": args.written_share,
-            "cloze_share": args.cloze_share,
+            "cloze_share": args.cloze_share, "feedback_share": args.feedback_share,
             "loss_first50": sum(losses[:50]) / max(1, len(losses[:50])),
             "loss_last50": sum(losses[-50:]) / max(1, len(losses[-50:])), "complete": False}
 
@@ -171,6 +172,8 @@ def arguments() -> argparse.ArgumentParser:
     parser.add_argument("--written-share", type=float, default=0.0,
                         help="weight of our written questions (training/officials_questions.jsonl) "
                              "beside the other sources' (training.train.MIX, summing to 1)")
+    parser.add_argument("--feedback-share", type=float, default=0.0,
+                        help="weight of officials' questions (training.data --questions)")
     parser.add_argument("--cloze-share", type=float, default=0.0,
                         help="weight of the inverse cloze groups (training.data --cloze)")
     parser.add_argument("--init", type=Path, default=None,

@@ -31,7 +31,8 @@ CREATE TABLE IF NOT EXISTS chat_filters (
 CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, channel TEXT NOT NULL,
     abstained INTEGER NOT NULL, citations INTEGER NOT NULL DEFAULT 0,
-    cited_docs TEXT NOT NULL DEFAULT '[]', terms TEXT NOT NULL DEFAULT '[]', question TEXT
+    cited_docs TEXT NOT NULL DEFAULT '[]', terms TEXT NOT NULL DEFAULT '[]', question TEXT,
+    cited TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, channel TEXT NOT NULL,
@@ -60,6 +61,10 @@ CREATE TABLE IF NOT EXISTS audit (
     action TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}'
 );
 """
+
+# columns added after a release: (table, column, definition); an older SQLite file gets them
+# when opened (PostgreSQL: bot/app/pgmigrations)
+ADDED_COLUMNS = (("questions", "cited", "TEXT NOT NULL DEFAULT '[]'"),)
 
 ROLE_RANK = {"read": 0, "write": 1, "admin": 2}
 
@@ -100,7 +105,13 @@ class AppDB:
     """Application tables on the store's SQLite connection or on PostgreSQL (thread-safe)."""
 
     def __init__(self, conn: sqlite3.Connection | SqlRunner) -> None:
-        self._sql = SqliteRunner(conn, SCHEMA) if isinstance(conn, sqlite3.Connection) else conn
+        if isinstance(conn, sqlite3.Connection):
+            self._sql: SqlRunner = SqliteRunner(conn, SCHEMA)
+            for table, column, definition in ADDED_COLUMNS:
+                if column not in {str(r[1]) for r in self._all(f"PRAGMA table_info({table})")}:
+                    self._exec(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        else:
+            self._sql = conn
 
     def _exec(self, sql: str, args: tuple[Any, ...] = ()) -> int:
         """Run a statement; the number of rows it changed."""
@@ -166,17 +177,21 @@ class AppDB:
 
         cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
         kept = loggable(answer.question, log_questions)
+        passages = [{"file": c.file, "locator": c.locator, "quote": c.quote}
+                    for c in answer.citations]  # the sources' own text, never the user's
         return self.log_question(channel=channel, abstained=answer.abstained,
-                                 cited_docs=cited, terms=kept.terms, question=kept.text)
+                                 cited_docs=cited, terms=kept.terms, question=kept.text,
+                                 cited=passages)
 
     def log_question(self, *, channel: str, abstained: bool, cited_docs: list[int],
-                     terms: list[str], question: str | None = None) -> int:
+                     terms: list[str], question: str | None = None,
+                     cited: list[dict[str, str]] | None = None) -> int:
         """Record that a question was answered; text only when the caller passes it."""
         return self._sql.insert(
-            "INSERT INTO questions(ts, channel, abstained, citations, cited_docs, terms, question)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO questions(ts, channel, abstained, citations, cited_docs, terms, question,"
+            " cited) VALUES (?,?,?,?,?,?,?,?)",
             (time.time(), channel, int(abstained), len(cited_docs), json.dumps(cited_docs),
-             json.dumps(terms), question))
+             json.dumps(terms), question, json.dumps(cited or [], ensure_ascii=False)))
 
     def add_feedback(self, *, channel: str, vote: int, question_id: int | None = None,
                      comment: str | None = None) -> int:
@@ -192,6 +207,13 @@ class AppDB:
     def feedback_rows(self) -> list[tuple[Any, ...]]:
         """All feedback rows (id, ts, channel, question_id, vote, comment)."""
         return self._all("SELECT id, ts, channel, question_id, vote, comment FROM feedback")
+
+    def voted_answers(self) -> list[tuple[Any, ...]]:
+        """(question id, question text, cited passages as JSON, vote) of every vote on a
+        logged question whose text was kept, oldest first."""
+        return self._all("SELECT q.id, q.question, q.cited, f.vote FROM feedback f"
+                         " JOIN questions q ON q.id = f.question_id"
+                         " WHERE q.question IS NOT NULL ORDER BY q.id, f.id")
 
     def has_question(self, question_id: int) -> bool:
         """True when the question log has a row with this id."""

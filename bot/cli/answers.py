@@ -1,14 +1,16 @@
-"""CLI commands: `raccordo ask` (a cited answer, or an abstention)."""
+"""CLI commands: `raccordo ask` (a cited answer, or an abstention) and `raccordo feedback
+export` (answers voted 👍 as training questions)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from bot.answers.answerer import render_text
 from bot.answers.models import Answer
-from bot.cli.common import DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, print_json, settings_for
 from bot.errors import BadRequest
 from index.models import Filters
 
@@ -16,6 +18,9 @@ from index.models import Filters
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the CLI."""
     app.command("ask")(ask)
+    feedback = typer.Typer(help="I voti 👍/👎 dati alle risposte.", no_args_is_help=True)
+    feedback.command("export")(export_feedback)
+    app.add_typer(feedback, name="feedback")
 
 
 def ask(
@@ -72,3 +77,34 @@ def readable(answer: Answer) -> str:
     if answer.rewritten_question:
         lines.append(f"\n(domanda intesa come: {answer.rewritten_question})")
     return "\n".join(lines)
+
+
+def export_feedback(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Argument(help="File JSONL da scrivere (come i set di domande).")],
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Esporta le risposte approvate (👍) come domande di addestramento."""
+    from bot.app.feedback import training_questions, write_questions
+    from bot.app.service import Raccordo
+
+    settings = settings_for(ctx, data_dir)
+    with edge():
+        service = Raccordo(settings)
+        try:
+            export = training_questions(service.appdb.voted_answers())
+        finally:
+            service.close()
+    try:
+        write_questions(out, export.questions)
+    except OSError as exc:
+        typer.echo(f"Errore: non riesco a scrivere {out}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(EXIT_ERROR) from None
+    typer.echo(f"Esportate {len(export.questions)} domande con risposta approvata in {out}; "
+               f"{export.voted_down} risposte con 👎 da rivedere (non esportate), "
+               f"{export.uncited} approvate senza citazioni.")
+    if not export.questions and not settings.log_questions:
+        typer.echo("Il testo delle domande si registra solo con RACCORDO_LOG_QUESTIONS=true: "
+                   "senza, nessun voto diventa una domanda di addestramento.")
+    if export.questions:
+        typer.echo(f"Per addestrare: python -m training.data --questions {out}")

@@ -1,0 +1,72 @@
+"""Officials' votes turned into training questions (`raccordo feedback export`).
+
+An answer voted 👍 is a question an official really asked, with the passage that answered it:
+the data our ranking model lacks most (docs/ranker.md). Each such answer becomes one question
+in the eval sets' format (`../shared/eval/README.md`): the logged question text, and as its
+relevant passage the first citation (the answer's most confident one), its quote cut to the
+sets' 25-word evidence. Only questions whose text was kept (`RACCORDO_LOG_QUESTIONS=true`,
+scrubbed of personal data) can be exported. An answer voted 👎 by anyone is not exported: its
+citations were wrong and the right passage is unknown; it is counted for a coordinator to
+review. `python -m training.data --questions FILE` trains on the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+EVIDENCE_WORDS = 25  # the question sets' evidence excerpts run to 25 words
+
+
+@dataclass(frozen=True)
+class FeedbackExport:
+    """The questions to train on, and how many voted answers were left out and why."""
+
+    questions: list[dict[str, object]]
+    voted_down: int  # answers with a 👎: wrong citations, right passage unknown
+    uncited: int  # answers voted 👍 that cited nothing (an abstention)
+
+
+def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
+    """One eval-format question per answer voted 👍 and never 👎 (rows of
+    `AppDB.voted_answers`: question id, text, cited passages as JSON, vote)."""
+    votes: dict[int, list[int]] = defaultdict(list)
+    logged: dict[int, tuple[str, list[dict[str, str]]]] = {}
+    for qid, text, cited, vote in rows:
+        votes[int(qid)].append(int(vote))
+        logged[int(qid)] = (str(text), json.loads(cited or "[]"))
+    questions: list[dict[str, object]] = []
+    down = uncited = 0
+    for qid, (text, cited) in sorted(logged.items()):
+        if min(votes[qid]) < 0:
+            down += 1
+        elif not cited:
+            uncited += 1
+        else:
+            first = cited[0]
+            evidence = " ".join(first["quote"].split()[:EVIDENCE_WORDS])
+            questions.append({"id": f"fb-{qid}", "type": "feedback", "persona": "official",
+                              "question": text, "answer": "",
+                              "relevant": [{"file": first["file"], "locator": first["locator"],
+                                            "evidence": evidence}]})
+    return FeedbackExport(questions, down, uncited)
+
+
+def write_questions(path: Path, questions: Sequence[dict[str, object]]) -> None:
+    """Write JSONL atomically: a reader never sees half a file, an old file stays on error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for q in questions:
+                fh.write(json.dumps(q, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,80 @@
+"""Officials' votes as training questions: the rules of `bot.app.feedback`, the question log
+of an older SQLite file, and `raccordo feedback export` end to end."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bot.app.appdb import AppDB
+from bot.app.feedback import EVIDENCE_WORDS, training_questions
+from bot.cli.main import app
+from index.evaluation import load_questions
+
+QUOTE = " ".join(f"parola{i}" for i in range(40))
+CITED = json.dumps([{"file": "corpus/tuel.md", "locator": "art. 107, comma 3", "quote": QUOTE},
+                    {"file": "corpus/l241.md", "locator": "art. 2", "quote": "altro"}])
+
+
+def test_only_answers_voted_up_and_never_down_are_exported() -> None:
+    rows = [(1, "Chi nomina i dirigenti?", CITED, 1),
+            (2, "Chi approva il bilancio?", CITED, 1), (2, "Chi approva il bilancio?", CITED, -1),
+            (3, "Domanda senza fonti?", "[]", 1)]
+    export = training_questions(rows)
+    (question,) = export.questions
+    assert question["id"] == "fb-1" and question["question"] == "Chi nomina i dirigenti?"
+    (relevant,) = question["relevant"]  # type: ignore[misc]
+    assert relevant["file"] == "corpus/tuel.md" and relevant["locator"] == "art. 107, comma 3"
+    assert relevant["evidence"].split() == QUOTE.split()[:EVIDENCE_WORDS]
+    assert (export.voted_down, export.uncited) == (1, 1)
+
+
+def test_an_older_question_log_gains_the_cited_column(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "raccordo.db", check_same_thread=False)
+    conn.execute("CREATE TABLE questions (id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT"
+                 " NULL, channel TEXT NOT NULL, abstained INTEGER NOT NULL, citations INTEGER"
+                 " NOT NULL DEFAULT 0, cited_docs TEXT NOT NULL DEFAULT '[]', terms TEXT NOT"
+                 " NULL DEFAULT '[]', question TEXT)")
+    conn.execute("INSERT INTO questions(ts, channel, abstained, question) VALUES"
+                 " (1, 'api', 0, 'Domanda di prima?')")
+    conn.commit()
+    db = AppDB(conn)
+    db.add_feedback(channel="api", vote=1, question_id=1)
+    assert db.voted_answers() == [(1, "Domanda di prima?", "[]", 1)]  # kept, nothing cited
+    qid = db.log_question(channel="api", abstained=False, cited_docs=[1], terms=[],
+                          question="Nuova?", cited=json.loads(CITED))
+    db.add_feedback(channel="api", vote=1, question_id=qid)
+    assert json.loads(db.voted_answers()[-1][2])[0]["locator"] == "art. 107, comma 3"
+    AppDB(conn)  # opening again adds nothing twice
+    conn.close()
+
+
+def test_the_cli_exports_what_officials_approved(fresh_service: object, tmp_path: Path
+                                                 ) -> None:
+    service = fresh_service
+    answer = service.ask("Chi approva il bilancio della città metropolitana?")  # type: ignore[attr-defined]
+    qid = service.appdb.log_answer(answer, "telegram", log_questions=True)  # type: ignore[attr-defined]
+    service.appdb.add_feedback(channel="telegram", vote=1, question_id=qid)  # type: ignore[attr-defined]
+    out = tmp_path / "nuove" / "domande.jsonl"
+    data_dir = service.settings.data_dir  # type: ignore[attr-defined]
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "feedback", "export",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Esportate 1 domande" in result.output and "training.data --questions" in result.output
+    (question,) = load_questions(out)
+    assert question.question.startswith("Chi approva il bilancio")
+    assert question.relevant[0].file == answer.citations[0].file
+
+
+def test_the_cli_says_why_nothing_was_exported(fresh_service: object, tmp_path: Path) -> None:
+    data_dir = fresh_service.settings.data_dir  # type: ignore[attr-defined]
+    out = tmp_path / "vuoto.jsonl"
+    result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "feedback", "export",
+                                      str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Esportate 0 domande" in result.output
+    assert "RACCORDO_LOG_QUESTIONS=true" in result.output
+    assert out.read_text(encoding="utf-8") == ""
