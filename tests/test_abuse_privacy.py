@@ -22,6 +22,7 @@ def test_with_logging_off_no_term_of_a_question_is_stored(demo_service: Raccordo
         row = service.appdb.question_rows()[-1]
         assert row[0] == answer.json()["question_id"]
         assert row[7] is None and json.loads(row[6]) == []
+        assert json.loads(row[8]) == []  # nor the passages that would tell its topic
         page = http.get("/", params={"q": QUESTION, "mode": "chiedi"})
         assert json.loads(service.appdb.question_rows()[-1][6]) == []
         assert "Le domande non sono registrate" in page.text

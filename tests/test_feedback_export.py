@@ -78,3 +78,18 @@ def test_the_cli_says_why_nothing_was_exported(fresh_service: object, tmp_path: 
     assert "Esportate 0 domande" in result.output
     assert "RACCORDO_LOG_QUESTIONS=true" in result.output
     assert out.read_text(encoding="utf-8") == ""
+
+
+def test_with_logging_off_no_cited_passage_is_kept(fresh_service: object) -> None:
+    service = fresh_service
+    answer = service.ask("Chi approva il bilancio della città metropolitana?")  # type: ignore[attr-defined]
+    assert answer.citations
+    db = service.appdb  # type: ignore[attr-defined]
+    off = db.log_answer(answer, "api", log_questions=False)
+    on = db.log_answer(answer, "api", log_questions=True)
+    for qid in (off, on):
+        db.add_feedback(channel="api", vote=1, question_id=qid)
+    rows = {r[0]: r for r in db.question_rows()}
+    assert rows[off][7] is None and json.loads(rows[off][8]) == []
+    assert json.loads(rows[on][8])[0]["quote"] == answer.citations[0].quote
+    assert [r[0] for r in db.voted_answers()] == [on]

@@ -172,13 +172,14 @@ class AppDB:
 
     # ---- question log and feedback -------------------------------------------------------
     def log_answer(self, answer: Answer, channel: str, *, log_questions: bool) -> int:
-        """Log an answered question: no term of it unless logging is on (scrubbed then)."""
+        """Log an answered question: no term of it unless logging is on (scrubbed then), and
+        only then the passages its answer cited (for `raccordo feedback export`)."""
         from bot.app.privacy import loggable
 
         cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
         kept = loggable(answer.question, log_questions)
         passages = [{"file": c.file, "locator": c.locator, "quote": c.quote}
-                    for c in answer.citations]  # the sources' own text, never the user's
+                    for c in answer.citations] if kept.text is not None else None
         return self.log_question(channel=channel, abstained=answer.abstained,
                                  cited_docs=cited, terms=kept.terms, question=kept.text,
                                  cited=passages)
@@ -221,9 +222,9 @@ class AppDB:
 
     def question_rows(self, since: float = 0.0) -> list[tuple[Any, ...]]:
         """Question log rows (id, ts, channel, abstained, citations, cited_docs, terms,
-        question) since a timestamp."""
+        question, cited) since a timestamp."""
         return self._all("SELECT id, ts, channel, abstained, citations, cited_docs, terms,"
-                         " question FROM questions WHERE ts>=? ORDER BY ts", (since,))
+                         " question, cited FROM questions WHERE ts>=? ORDER BY ts", (since,))
 
     # ---- contributions -----------------------------------------------------------------
     def add_contribution(self, *, user_id: int, chat_id: int | None, file_name: str,

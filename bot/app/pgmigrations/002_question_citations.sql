@@ -1,3 +1,3 @@
--- The passages each logged answer cited (file, locator, quote: the sources' text), so that
--- `raccordo feedback export` can turn answers voted 👍 into training questions.
+-- The passages a logged answer cited (file, locator, quote; kept only with question logging
+-- on), so that `raccordo feedback export` can turn answers voted 👍 into training questions.
 ALTER TABLE questions ADD COLUMN cited TEXT NOT NULL DEFAULT '[]';
