@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from bot.app.appdb import AppDB
-from bot.app.feedback import EVIDENCE_WORDS, training_questions
+from bot.app.feedback import EVIDENCE_WORDS, review_path, training_questions
 from bot.cli.main import app
 from index.evaluation import load_questions
 
@@ -29,7 +29,9 @@ def test_only_answers_voted_up_and_never_down_are_exported() -> None:
     (relevant,) = question["relevant"]  # type: ignore[misc]
     assert relevant["file"] == "corpus/tuel.md" and relevant["locator"] == "art. 107, comma 3"
     assert relevant["evidence"].split() == QUOTE.split()[:EVIDENCE_WORDS]
-    assert (export.voted_down, export.uncited) == (1, 1)
+    (review,) = export.to_review  # voted down once: a coordinator names the right passage
+    assert review["id"] == "fb-2" and review["relevant"] == []
+    assert review["cited"] == json.loads(CITED) and export.uncited == 1
 
 
 def test_an_older_question_log_gains_the_cited_column(tmp_path: Path) -> None:
@@ -58,6 +60,9 @@ def test_the_cli_exports_what_officials_approved(fresh_service: object, tmp_path
     answer = service.ask("Chi approva il bilancio della città metropolitana?")  # type: ignore[attr-defined]
     qid = service.appdb.log_answer(answer, "telegram", log_questions=True)  # type: ignore[attr-defined]
     service.appdb.add_feedback(channel="telegram", vote=1, question_id=qid)  # type: ignore[attr-defined]
+    wrong = service.ask("Quali sono le zone omogenee?")  # type: ignore[attr-defined]
+    down = service.appdb.log_answer(wrong, "telegram", log_questions=True)  # type: ignore[attr-defined]
+    service.appdb.add_feedback(channel="telegram", vote=-1, question_id=down)  # type: ignore[attr-defined]
     out = tmp_path / "nuove" / "domande.jsonl"
     data_dir = service.settings.data_dir  # type: ignore[attr-defined]
     result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "feedback", "export",
@@ -67,6 +72,9 @@ def test_the_cli_exports_what_officials_approved(fresh_service: object, tmp_path
     (question,) = load_questions(out)
     assert question.question.startswith("Chi approva il bilancio")
     assert question.relevant[0].file == answer.citations[0].file
+    (review,) = load_questions(review_path(out))  # unanswerable until a coordinator fills it
+    assert review.question == "Quali sono le zone omogenee?" and not review.answerable
+    assert "1 risposte con 👎" in result.output
 
 
 def test_the_cli_says_why_nothing_was_exported(fresh_service: object, tmp_path: Path) -> None:
@@ -78,6 +86,8 @@ def test_the_cli_says_why_nothing_was_exported(fresh_service: object, tmp_path: 
     assert "Esportate 0 domande" in result.output
     assert "RACCORDO_LOG_QUESTIONS=true" in result.output
     assert out.read_text(encoding="utf-8") == ""
+    assert review_path(out).read_text(encoding="utf-8") == ""
+    assert review_path(out).name == "vuoto.da-rivedere.jsonl"
 
 
 def test_with_logging_off_no_cited_passage_is_kept(fresh_service: object) -> None:

@@ -5,9 +5,12 @@ the data our ranking model lacks most (docs/ranker.md). Each such answer becomes
 in the eval sets' format (`../shared/eval/README.md`): the logged question text, and as its
 relevant passage the first citation (the answer's most confident one), its quote cut to the
 sets' 25-word evidence. Only questions whose text was kept (`RACCORDO_LOG_QUESTIONS=true`,
-scrubbed of personal data) can be exported. An answer voted 👎 by anyone is not exported: its
-citations were wrong and the right passage is unknown; it is counted for a coordinator to
-review. `python -m training.data --questions FILE` trains on the file.
+scrubbed of personal data) can be exported. An answer voted 👎 by anyone is not trained on as
+it is: its citations were wrong and the right passage is unknown. It goes to a second file for
+a coordinator to review, in the same format with `relevant` empty and the wrong citations
+under `cited`: once the coordinator fills `relevant`, the question trains like the others
+(until then it counts as unanswerable, and training skips it). `python -m training.data
+--questions FILE` trains on either file.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ class FeedbackExport:
     """The questions to train on, and how many voted answers were left out and why."""
 
     questions: list[dict[str, object]]
-    voted_down: int  # answers with a 👎: wrong citations, right passage unknown
+    to_review: list[dict[str, object]]  # answers with a 👎: wrong citations, right passage unknown
     uncited: int  # answers voted 👍 that cited nothing (an abstention)
 
 
@@ -42,10 +45,12 @@ def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
         votes[int(qid)].append(int(vote))
         logged[int(qid)] = (str(text), json.loads(cited or "[]"))
     questions: list[dict[str, object]] = []
-    down = uncited = 0
+    to_review: list[dict[str, object]] = []
+    uncited = 0
     for qid, (text, cited) in sorted(logged.items()):
         if min(votes[qid]) < 0:
-            down += 1
+            to_review.append({"id": f"fb-{qid}", "type": "feedback", "persona": "official",
+                              "question": text, "answer": "", "relevant": [], "cited": cited})
         elif not cited:
             uncited += 1
         else:
@@ -55,7 +60,12 @@ def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
                               "question": text, "answer": "",
                               "relevant": [{"file": first["file"], "locator": first["locator"],
                                             "evidence": evidence}]})
-    return FeedbackExport(questions, down, uncited)
+    return FeedbackExport(questions, to_review, uncited)
+
+
+def review_path(path: Path) -> Path:
+    """Where the answers to review go, beside `path`: domande.jsonl -> domande.da-rivedere.jsonl."""
+    return path.with_name(f"{path.stem}.da-rivedere{path.suffix or '.jsonl'}")
 
 
 def write_questions(path: Path, questions: Sequence[dict[str, object]]) -> None:

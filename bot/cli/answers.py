@@ -85,7 +85,7 @@ def export_feedback(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Esporta le risposte approvate (👍) come domande di addestramento."""
-    from bot.app.feedback import training_questions, write_questions
+    from bot.app.feedback import review_path, training_questions, write_questions
     from bot.app.service import Raccordo
 
     settings = settings_for(ctx, data_dir)
@@ -95,14 +95,19 @@ def export_feedback(
             export = training_questions(service.appdb.voted_answers())
         finally:
             service.close()
-    try:
-        write_questions(out, export.questions)
-    except OSError as exc:
-        typer.echo(f"Errore: non riesco a scrivere {out}: {exc.strerror or exc}", err=True)
-        raise typer.Exit(EXIT_ERROR) from None
+    review = review_path(out)
+    for path, rows in ((out, export.questions), (review, export.to_review)):
+        try:
+            write_questions(path, rows)
+        except OSError as exc:
+            typer.echo(f"Errore: non riesco a scrivere {path}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
     typer.echo(f"Esportate {len(export.questions)} domande con risposta approvata in {out}; "
-               f"{export.voted_down} risposte con 👎 da rivedere (non esportate), "
-               f"{export.uncited} approvate senza citazioni.")
+               f"{export.uncited} approvate senza citazioni (non esportate).")
+    if export.to_review:
+        typer.echo(f"{len(export.to_review)} risposte con 👎 in {review}: indicate il passo "
+                   "giusto in 'relevant' (file, locator, evidence) per addestrare anche su "
+                   "quelle.")
     if not export.questions and not settings.log_questions:
         typer.echo("Il testo delle domande si registra solo con RACCORDO_LOG_QUESTIONS=true: "
                    "senza, nessun voto diventa una domanda di addestramento.")
