@@ -68,13 +68,14 @@ def test_the_cli_exports_what_officials_approved(fresh_service: object, tmp_path
     result = CliRunner().invoke(app, ["--data-dir", str(data_dir), "feedback", "export",
                                       str(out)])
     assert result.exit_code == 0, result.output
-    assert "Esportate 1 domande" in result.output and "training.data --questions" in result.output
+    assert "Esportata 1 domanda con" in result.output
+    assert "training.data --questions" in result.output
     (question,) = load_questions(out)
     assert question.question.startswith("Chi approva il bilancio")
     assert question.relevant[0].file == answer.citations[0].file
     (review,) = load_questions(review_path(out))  # unanswerable until a coordinator fills it
     assert review.question == "Quali sono le zone omogenee?" and not review.answerable
-    assert "1 risposte con 👎" in result.output
+    assert "1 risposta con 👎" in result.output
 
 
 def test_the_cli_says_why_nothing_was_exported(fresh_service: object, tmp_path: Path) -> None:

@@ -102,12 +102,16 @@ def export_feedback(
         except OSError as exc:
             typer.echo(f"Errore: non riesco a scrivere {path}: {exc.strerror or exc}", err=True)
             raise typer.Exit(EXIT_ERROR) from None
-    typer.echo(f"Esportate {len(export.questions)} domande con risposta approvata in {out}; "
-               f"{export.uncited} approvate senza citazioni (non esportate).")
+    done = len(export.questions)
+    typer.echo(("Esportata 1 domanda" if done == 1 else f"Esportate {done} domande")
+               + f" con risposta approvata in {out}; "
+               + ("1 approvata" if export.uncited == 1 else f"{export.uncited} approvate")
+               + " senza citazioni (non esportate).")
     if export.to_review:
-        typer.echo(f"{len(export.to_review)} risposte con 👎 in {review}: indicate il passo "
-                   "giusto in 'relevant' (file, locator, evidence) per addestrare anche su "
-                   "quelle.")
+        down = len(export.to_review)
+        typer.echo(("1 risposta" if down == 1 else f"{down} risposte") + f" con 👎 in {review}: "
+                   "indicate il passo giusto in 'relevant' (file, locator, evidence) per "
+                   "addestrare anche su quelle.")
     if not export.questions and not settings.log_questions:
         typer.echo("Il testo delle domande si registra solo con RACCORDO_LOG_QUESTIONS=true: "
                    "senza, nessun voto diventa una domanda di addestramento.")
