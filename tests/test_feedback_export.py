@@ -20,9 +20,10 @@ CITED = json.dumps([{"file": "corpus/tuel.md", "locator": "art. 107, comma 3", "
 
 
 def test_only_answers_voted_up_and_never_down_are_exported() -> None:
-    rows = [(1, "Chi nomina i dirigenti?", CITED, 1),
-            (2, "Chi approva il bilancio?", CITED, 1), (2, "Chi approva il bilancio?", CITED, -1),
-            (3, "Domanda senza fonti?", "[]", 1)]
+    rows = [(1, "Chi nomina i dirigenti?", CITED, 1, None),
+            (2, "Chi approva il bilancio?", CITED, 1, None),
+            (2, "Chi approva il bilancio?", CITED, -1, "È l'art. 42, non il 107"),
+            (3, "Domanda senza fonti?", "[]", 1, None)]
     export = training_questions(rows)
     (question,) = export.questions
     assert question["id"] == "fb-1" and question["question"] == "Chi nomina i dirigenti?"
@@ -32,6 +33,7 @@ def test_only_answers_voted_up_and_never_down_are_exported() -> None:
     (review,) = export.to_review  # voted down once: a coordinator names the right passage
     assert review["id"] == "fb-2" and review["relevant"] == []
     assert review["cited"] == json.loads(CITED) and export.uncited == 1
+    assert review["comments"] == ["È l'art. 42, non il 107"]  # what the official wrote
 
 
 def test_an_older_question_log_gains_the_cited_column(tmp_path: Path) -> None:
@@ -45,7 +47,7 @@ def test_an_older_question_log_gains_the_cited_column(tmp_path: Path) -> None:
     conn.commit()
     db = AppDB(conn)
     db.add_feedback(channel="api", vote=1, question_id=1)
-    assert db.voted_answers() == [(1, "Domanda di prima?", "[]", 1)]  # kept, nothing cited
+    assert db.voted_answers() == [(1, "Domanda di prima?", "[]", 1, None)]  # nothing cited
     qid = db.log_question(channel="api", abstained=False, cited_docs=[1], terms=[],
                           question="Nuova?", cited=json.loads(CITED))
     db.add_feedback(channel="api", vote=1, question_id=qid)

@@ -210,9 +210,9 @@ class AppDB:
         return self._all("SELECT id, ts, channel, question_id, vote, comment FROM feedback")
 
     def voted_answers(self) -> list[tuple[Any, ...]]:
-        """(question id, question text, cited passages as JSON, vote) of every vote on a
-        logged question whose text was kept, oldest first."""
-        return self._all("SELECT q.id, q.question, q.cited, f.vote FROM feedback f"
+        """(question id, question text, cited passages as JSON, vote, comment) of every vote
+        on a logged question whose text was kept, oldest first."""
+        return self._all("SELECT q.id, q.question, q.cited, f.vote, f.comment FROM feedback f"
                          " JOIN questions q ON q.id = f.question_id"
                          " WHERE q.question IS NOT NULL ORDER BY q.id, f.id")
 

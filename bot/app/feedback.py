@@ -7,10 +7,11 @@ relevant passage the first citation (the answer's most confident one), its quote
 sets' 25-word evidence. Only questions whose text was kept (`RACCORDO_LOG_QUESTIONS=true`,
 scrubbed of personal data) can be exported. An answer voted 👎 by anyone is not trained on as
 it is: its citations were wrong and the right passage is unknown. It goes to a second file for
-a coordinator to review, in the same format with `relevant` empty and the wrong citations
-under `cited`: once the coordinator fills `relevant`, the question trains like the others
-(until then it counts as unanswerable, and training skips it). `python -m training.data
---questions FILE` trains on either file.
+a coordinator to review, in the same format with `relevant` empty, the wrong citations under
+`cited` and what officials wrote with their votes ("cosa mancava?") under `comments`. Once the
+coordinator fills `relevant`, the question trains like the others (until then it counts as
+unanswerable, and training skips it). `python -m training.data --questions FILE` trains on
+either file.
 """
 
 from __future__ import annotations
@@ -37,12 +38,16 @@ class FeedbackExport:
 
 
 def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
-    """One eval-format question per answer voted 👍 and never 👎 (rows of
-    `AppDB.voted_answers`: question id, text, cited passages as JSON, vote)."""
+    """One eval-format question per answer voted 👍 and never 👎, and one to review per answer
+    voted 👎 (rows of `AppDB.voted_answers`: question id, text, cited passages as JSON, vote,
+    comment)."""
     votes: dict[int, list[int]] = defaultdict(list)
+    comments: dict[int, list[str]] = defaultdict(list)
     logged: dict[int, tuple[str, list[dict[str, str]]]] = {}
-    for qid, text, cited, vote in rows:
+    for qid, text, cited, vote, comment in rows:
         votes[int(qid)].append(int(vote))
+        if comment:
+            comments[int(qid)].append(str(comment))
         logged[int(qid)] = (str(text), json.loads(cited or "[]"))
     questions: list[dict[str, object]] = []
     to_review: list[dict[str, object]] = []
@@ -50,7 +55,8 @@ def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
     for qid, (text, cited) in sorted(logged.items()):
         if min(votes[qid]) < 0:
             to_review.append({"id": f"fb-{qid}", "type": "feedback", "persona": "official",
-                              "question": text, "answer": "", "relevant": [], "cited": cited})
+                              "question": text, "answer": "", "relevant": [], "cited": cited,
+                              "comments": comments[qid]})
         elif not cited:
             uncited += 1
         else:
