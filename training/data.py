@@ -226,6 +226,18 @@ def hybrid_search(data_dir: Path | None) -> Search | None:
     return service.search
 
 
+def trainable(questions: Sequence[Question], asked: Sequence[Question],
+              reported: Sequence[Question], passages: Sequence[Passage],
+              chunks: Sequence[StoredChunk]) -> tuple[list[Question], dict[str, object]]:
+    """The questions to train on (none near an `asked` one, none on a passage a `reported`
+    one needs) and, for the manifest, how many there were and which were left out why."""
+    leaks = near_duplicates(questions, asked)
+    kept = unreported([q for q in questions if q.id not in leaks], reported, passages, chunks)
+    return [q for q in questions if q.id in kept], {
+        "questions": len(questions), "near_duplicates": sorted(leaks),
+        "on_reported_passages": sorted({q.id for q in questions} - kept - leaks)}
+
+
 def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
           cloze: bool = False, asked: Sequence[Path] = ()) -> dict[str, object]:
     """Write groups.jsonl and manifest.json into `out`; returns the manifest."""
@@ -246,20 +258,16 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
     groups += title_groups(c_pass, c_lex, NEGATIVES)
     hybrid = hybrid_search(hybrid_dir)
     groups += domain_groups(domain, c_pass, c_chunks, c_lex, hybrid)
-    written = load_questions(WRITTEN)
     dev = load_questions(shared / "eval" / "dev.jsonl")
-    leaks = near_duplicates(written, [*domain, *dev])
     reported = [*dev, *(q for q in domain if not is_training_id(q.id))]
-    kept = unreported([q for q in written if q.id not in leaks], reported, c_pass, c_chunks)
-    groups += question_groups([q for q in written if q.id in kept], "written", c_pass,
-                              c_chunks, c_lex, hybrid)
+    written, written_left = trainable(load_questions(WRITTEN), [*domain, *dev], reported,
+                                      c_pass, c_chunks)
+    groups += question_groups(written, "written", c_pass, c_chunks, c_lex, hybrid)
     if cloze:
         groups += cloze_groups(c_pass, c_lex, NEGATIVES, random.Random(SEED + 1))
-    officials = [q for path in asked for q in load_questions(path)]
-    leaked = near_duplicates(officials, [*domain, *dev])
-    taken = unreported([q for q in officials if q.id not in leaked], reported, c_pass, c_chunks)
-    groups += question_groups([q for q in officials if q.id in taken], "feedback", c_pass,
-                              c_chunks, c_lex, hybrid)
+    officials, officials_left = trainable([q for path in asked for q in load_questions(path)],
+                                          [*domain, *dev], reported, c_pass, c_chunks)
+    groups += question_groups(officials, "feedback", c_pass, c_chunks, c_lex, hybrid)
     groups = [g for g in groups if g.negatives and g.positives]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "groups.jsonl").open("w", encoding="utf-8") as fh:
@@ -267,14 +275,10 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
             fh.write(json.dumps(g.to_json(), ensure_ascii=False) + "\n")
     manifest = _manifest(shared, groups, domain, hybrid_dir, len(c_pass), len(s_pass))
     manifest["written_questions"] = {"file": WRITTEN.name, "sha256": sha256_file(WRITTEN),
-                                     "questions": len(written), "near_duplicates": sorted(leaks),
-                                     "on_reported_passages": sorted({q.id for q in written}
-                                                                    - kept - leaks)}
+                                     **written_left}
     if asked:
-        manifest["feedback_questions"] = {
-            "files": {str(p): sha256_file(p) for p in asked}, "questions": len(officials),
-            "near_duplicates": sorted(leaked),
-            "on_reported_passages": sorted({q.id for q in officials} - taken - leaked)}
+        manifest["feedback_questions"] = {"files": {str(p): sha256_file(p) for p in asked},
+                                          **officials_left}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return manifest

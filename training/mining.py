@@ -214,9 +214,10 @@ def cloze_groups(passages: Sequence[Passage], lex: LexicalIndex, negatives: int,
                 continue
             query = span.of(p.text).strip()
             positive = p.indexed.replace(p.text, rest) if p.indexed != p.text else rest
-            near = [x.indexed for x in parts[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]
+            window = parts[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]
+            near = [x.indexed for x in window
                     if x is not p and query not in x.text]  # split commi overlap
-            exclude = {x.row for x in parts[max(0, i - NEIGHBOURS):i + NEIGHBOURS + 1]}
+            exclude = {x.row for x in window}
             negs = near + bm25_negatives(lex, passages, query, negatives, exclude)
             if negs:
                 groups.append(Group("cloze", f"cloze:{p.row}", query, [positive],

@@ -10,7 +10,7 @@ import typer
 
 from bot.answers.answerer import render_text
 from bot.answers.models import Answer
-from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, print_json, settings_for
+from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, print_json, service_for, settings_for
 from bot.errors import BadRequest
 from index.models import Filters
 
@@ -86,11 +86,9 @@ def export_feedback(
 ) -> None:
     """Esporta le risposte approvate (👍) come domande di addestramento."""
     from bot.app.feedback import review_path, training_questions, write_questions
-    from bot.app.service import Raccordo
 
-    settings = settings_for(ctx, data_dir)
     with edge():
-        service = Raccordo(settings)
+        service = service_for(ctx, data_dir)
         try:
             export = training_questions(service.appdb.voted_answers())
         finally:
@@ -112,7 +110,7 @@ def export_feedback(
         typer.echo(("1 risposta" if down == 1 else f"{down} risposte") + f" con 👎 in {review}: "
                    "indicate il passo giusto in 'relevant' (file, locator, evidence) per "
                    "addestrare anche su quelle.")
-    if not export.questions and not settings.log_questions:
+    if not export.questions and not service.settings.log_questions:
         typer.echo("Il testo delle domande si registra solo con RACCORDO_LOG_QUESTIONS=true: "
                    "senza, nessun voto diventa una domanda di addestramento.")
     if export.questions:
