@@ -23,6 +23,7 @@ def test_only_answers_voted_up_and_never_down_are_exported() -> None:
     rows = [(1, "Chi nomina i dirigenti?", CITED, 1, None),
             (2, "Chi approva il bilancio?", CITED, 1, None),
             (2, "Chi approva il bilancio?", CITED, -1, "È l'art. 42, non il 107"),
+            (2, "Chi approva il bilancio?", CITED, -1, "Scrivetemi: mario.rossi@comune.it"),
             (3, "Domanda senza fonti?", "[]", 1, None)]
     export = training_questions(rows)
     (question,) = export.questions
@@ -33,7 +34,8 @@ def test_only_answers_voted_up_and_never_down_are_exported() -> None:
     (review,) = export.to_review  # voted down once: a coordinator names the right passage
     assert review["id"] == "fb-2" and review["relevant"] == []
     assert review["cited"] == json.loads(CITED) and export.uncited == 1
-    assert review["comments"] == ["È l'art. 42, non il 107"]  # what the official wrote
+    assert review["comments"][0] == "È l'art. 42, non il 107"  # what the official wrote
+    assert "mario.rossi" not in review["comments"][1]  # scrubbed, as logged questions are
 
 
 def test_an_older_question_log_gains_the_cited_column(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 """`python -m training.data --questions F`: officials' exported questions become the source
-"feedback", kept apart from the reported sets like our written ones (slow: the whole corpus)."""
+"feedback", kept apart from the reported sets like our written ones, the passages a 👎 answer
+cited first among their negatives (slow: the whole corpus)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO
 
+from index.relevance import evidence_found
 from training.data import WRITTEN
 
 pytestmark = [pytest.mark.slow, pytest.mark.shared]
@@ -23,6 +25,9 @@ def test_exported_questions_are_trained_on_unless_near_a_reported_one(
              enumerate(islice(WRITTEN.open(encoding="utf-8"), 10), start=1)]
     dev = json.loads((shared_dir / "eval" / "dev.jsonl").read_text(encoding="utf-8")
                      .splitlines()[0])
+    for q, other in zip(asked, asked[1:] + asked[:1], strict=True):  # reviewed after a 👎
+        wrong = other["relevant"][0]
+        q["cited"] = [{"file": wrong["file"], "locator": "", "quote": wrong["evidence"]}]
     asked.append(dev | {"id": "fb-dev", "type": "feedback"})  # an official asked a dev question
     exported = tmp_path / "feedback.jsonl"
     exported.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in asked),
@@ -39,3 +44,8 @@ def test_exported_questions_are_trained_on_unless_near_a_reported_one(
     trained = {g["id"] for g in groups if g["source"] == "feedback"}
     assert trained and not trained & left_out and trained <= {q["id"] for q in asked}
     assert manifest["groups_per_source"]["feedback"] == len(trained)
+    assert kept["with_voted_down_citations"] == 10
+    cited = {q["id"]: q["cited"][0]["quote"] for q in asked if "cited" in q}
+    for g in groups:
+        if g["source"] == "feedback":
+            assert evidence_found(cited[g["id"]], g["negatives"][0])

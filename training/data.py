@@ -20,7 +20,9 @@ Sources (see `SPLIT_RULE` for what is held out):
   words overlap a dev.jsonl or domain.jsonl question by half or more (`near_duplicates`)
   and one whose passage is relevant to a reported question (`unreported`);
 - with `--questions FILE`, officials' questions exported from their 👍 votes (`raccordo
-  feedback export`, bot/app/feedback.py), source "feedback", kept apart the same way.
+  feedback export`, bot/app/feedback.py) or reviewed after a 👎 (`raccordo feedback review`,
+  bot/app/review.py), source "feedback", kept apart the same way; the passages a 👎 answer
+  cited come first among that question's negatives.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import random
 import re
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from index.evaluation import Question, is_relevant, load_questions
@@ -185,9 +187,10 @@ def unreported(questions: Sequence[Question], reported: Sequence[Question],
 
 
 def question_groups(questions: Sequence[Question], source: str, passages: Sequence[Passage],
-                    chunks: Sequence[StoredChunk], lex: LexicalIndex,
-                    hybrid: Search | None) -> list[Group]:
-    """Questions with `relevant` entries: relevant chunks vs high-ranked irrelevant ones."""
+                    chunks: Sequence[StoredChunk], lex: LexicalIndex, hybrid: Search | None,
+                    wrong: Mapping[str, Question] | None = None) -> list[Group]:
+    """Questions with `relevant` entries: relevant chunks vs high-ranked irrelevant ones,
+    first among these the passages a 👎 answer to the question cited (`wrong`, by id)."""
     groups = []
     for q in questions:
         if not q.answerable:
@@ -195,7 +198,9 @@ def question_groups(questions: Sequence[Question], source: str, passages: Sequen
         pos = relevant_passages(q, passages, chunks)
         if not pos:
             continue
-        negs: list[str] = []
+        cited = (wrong or {}).get(q.id)
+        negs = [t for t in (relevant_passages(cited, passages, chunks) if cited else [])
+                if t not in pos]
         if hybrid is not None:
             negs += [h.chunk.indexed_text() for h in hybrid(q.question, 20)
                      if not is_relevant(q, h)]
@@ -224,6 +229,15 @@ def hybrid_search(data_dir: Path | None) -> Search | None:
 
     service = Raccordo(Settings(data_dir=data_dir, e5_weights="e5"))
     return service.search
+
+
+def voted_down(paths: Sequence[Path]) -> dict[str, Question]:
+    """By question id, the passages the answers voted 👎 cited (the review files of `raccordo
+    feedback export`), as a question whose relevant passages they are."""
+    from bot.app.review import cited_question, read_entries
+
+    return {str(e["id"]): cited_question(e) for path in paths for e in read_entries(path)
+            if e.get("cited")}
 
 
 def trainable(questions: Sequence[Question], asked: Sequence[Question],
@@ -267,7 +281,8 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
         groups += cloze_groups(c_pass, c_lex, NEGATIVES, random.Random(SEED + 1))
     officials, officials_left = trainable([q for path in asked for q in load_questions(path)],
                                           [*domain, *dev], reported, c_pass, c_chunks)
-    groups += question_groups(officials, "feedback", c_pass, c_chunks, c_lex, hybrid)
+    wrong = voted_down(asked)
+    groups += question_groups(officials, "feedback", c_pass, c_chunks, c_lex, hybrid, wrong)
     groups = [g for g in groups if g.negatives and g.positives]
     out.mkdir(parents=True, exist_ok=True)
     with (out / "groups.jsonl").open("w", encoding="utf-8") as fh:
@@ -278,7 +293,8 @@ def build(shared: Path, out: Path, work: Path, hybrid_dir: Path | None,
                                      **written_left}
     if asked:
         manifest["feedback_questions"] = {"files": {str(p): sha256_file(p) for p in asked},
-                                          **officials_left}
+                                          **officials_left,
+                                          "with_voted_down_citations": len(wrong)}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return manifest

@@ -207,7 +207,7 @@ class Answerer:
             log.warning("LLM answer discarded, falling back to extractive: %s", exc)
             return None
         text, mapping = renumber(checked)
-        citations = [citation_for(passages[old - 1], new, *self._quote_of(query, passages[old - 1]))
+        citations = [self.cite(query, passages[old - 1], new)
                      for old, new in sorted(mapping.items(), key=lambda kv: kv[1])]
         if _length(text, [], citations) > MAX_ANSWER_CHARS:
             log.warning("LLM answer too long with its sources, falling back to extractive")
@@ -216,15 +216,15 @@ class Answerer:
                       abstained=False, hits=tuple(hits), mode="llm",
                       rewritten_question=rewritten)
 
-    def _quote_of(self, query: str, hit: Hit) -> tuple[str, list[int]]:
-        """The best verbatim sentence of one passage for `query` (its opening as fallback),
-        with where it starts in the passage."""
+    def cite(self, query: str, hit: Hit, n: int = 1) -> Citation:
+        """Citation `n` of one passage: its best verbatim sentence for `query` (its opening
+        when no sentence scores)."""
         ranked = score_sentences(query, [hit], weight=self.weight, passages=1)
         if ranked:
-            return ranked[0].text, [ranked[0].start]
+            return citation_for(hit, n, ranked[0].text, [ranked[0].start])
         text = hit.chunk.text
         opening = text[:300].strip() or text
-        return opening, [text.find(opening)]
+        return citation_for(hit, n, opening, [text.find(opening)])
 
 
 def _default_weight(searcher: object) -> Callable[[str], float]:

@@ -8,9 +8,10 @@ sets' 25-word evidence. Only questions whose text was kept (`RACCORDO_LOG_QUESTI
 scrubbed of personal data) can be exported. An answer voted 👎 by anyone is not trained on as
 it is: its citations were wrong and the right passage is unknown. It goes to a second file for
 a coordinator to review, in the same format with `relevant` empty, the wrong citations under
-`cited` and what officials wrote with their votes ("cosa mancava?") under `comments`. Once the
-coordinator fills `relevant`, the question trains like the others (until then it counts as
-unanswerable, and training skips it). `python -m training.data --questions FILE` trains on
+`cited` and what officials wrote with their votes ("cosa mancava?", scrubbed of personal data
+like the questions) under `comments`. Once the coordinator names the right passage (`raccordo
+feedback review`, bot/app/review.py), the question trains like the others (until then it
+counts as unanswerable, and training skips it). `python -m training.data --questions FILE` trains on
 either file.
 """
 
@@ -24,6 +25,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from bot.app.privacy import scrub
 
 EVIDENCE_WORDS = 25  # the question sets' evidence excerpts run to 25 words
 
@@ -47,7 +50,7 @@ def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
     for qid, text, cited, vote, comment in rows:
         votes[int(qid)].append(int(vote))
         if comment:
-            comments[int(qid)].append(str(comment))
+            comments[int(qid)].append(scrub(str(comment)))  # as a logged question is
         logged[int(qid)] = (str(text), json.loads(cited or "[]"))
     questions: list[dict[str, object]] = []
     to_review: list[dict[str, object]] = []

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot.app.settings import Settings
-from bot.cli import answers, bench, corpus, network, retrieval, scaling, server, telegram
+from bot.cli import answers, bench, corpus, feedback, network, retrieval, scaling, server, telegram
 
 app = typer.Typer(
     name="raccordo",
@@ -48,7 +48,8 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-for _module in (corpus, retrieval, bench, answers, telegram, server, network, scaling):
+for _module in (corpus, retrieval, bench, answers, feedback, telegram, server, network,
+                scaling):
     _module.register(app)
 
 
