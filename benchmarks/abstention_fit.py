@@ -2,7 +2,7 @@
 
 Usage:
     python -m benchmarks.abstention_fit --shared-data DIR_A [--squad-data DIR_B]
-        [--near-miss] [--domain-no-answer]
+        [--near-miss] [--domain-no-answer] [--questions FILE ...]
 
 For every question of dev.jsonl and domain.jsonl the answerer's own evidence is measured
 (`Answerer.evidence` over the first 10 hits of the service's search, law in force only):
@@ -26,7 +26,10 @@ it went into `DENSE_FLOOR_RACCORDO`), "committed, no coverage floor" without the
 coverage floor (the similarity floor kept). `--near-miss` also fits on synthetic near misses:
 every fitting question asked again with its relevant passages taken out of its first 30 hits
 (unanswerable from what is left, as far as the relevance rule can tell), and reports the
-same on the untrained half of domain.jsonl.
+same on the untrained half of domain.jsonl. `--questions FILE` (repeatable) also fits on
+officials' own questions (`raccordo feedback export`, and the review file once `raccordo
+feedback review` has decided its entries: those declared unanswerable are real near misses;
+entries still to review are left out).
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ import argparse
 import dataclasses
 import math
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -46,6 +50,7 @@ from bot.answers.abstention import (
     Evidence,
     declines,
 )
+from bot.app.review import decided_questions
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.evaluation import Question, is_relevant, load_questions
@@ -165,6 +170,11 @@ def collect(args: argparse.Namespace) -> tuple[dict[str, list[Row]], list[Row], 
         fitting += [r for name, rows in sets.items() if name.startswith("near misses")
                     and "(fit)" in name for r in rows
                     if not (r[0].missing_act or r[0].missing_city)]
+    if args.questions:
+        asked = [q for path in args.questions for q in decided_questions(path)]
+        sets["officials' questions (fit)"] = measured(shared, asked, law)
+        fitting += [r for r in sets["officials' questions (fit)"]
+                    if not (r[0].missing_act or r[0].missing_city)]
     if args.domain_no_answer:  # near misses the model never trained on (only answerable were)
         fitting += [r for r in sets["domain trained half"] if not r[1]
                     and not (r[0].missing_act or r[0].missing_city)]
@@ -179,6 +189,9 @@ def main() -> None:
     parser.add_argument("--near-miss", action="store_true",
                         help="also fit on near misses: the fitting questions with their "
                              "relevant passages taken out of the hits")
+    parser.add_argument("--questions", type=Path, action="append", default=[],
+                        help="officials' questions (raccordo feedback export / review), "
+                             "also fitted on; repeatable")
     args = parser.parse_args()
     sets, fitting, services = collect(args)
     weights = fit(fitting)

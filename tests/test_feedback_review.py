@@ -97,6 +97,11 @@ def test_the_coordinator_names_the_right_passage(fresh_service: object, tmp_path
     (question, _, unanswerable) = load_questions(review)  # the question sets' own format
     assert is_relevant(question, hits[1]) and not unanswerable.answerable
     assert picked["evidence"].split()[0] in hits[1].chunk.text
+    # measured on officials' questions: the one still to review is not counted unanswerable
+    scored = runner.invoke(app, ["--data-dir", data_dir, "eval", str(review)])
+    assert scored.exit_code == 0, scored.output
+    assert "(senza risposta nel corpus, escluse: 1)" in scored.output
+    assert scored.output.splitlines()[1].split()[:2] == ["tutte", "1"]
     # a new export keeps the coordinator's work; a second review asks only the skipped one
     again = runner.invoke(app, ["--data-dir", data_dir, "feedback", "export", str(out)])
     assert again.exit_code == 0, again.output
@@ -138,3 +143,8 @@ def test_nothing_to_review(tmp_path: Path) -> None:
     missing = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "feedback",
                                        "review", str(tmp_path / "nessuno.jsonl")])
     assert missing.exit_code == 3 and "feedback export" in missing.output
+    review.write_text('{"id": "q1", "question": "Domanda?", "relevant": []}\n{rotto\n',
+                      encoding="utf-8")
+    broken = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "eval",
+                                      str(review)])
+    assert broken.exit_code == 3 and "riga 2: non è JSON valido" in broken.output

@@ -23,7 +23,7 @@ from typing import Any
 from bot.answers.models import Citation
 from bot.app.feedback import EVIDENCE_WORDS
 from bot.errors import BadRequest
-from index.evaluation import Question, Relevant, is_relevant
+from index.evaluation import Question, Relevant, is_relevant, load_questions
 from index.models import Hit
 
 REVIEWED = "reviewed"  # set on a reviewed entry: PASSAGE or NO_ANSWER
@@ -70,6 +70,13 @@ def read_entries(path: Path) -> list[Entry]:
 def is_pending(entry: Mapping[str, Any]) -> bool:
     """True while nobody has named the entry's right passage or declared it unanswerable."""
     return not entry.get(REVIEWED) and not entry.get("relevant")
+
+
+def decided_questions(path: Path) -> list[Question]:
+    """The questions of an exported or reviewed file, without the entries still to review
+    (whose empty `relevant` does not yet mean "not in the sources")."""
+    pending = {str(e["id"]) for e in read_entries(path) if is_pending(e) and "cited" in e}
+    return [q for q in load_questions(path) if q.id not in pending]
 
 
 def cited_question(entry: Entry) -> Question:

@@ -69,12 +69,12 @@ def evaluate(
 ) -> None:
     """Misura recall@1/5/10 e MRR@10 (e con --answers la qualità delle risposte)."""
     from bot.answers.evaluation import answer_questions, evaluate_answers
+    from bot.app.review import decided_questions
     from index.evaluation import evaluate as run_eval
-    from index.evaluation import load_questions
 
     with edge():
+        loaded = decided_questions(questions)  # officials' questions still to review: left out
         service = service_for(ctx, data_dir)
-        loaded = load_questions(questions)
         report = run_eval(lambda q, n: service.search(q, k=n), loaded, k=k)
         replies = answer_questions(service.ask, loaded) if answers else []
         service.close()
