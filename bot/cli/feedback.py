@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
+from bot.app.review import candidates, with_passage, without_answer
 from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, service_for
+from index.models import Filters
 
 if TYPE_CHECKING:
     from bot.app.review import Candidate, Entry
@@ -129,29 +131,33 @@ def _review_all(service: Raccordo, file: Path, entries: list[Entry], todo: list[
 
 def _decide(service: Raccordo, entry: Entry, passages: int) -> Entry | str | None:
     """The entry as decided, None to skip it, "quit" to stop."""
-    from bot.app.review import candidates, with_passage, without_answer
-
     for comment in entry.get("comments") or []:
         typer.echo(f"  Commento: {comment}")
-    query = str(entry["question"])
+    shown = _found(service, entry, str(entry["question"]), passages)
     while True:
-        hits = service.search(query, k=passages)
-        shown = candidates(entry, hits, [service.answerer.cite(query, h, n)
-                                         for n, h in enumerate(hits, start=1)])
-        _show(shown)
         reply = typer.prompt(PROMPT, default="", show_default=False).strip()
         if reply.startswith("?") and reply[1:].strip():
-            query = reply[1:].strip()
-            continue
-        if reply.lower() in ("q", "esci"):
+            shown = _found(service, entry, reply[1:].strip(), passages)
+        elif reply.lower() in ("q", "esci"):
             return "quit"
-        if not reply:
+        elif not reply:
             return None
-        if reply == "0":
+        elif reply == "0":
             return without_answer(entry)
-        if reply.isdigit() and 1 <= int(reply) <= len(shown):
+        elif reply.isdigit() and 1 <= int(reply) <= len(shown):
             return with_passage(entry, shown[int(reply) - 1])
-        typer.echo(f"Risposta non valida: {reply!r}. {PROMPT}.")
+        else:
+            typer.echo(f"Risposta non valida: {reply!r}. {PROMPT}.")
+
+
+def _found(service: Raccordo, entry: Entry, query: str, passages: int) -> list[Candidate]:
+    """The first passages an answer to `query` would read (law in force, as answers quote
+    it), shown by the sentence it would quote from each."""
+    hits = service.search(query, k=passages, filters=Filters(vigente=True))
+    shown = candidates(entry, hits, [service.answerer.cite(query, h, n)
+                                     for n, h in enumerate(hits, start=1)])
+    _show(shown)
+    return shown
 
 
 def _show(shown: Sequence[Candidate]) -> None:
