@@ -64,12 +64,16 @@ def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
             uncited += 1
         else:
             first = cited[0]
-            evidence = " ".join(first["quote"].split()[:EVIDENCE_WORDS])
             questions.append({"id": f"fb-{qid}", "type": "feedback", "persona": "official",
                               "question": text, "answer": "",
                               "relevant": [{"file": first["file"], "locator": first["locator"],
-                                            "evidence": evidence}]})
+                                            "evidence": evidence_of(first["quote"])}]})
     return FeedbackExport(questions, to_review, uncited)
+
+
+def evidence_of(text: str) -> str:
+    """The opening of `text` as a question set's evidence: its first 25 words."""
+    return " ".join(text.split()[:EVIDENCE_WORDS])
 
 
 def review_path(path: Path) -> Path:

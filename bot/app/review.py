@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answers.models import Citation
-from bot.app.feedback import EVIDENCE_WORDS
+from bot.app.feedback import evidence_of
 from bot.errors import BadRequest
 from index.evaluation import Question, Relevant, is_relevant, load_questions
 from index.models import Hit
@@ -100,11 +100,10 @@ def candidates(entry: Entry, hits: Sequence[Hit], citations: Sequence[Citation]
 def with_passage(entry: Entry, candidate: Candidate) -> Entry:
     """The entry with the picked passage as its relevant one (evidence: the citation's quote,
     cut to the question sets' 25 words)."""
-    words = candidate.citation.quote.split()
-    evidence = " ".join(words[:EVIDENCE_WORDS])
+    evidence = evidence_of(candidate.citation.quote)
     picked = Question(id="", question="", relevant=(Relevant(candidate.citation.file, evidence),))
     if not is_relevant(picked, candidate.hit):  # a quote always passes; the rule is the judge
-        evidence = " ".join(candidate.hit.chunk.text.split()[:EVIDENCE_WORDS])
+        evidence = evidence_of(candidate.hit.chunk.text)
     relevant = {"file": candidate.citation.file, "locator": candidate.citation.locator,
                 "evidence": evidence}
     return {**entry, "relevant": [relevant], REVIEWED: PASSAGE}

@@ -11,7 +11,16 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
-from bot.app.review import candidates, with_passage, without_answer
+from bot.app.feedback import review_path, training_questions, write_questions
+from bot.app.review import (
+    candidates,
+    is_pending,
+    merged,
+    read_entries,
+    tally,
+    with_passage,
+    without_answer,
+)
 from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, service_for
 from index.models import Filters
 
@@ -33,8 +42,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _write(path: Path, rows: Sequence[dict[str, object]]) -> None:
-    from bot.app.feedback import write_questions
-
     try:
         write_questions(path, rows)
     except OSError as exc:
@@ -52,9 +59,6 @@ def export_feedback(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Esporta le risposte approvate (👍) come domande di addestramento."""
-    from bot.app.feedback import review_path, training_questions
-    from bot.app.review import merged, read_entries
-
     review = review_path(out)
     with edge():
         previous = read_entries(review) if review.exists() else []
@@ -91,8 +95,6 @@ def review_feedback(
 ) -> None:
     """Indica il passo giusto delle risposte con 👎, una domanda alla volta (salva a ogni
     scelta)."""
-    from bot.app.review import is_pending, read_entries, tally
-
     with edge():
         entries = read_entries(file)
     todo = [i for i, e in enumerate(entries) if is_pending(e)]
