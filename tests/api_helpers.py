@@ -30,6 +30,15 @@ def sibling_service(service: Raccordo, **settings: Any) -> Raccordo:
     return Raccordo(service.settings.model_copy(update=settings), embedder=service.embedder)
 
 
+def voted_down(service: Raccordo, question: str) -> int:
+    """Ask, log the answer with its text and vote it 👎, as an official on Telegram would."""
+    answer = service.ask(question)
+    qid = service.appdb.log_answer(answer, "telegram", log_questions=True)
+    service.appdb.add_feedback(channel="telegram", vote=-1, question_id=qid,
+                               comment="Non è questo il passo")
+    return int(qid)
+
+
 def bearer(secret: str) -> dict[str, str]:
     """The Authorization header for an API key."""
     return {"Authorization": f"Bearer {secret}"}

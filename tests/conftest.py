@@ -46,6 +46,19 @@ def chromium() -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def browser(chromium: Path) -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.environment import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
 def real_cache_dir() -> Path:
     """The embedding cache shared across runs on this machine (CI's included)."""
     return Path(os.environ.get("RACCORDO_CACHE_DIR", Path.home() / ".cache" / "raccordo"))

@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from api_helpers import ready_client
+from api_helpers import ready_client, voted_down
 
 from bot.app.feedback import training_questions
+from bot.app.reviewqueue import review_queue
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.evaluation import Question, Relevant, is_relevant
@@ -139,6 +140,22 @@ def test_an_answer_voted_up_becomes_a_training_question(service: Raccordo) -> No
                                                              relevant["evidence"]),))
     first = next(h for h in answer.hits if h.chunk.id == answer.citations[0].chunk_id)
     assert is_relevant(question, first)  # the shared relevance rule finds the cited passage
+
+
+def test_an_answer_voted_down_is_reviewed(service: Raccordo) -> None:
+    qid = voted_down(service, QUERIES[0])
+    queue = review_queue(service)
+    (entry,) = queue.pending()
+    chosen = queue.candidates(entry, QUERIES[0], 3)[2]
+    queue.pick(qid, chosen.hit.chunk.id, QUERIES[0], "api:1")
+    decision, relevant = service.appdb.reviews()[qid]
+    assert decision == "passage" and queue.pending() == []
+    question = Question("fb", QUERIES[0], relevant=(Relevant(relevant[0]["file"],
+                                                             relevant[0]["evidence"]),))
+    assert is_relevant(question, chosen.hit)
+    queue.decline(qid, "api:1")  # a changed mind replaces the decision
+    assert service.appdb.reviews() == {qid: ("no_answer", [])}
+    assert queue.counts() == {"passage": 0, "no_answer": 1, "pending": 0}
 
 
 def test_api_search_documents_and_readiness(service: Raccordo) -> None:

@@ -29,6 +29,7 @@ def test_migrate_copies_everything_and_searches_the_same(tmp_path: Path, pg_url:
     embedded.appdb.add_user(42, role="admin")
     secret = embedded.appdb.create_api_key("read", "ci")
     qid = embedded.appdb.log_question(channel="api", abstained=False, cited_docs=[], terms=[])
+    embedded.appdb.save_review(qid, decision="no_answer", relevant=[], decided_by="api:1")
     expected = {q: _ranked(embedded, q) for q in QUERIES}
     counts = embedded.store.counts()
     themes = embedded.store.chunk_themes()
@@ -45,6 +46,7 @@ def test_migrate_copies_everything_and_searches_the_same(tmp_path: Path, pg_url:
         assert scaled.store.chunk_themes() == themes
         assert {q: _ranked(scaled, q) for q in QUERIES} == expected
         assert scaled.appdb.user_role(42) == "admin" and scaled.appdb.check_api_key(secret)
+        assert scaled.appdb.reviews() == {qid: ("no_answer", [])}
         assert scaled.appdb.log_question(channel="api", abstained=False, cited_docs=[],
                                          terms=[]) == qid + 1  # sequences moved past ids
     finally:

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from api_helpers import voted_down
 from typer.testing import CliRunner
 
 from bot.app.feedback import review_path, write_questions
@@ -57,15 +58,6 @@ def test_a_bad_review_file_is_refused_in_italian(tmp_path: Path) -> None:
     path.write_text(json.dumps({"question": "senza id"}) + "\n", encoding="utf-8")
     with pytest.raises(BadRequest, match="riga 1: manca 'id'"):
         read_entries(path)
-
-
-def voted_down(service: object, question: str) -> int:
-    """Ask, log the answer with its text and vote it 👎, as an official on Telegram would."""
-    answer = service.ask(question)  # type: ignore[attr-defined]
-    qid = service.appdb.log_answer(answer, "telegram", log_questions=True)  # type: ignore[attr-defined]
-    service.appdb.add_feedback(channel="telegram", vote=-1, question_id=qid,  # type: ignore[attr-defined]
-                               comment="Non è questo il passo")
-    return int(qid)
 
 
 def test_the_coordinator_names_the_right_passage(fresh_service: object, tmp_path: Path

@@ -15,44 +15,11 @@ import pytest
 
 from bot.api.background import BackgroundServer
 from bot.app.service import Raccordo
-from tests.environment import CHROMIUM_ARGS
+from tests.browser_kit import contrast_failures
 
 pytestmark = pytest.mark.browser
 
 REPO = Path(__file__).resolve().parents[1]
-
-# WCAG 2.1 contrast of every visible text node against its effective background.
-CONTRAST_JS = """
-() => {
-  const parse = c => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = v => {
-      v /= 255;
-      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
-    };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = el => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) { return c.slice(0, 3); }
-    }
-    return [255, 255, 255];
-  };
-  const worst = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const el = node.parentElement;
-    if (!node.textContent.trim() || !el || !el.getClientRects().length) { continue; }
-    const style = getComputedStyle(el);
-    if (style.visibility === "hidden" || el.closest(".sr, .salta")) { continue; }
-    const a = lum(parse(style.color).slice(0, 3)), b = lum(background(el));
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    if (ratio < 4.5) { worst.push([el.tagName, node.textContent.trim().slice(0, 30), ratio]); }
-  }
-  return worst;
-}
-"""
 
 
 def _shots_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -73,17 +40,6 @@ def server(demo_server: BackgroundServer) -> BackgroundServer:
 def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where screenshots are written."""
     return _shots_dir(tmp_path_factory)
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: Path) -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture()
@@ -116,17 +72,13 @@ def _search(page: Any, query: str, mode: str = "cerca") -> None:
     page.wait_for_load_state("domcontentloaded")
 
 
-def _contrast_failures(page: Any) -> list[Any]:
-    return list(page.evaluate(CONTRAST_JS))
-
-
 def test_search_shows_highlighted_passages(page: Any, shots: Path) -> None:
     _search(page, "centrale di committenza per le gare dei comuni")
     results = page.locator(".risultato")
     assert results.count() > 0
     assert page.locator(".risultato mark").count() > 0
     assert page.locator(".risultato .locatore").count() > 0
-    assert _contrast_failures(page) == []
+    assert contrast_failures(page) == []
     page.screenshot(path=str(shots / "ricerca.png"), full_page=True)
 
 
@@ -160,7 +112,7 @@ def test_open_document_at_the_passage(page: Any, shots: Path) -> None:
     assert box is not None and 0 <= box["y"] < 900  # scrolled into view
     background = target.evaluate("e => getComputedStyle(e).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")  # highlighted by :target
-    assert _contrast_failures(page) == []
+    assert contrast_failures(page) == []
     page.screenshot(path=str(shots / "documento.png"))
 
 
@@ -181,7 +133,7 @@ def test_ask_shows_cited_answer_with_sources_and_feedback(page: Any, demo_servic
     page.get_by_role("button", name="Sì").click()
     page.locator(".esito-voto").filter(has_text="Grazie").wait_for()
     assert len(demo_service.appdb.feedback_rows()) == before + 1
-    assert _contrast_failures(page) == []
+    assert contrast_failures(page) == []
 
 
 def test_keyboard_only_search(page: Any) -> None:

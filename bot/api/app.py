@@ -18,6 +18,7 @@ from bot.api import (
     routes_health,
     routes_network,
     routes_pages,
+    routes_review,
     routes_search,
 )
 from bot.api.deps import READ_SCHEME
@@ -88,7 +89,7 @@ def create_app(service: Raccordo, addons: Sequence[Addon] = ()) -> FastAPI:
     install_error_handlers(app)
     auth.install(app)
     for router_module in (routes_health, routes_search, routes_documents, routes_pages,
-                          routes_network):
+                          routes_network, routes_review):
         app.include_router(router_module.router)
     app.include_router(routes_documents.jobs_router)
     for router, _ in addons:

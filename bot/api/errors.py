@@ -143,7 +143,7 @@ def wants_html(request: Request) -> bool:
     if path.startswith(("/api/", "/healthz", "/readyz", "/metrics", "/openapi")):
         return False
     return "text/html" in request.headers.get("accept", "") or path in ("/", "/feedback") \
-        or path.startswith("/documenti")
+        or path.startswith(("/documenti", "/revisione"))
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -56,6 +56,11 @@ CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events(key, ts);
 CREATE TABLE IF NOT EXISTS telegram_updates (
     update_id INTEGER PRIMARY KEY, taken_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reviews (
+    question_id INTEGER PRIMARY KEY REFERENCES questions(id) ON DELETE CASCADE,
+    decision TEXT NOT NULL CHECK (decision IN ('passage', 'no_answer')),
+    relevant TEXT NOT NULL DEFAULT '[]', decided_by TEXT NOT NULL, decided_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, actor TEXT NOT NULL,
     action TEXT NOT NULL, detail TEXT NOT NULL DEFAULT '{}'
@@ -215,6 +220,22 @@ class AppDB:
         return self._all("SELECT q.id, q.question, q.cited, f.vote, f.comment FROM feedback f"
                          " JOIN questions q ON q.id = f.question_id"
                          " WHERE q.question IS NOT NULL ORDER BY q.id, f.id")
+
+    def save_review(self, question_id: int, *, decision: str,
+                    relevant: list[dict[str, str]], decided_by: str) -> None:
+        """Record (or replace) a coordinator's decision on an answer voted 👎: `passage` with
+        its relevant passage, or `no_answer`."""
+        self._exec("INSERT INTO reviews(question_id, decision, relevant, decided_by, decided_at)"
+                   " VALUES (?,?,?,?,?) ON CONFLICT(question_id) DO UPDATE SET"
+                   " decision=excluded.decision, relevant=excluded.relevant,"
+                   " decided_by=excluded.decided_by, decided_at=excluded.decided_at",
+                   (question_id, decision, json.dumps(relevant, ensure_ascii=False),
+                    decided_by, time.time()))
+
+    def reviews(self) -> dict[int, tuple[str, list[dict[str, str]]]]:
+        """Every decision on an answer voted 👎: question id -> (decision, relevant)."""
+        return {int(r[0]): (str(r[1]), json.loads(r[2])) for r in
+                self._all("SELECT question_id, decision, relevant FROM reviews")}
 
     def has_question(self, question_id: int) -> bool:
         """True when the question log has a row with this id."""

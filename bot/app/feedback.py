@@ -57,18 +57,23 @@ def training_questions(rows: Iterable[Sequence[Any]]) -> FeedbackExport:
     uncited = 0
     for qid, (text, cited) in sorted(logged.items()):
         if min(votes[qid]) < 0:
-            to_review.append({"id": f"fb-{qid}", "type": "feedback", "persona": "official",
+            to_review.append({"id": entry_id(qid), "type": "feedback", "persona": "official",
                               "question": text, "answer": "", "relevant": [], "cited": cited,
                               "comments": comments[qid]})
         elif not cited:
             uncited += 1
         else:
             first = cited[0]
-            questions.append({"id": f"fb-{qid}", "type": "feedback", "persona": "official",
+            questions.append({"id": entry_id(qid), "type": "feedback", "persona": "official",
                               "question": text, "answer": "",
                               "relevant": [{"file": first["file"], "locator": first["locator"],
                                             "evidence": evidence_of(first["quote"])}]})
     return FeedbackExport(questions, to_review, uncited)
+
+
+def entry_id(question_id: int) -> str:
+    """The id of an exported question: `fb-` and its id in the question log."""
+    return f"fb-{question_id}"
 
 
 def evidence_of(text: str) -> str:

@@ -20,7 +20,7 @@ from ingest.store import Store
 
 # application tables copied row by row, ids kept (their sequences are moved past them)
 APP_TABLES = ("users", "invites", "chat_filters", "questions", "feedback", "contributions",
-              "api_keys", "audit", "telegram_updates")
+              "api_keys", "audit", "telegram_updates", "reviews")
 COPIED_META_SKIP = ("version",)
 
 

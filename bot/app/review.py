@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answers.models import Citation
-from bot.app.feedback import evidence_of
+from bot.app.feedback import entry_id, evidence_of
 from bot.errors import BadRequest
 from index.evaluation import Question, Relevant, is_relevant, load_questions
 from index.models import Hit
@@ -98,21 +98,40 @@ def candidates(entry: Entry, hits: Sequence[Hit], citations: Sequence[Citation]
 
 
 def with_passage(entry: Entry, candidate: Candidate) -> Entry:
-    """The entry with the picked passage as its relevant one (evidence: the citation's quote,
-    cut to the question sets' 25 words)."""
-    evidence = evidence_of(candidate.citation.quote)
-    picked = Question(id="", question="", relevant=(Relevant(candidate.citation.file, evidence),))
-    if not is_relevant(picked, candidate.hit):  # a quote always passes; the rule is the judge
-        evidence = evidence_of(candidate.hit.chunk.text)
-    relevant = {"file": candidate.citation.file, "locator": candidate.citation.locator,
-                "evidence": evidence}
-    return {**entry, "relevant": [relevant], REVIEWED: PASSAGE}
+    """The entry with the picked passage as its relevant one."""
+    return decided(entry, PASSAGE, [relevant_of(candidate.hit, candidate.citation)])
+
+
+def relevant_of(hit: Hit, citation: Citation) -> dict[str, str]:
+    """A picked passage as a question set's relevant entry: file, locator, and as evidence the
+    citation's quote cut to the sets' 25 words (the passage's opening, should the sets' own
+    rule not find the quote in it)."""
+    evidence = evidence_of(citation.quote)
+    picked = Question(id="", question="", relevant=(Relevant(citation.file, evidence),))
+    if not is_relevant(picked, hit):  # a quote always passes; the rule is the judge
+        evidence = evidence_of(hit.chunk.text)
+    return {"file": citation.file, "locator": citation.locator, "evidence": evidence}
+
+
+def decided(entry: Entry, decision: str, relevant: Sequence[Mapping[str, str]]) -> Entry:
+    """The entry as a coordinator decided it: its right passage, or no answer."""
+    if decision == NO_ANSWER:
+        return without_answer(entry)
+    return {**entry, "relevant": [dict(r) for r in relevant], REVIEWED: PASSAGE}
 
 
 def without_answer(entry: Entry) -> Entry:
     """The entry declared unanswerable from the corpus: a `no_answer` question."""
     return {**entry, "type": "no_answer", "answer": "non presente", "relevant": [],
             REVIEWED: NO_ANSWER}
+
+
+def with_decisions(entries: Sequence[Entry],
+                   decisions: Mapping[int, tuple[str, list[dict[str, str]]]]) -> list[Entry]:
+    """Exported entries with the decisions taken on the review page (`AppDB.reviews`, by
+    question id) applied."""
+    by_id = {entry_id(qid): d for qid, d in decisions.items()}
+    return [decided(e, *by_id[str(e["id"])]) if str(e["id"]) in by_id else e for e in entries]
 
 
 def merged(previous: Sequence[Entry], fresh: Sequence[Entry]) -> list[Entry]:

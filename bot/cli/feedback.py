@@ -13,16 +13,16 @@ import typer
 
 from bot.app.feedback import review_path, training_questions, write_questions
 from bot.app.review import (
-    candidates,
     is_pending,
     merged,
     read_entries,
     tally,
+    with_decisions,
     with_passage,
     without_answer,
 )
+from bot.app.reviewqueue import review_queue
 from bot.cli.common import EXIT_ERROR, DataDirOpt, edge, service_for
-from index.models import Filters
 
 if TYPE_CHECKING:
     from bot.app.review import Candidate, Entry
@@ -65,9 +65,10 @@ def export_feedback(
         service = service_for(ctx, data_dir)
         try:
             export = training_questions(service.appdb.voted_answers())
+            decisions = service.appdb.reviews()  # taken on the review page (/revisione)
         finally:
             service.close()
-    to_review = merged(previous, export.to_review)
+    to_review = merged(previous, with_decisions(export.to_review, decisions))
     _write(out, export.questions)
     _write(review, to_review)
     done = len(export.questions)
@@ -75,10 +76,12 @@ def export_feedback(
                + f" con risposta approvata in {out}; "
                + _count(export.uncited, "1 approvata", "approvate")
                + " senza citazioni (non esportate).")
-    if export.to_review:
-        typer.echo(_count(len(export.to_review), "1 risposta", "risposte") + f" con 👎 in "
-                   f"{review}: indicate il passo giusto con 'raccordo feedback review {review}' "
-                   "per addestrare anche su quelle.")
+    waiting = tally(to_review)["pending"]
+    if to_review:
+        typer.echo(_count(len(to_review), "1 risposta", "risposte") + f" con 👎 in {review}, "
+                   f"{waiting} da rivedere: indicate il passo giusto nella pagina /revisione "
+                   f"(chiave admin) o con 'raccordo feedback review {review}' per addestrare "
+                   "anche su quelle.")
     if not export.questions and not service.settings.log_questions:
         typer.echo("Il testo delle domande si registra solo con RACCORDO_LOG_QUESTIONS=true: "
                    "senza, nessun voto diventa una domanda di addestramento.")
@@ -155,9 +158,7 @@ def _decide(service: Raccordo, entry: Entry, passages: int) -> Entry | str | Non
 def _found(service: Raccordo, entry: Entry, query: str, passages: int) -> list[Candidate]:
     """The first passages an answer to `query` would read (law in force, as answers quote
     it), shown by the sentence it would quote from each."""
-    hits = service.search(query, k=passages, filters=Filters(vigente=True))
-    shown = candidates(entry, hits, [service.answerer.cite(query, h, n)
-                                     for n, h in enumerate(hits, start=1)])
+    shown = review_queue(service).candidates(entry, query, passages)
     _show(shown)
     return shown
 
