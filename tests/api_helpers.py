@@ -11,6 +11,7 @@ import numpy as np
 from fastapi.testclient import TestClient
 
 from bot.api import create_app
+from bot.app.appdb import AppDB
 from bot.app.service import Raccordo
 
 READY_TIMEOUT_S = 180
@@ -30,12 +31,14 @@ def sibling_service(service: Raccordo, **settings: Any) -> Raccordo:
     return Raccordo(service.settings.model_copy(update=settings), embedder=service.embedder)
 
 
-def voted_down(service: Raccordo, question: str) -> int:
-    """Ask, log the answer with its text and vote it 👎, as an official on Telegram would."""
+def voted_down(service: Raccordo, question: str, appdb: AppDB | None = None) -> int:
+    """Ask, log the answer with its text and vote it 👎, as an official on Telegram would
+    (in the service's application tables, or in `appdb`)."""
     answer = service.ask(question)
-    qid = service.appdb.log_answer(answer, "telegram", log_questions=True)
-    service.appdb.add_feedback(channel="telegram", vote=-1, question_id=qid,
-                               comment="Non è questo il passo")
+    db = appdb or service.appdb
+    qid = db.log_answer(answer, "telegram", log_questions=True)
+    db.add_feedback(channel="telegram", vote=-1, question_id=qid,
+                    comment="Non è questo il passo")
     return int(qid)
 
 

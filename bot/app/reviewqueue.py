@@ -94,11 +94,12 @@ class ReviewQueue:
         self._appdb.save_review(question_id, decision=NO_ANSWER, relevant=[], decided_by=actor)
         self._appdb.audit(actor, "review", question_id=question_id, decision=NO_ANSWER)
 
-    def next_after(self, question_id: int) -> int | None:
-        """The next answer still to review (after `question_id`, else the first), or None."""
+    def next_after(self, question_id: int, wrap: bool = True) -> int | None:
+        """The next answer still to review after `question_id` (with `wrap`, else the first
+        one), or None."""
         ids = [question_of(e) for e in self.pending()]
-        later = [i for i in ids if i > question_id]
-        return (later or ids)[0] if ids else None
+        later = [i for i in ids if i > question_id] or (ids if wrap else [])
+        return later[0] if later else None
 
 
 def question_of(entry: Entry) -> int:
@@ -107,8 +108,9 @@ def question_of(entry: Entry) -> int:
 
 
 
-def review_queue(service: Raccordo) -> ReviewQueue:
-    """The review queue of a deployment: its application database, store, search and quotes."""
-    return ReviewQueue(service.appdb, service.store,
+def review_queue(service: Raccordo, appdb: AppDB | None = None) -> ReviewQueue:
+    """The review queue of a deployment: its store, search and quotes, and its application
+    database (or `appdb`, the one a front door was given)."""
+    return ReviewQueue(appdb or service.appdb, service.store,
                        lambda q, k, f: service.search(q, k=k, filters=f),
                        service.answerer.cite)

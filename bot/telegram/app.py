@@ -29,6 +29,7 @@ from bot.telegram.network_commands import COMMANDS as NETWORK_COMMANDS
 from bot.telegram.network_commands import handlers as network_handlers
 from bot.telegram.questions import CALLBACK_PATTERN, Questions
 from bot.telegram.replies import Target, send_text
+from bot.telegram.review import REVIEW_PATTERN, Reviews
 from ingest.errors import RaccordoError
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ def register_handlers(application: Application, deps: Deps) -> None:
     """Gatekeeper first (group -1), then commands, documents, text and buttons."""
     application.add_handler(TypeHandler(Update, Gate(deps)), group=-1)
     commands, questions, contributions = Commands(deps), Questions(deps), Contributions(deps)
+    reviews = Reviews(deps)
     for names, callback in (
         (("start", "aiuto", "help"), commands.start),
         (("nuova",), commands.new_conversation),
@@ -85,6 +87,7 @@ def register_handlers(application: Application, deps: Deps) -> None:
         (("approva",), contributions.approve),
         (("rifiuta",), contributions.reject),
         (("contributi",), contributions.pending),
+        (("rivedi",), reviews.start),
     ):
         application.add_handler(CommandHandler(list(names), callback,
                                                filters=NEW_MESSAGES))
@@ -97,6 +100,7 @@ def register_handlers(application: Application, deps: Deps) -> None:
     application.add_handler(MessageHandler(filters.COMMAND & NEW_MESSAGES, commands.unknown))
     application.add_handler(CallbackQueryHandler(questions.on_button,
                                                  pattern=CALLBACK_PATTERN))
+    application.add_handler(CallbackQueryHandler(reviews.on_button, pattern=REVIEW_PATTERN))
     application.add_error_handler(on_error)
 
 
