@@ -13,6 +13,7 @@ from bot.api.auth import LoginRequired, PageKey
 from bot.api.deps import MAX_ID, ServiceDep
 from bot.api.pages import render
 from bot.app.appdb import ApiKey
+from bot.app.review import is_pending, tally
 from bot.app.reviewqueue import ReviewQueue, question_of, review_queue
 from bot.errors import BadRequest, Forbidden
 
@@ -46,10 +47,12 @@ QueueDep = Annotated[ReviewQueue, Depends(get_queue)]
 @router.get("/revisione", response_class=HTMLResponse)
 def review_list(request: Request, service: ServiceDep, queue: QueueDep,
                 _key: CoordinatorKey) -> HTMLResponse:
-    """The answers voted 👎 still to review, and how many are done."""
-    pending = [(question_of(e), e) for e in queue.pending()]
+    """The answers voted 👎 still to review, those already reviewed, and how many of each."""
+    entries = [(question_of(e), e) for e in queue.entries()]
     return render(request, "revisione.html",
-                  {"pending": pending, "counts": queue.counts(),
+                  {"pending": [(i, e) for i, e in entries if is_pending(e)],
+                   "done": [(i, e) for i, e in entries if not is_pending(e)],
+                   "counts": tally([e for _, e in entries]),
                    "logging": service.settings.log_questions})
 
 
