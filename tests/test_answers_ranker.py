@@ -15,12 +15,14 @@ from conftest import REPO, make_settings
 from bot.answers.abstention import (
     ABSTENTION_MODEL,
     DEFAULT_THRESHOLD,
+    UNCERTAIN_TEXT,
     AbstentionModel,
     Evidence,
     declines,
     followup_unsupported,
+    uncertain,
 )
-from bot.answers.answerer import Answerer
+from bot.answers.answerer import INTRO, Answerer
 from bot.answers.extractive import Selection, select_quotes
 from bot.app.service import Raccordo
 from index import ranking
@@ -193,4 +195,23 @@ def test_with_first_by_model_the_passage_our_model_prefers_is_cited_first(
     by_search = cited(Selection())
     assert len(by_search) == 2
     assert cited(Selection(first_by_model=True)) == by_search[::-1]
+    store.close()
+
+
+def test_an_answer_under_even_odds_says_so_before_its_quotes(tmp_path: Path) -> None:
+    """Above the abstention cut-off but below even odds, the answer is given, flagged, and its
+    text warns first; a model sure of the passages gives it plainly."""
+    store = build_store(tmp_path)
+    question = "Cosa spetta ai dirigenti degli uffici e quali compiti sono attribuiti?"
+    lukewarm = AbstentionModel(bias=-1.0, passage=0.0, sentence=0.0, model=0.0, cutoff=0.1)
+    doubtful = Answerer(OverlapSearcher(store), scorer=KeywordScorer("dirigenti"),
+                        abstention=lukewarm).answer(question)
+    assert not doubtful.abstained and doubtful.uncertain  # p = 0.27: between 0.1 and 0.5
+    assert doubtful.text.startswith(UNCERTAIN_TEXT + "\n" + INTRO)
+    sure = Answerer(OverlapSearcher(store), scorer=KeywordScorer("dirigenti"),
+                    abstention=dataclasses.replace(lukewarm, bias=1.0)).answer(question)
+    assert not sure.uncertain and sure.text.startswith(INTRO)
+    assert sure.citations == doubtful.citations  # the flag changes no citation
+    assert not uncertain(Evidence(0.5, 0.5), lukewarm)  # without the model's score: no flag
+    assert not Answerer(OverlapSearcher(store)).answer(question).uncertain
     store.close()

@@ -8,6 +8,7 @@ import pytest
 from api_helpers import ready_client
 from fastapi.testclient import TestClient
 
+from bot.answers.abstention import UNCERTAIN_TEXT
 from bot.app.service import Raccordo
 from index.models import Filters
 from ingest.store import StoredDocument
@@ -83,6 +84,7 @@ def test_ask_cites_verbatim_and_accepts_feedback(client: TestClient,
     assert {"question", "answer", "abstained", "citations", "question_id"} <= set(body)
     assert body["question"] == question
     assert body["abstained"] is False and body["citations"]
+    assert body["uncertain"] is body["answer"].startswith(UNCERTAIN_TEXT)  # said in the text too
     chunks = demo_service.store.chunks_by_ids([c["chunk_id"] for c in body["citations"]])
     for citation in body["citations"]:
         assert citation["quote"] in chunks[citation["chunk_id"]].chunk.text

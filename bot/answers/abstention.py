@@ -121,6 +121,20 @@ class AbstentionModel:
 ABSTENTION_MODEL = AbstentionModel(0.6489, 3.2242, -1.8802, 0.5028, cutoff=0.1356, floor=0.3087)
 
 
+# Below even odds that the first passages answer, an answer is given but flagged as uncertain
+# (the model's own 50%, not a tuned figure; docs/answers.md measures what it separates).
+UNCERTAIN_BELOW = 0.5
+UNCERTAIN_TEXT = ("Attenzione: le fonti trovate rispondono solo in parte alla domanda. Verifica "
+                  "il passo citato sull'atto prima di usarlo.")
+
+
+def uncertain(evidence: Evidence, model: AbstentionModel | None) -> bool:
+    """True when our model scored the passages and gives them less than even odds of answering
+    the question (an answer above the abstention cut-off, but one to check)."""
+    return (model is not None and evidence.model is not None
+            and model.probability(evidence) < UNCERTAIN_BELOW)
+
+
 def declines(evidence: Evidence, *, threshold: float, dense_floor: float | None,
              model: AbstentionModel | None) -> bool:
     """True when the answerer must abstain: a named act or city is absent, nothing is even

@@ -13,6 +13,7 @@ from bot.answers.abstention import (
     EVIDENCE_PASSAGES,
     ORPHAN_NOTE,
     ORPHAN_TEXT,
+    UNCERTAIN_TEXT,
     AbstentionModel,
     Evidence,
     abstention_text,
@@ -21,6 +22,7 @@ from bot.answers.abstention import (
     followup_unsupported,
     measure,
     suggestions,
+    uncertain,
 )
 from bot.answers.citations import citation_for, locator_text
 from bot.answers.extractive import Quote, Selection, score_sentences, select_quotes
@@ -106,7 +108,8 @@ class Answerer:
         if self.llm is not None:
             llm_answer = self._llm_answer(question, query, hits, rewritten)
             if llm_answer is not None:
-                return llm_answer
+                return _flagged(llm_answer) if uncertain(evidence, self.abstention) \
+                    else llm_answer
         return self._extractive(question, hits, quotes, evidence, rewritten)
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
@@ -174,6 +177,8 @@ class Answerer:
         numbers: dict[int | None, int] = {}
         citations: list[Citation] = []
         lines: list[str] = []
+        doubtful = uncertain(evidence, self.abstention)
+        intro = f"{UNCERTAIN_TEXT}\n{INTRO}" if doubtful else INTRO
         starts: dict[int | None, list[int]] = {}
         best: dict[int | None, Quote] = {}
         for quote in quotes:  # the citation quotes the passage's best-scoring sentence
@@ -186,14 +191,14 @@ class Answerer:
             cited = [c for c in citations if c.n != n]
             cited.insert(n - 1, citation_for(quote.hit, n, best[cid].text, at))
             line = f"«{plain(quote.text)}» [{n}]"
-            if lines and _length(INTRO, [*lines, line], cited) > MAX_ANSWER_CHARS:
+            if lines and _length(intro, [*lines, line], cited) > MAX_ANSWER_CHARS:
                 continue
             numbers[cid], citations, starts[cid] = n, cited, at
             lines.append(line)
-        text = INTRO + "\n" + "\n".join(lines)
+        text = intro + "\n" + "\n".join(lines)
         return Answer(question=question, text=text, citations=tuple(citations),
                       abstained=False, hits=tuple(hits), mode="extractive",
-                      rewritten_question=rewritten,
+                      rewritten_question=rewritten, uncertain=doubtful,
                       notes=(f"evidenza {evidence.score:.3f}",))
 
     def _llm_answer(self, question: str, query: str, hits: Sequence[Hit],
@@ -241,6 +246,11 @@ def _default_weight(searcher: object) -> Callable[[str], float]:
 def source_lines(citations: Sequence[Citation]) -> list[str]:
     """'[1] D.Lgs. 267/2000 (TUEL), art. 107, comma 3' for each citation."""
     return [f"[{c.n}] {c.locator}" for c in citations]
+
+
+def _flagged(answer: Answer) -> Answer:
+    """An answer given with less than even odds, said so before its text."""
+    return dataclasses.replace(answer, text=f"{UNCERTAIN_TEXT}\n{answer.text}", uncertain=True)
 
 
 def render_text(answer: Answer) -> str:

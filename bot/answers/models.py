@@ -56,6 +56,7 @@ class Answer:
     mode: str = "extractive"  # or "llm"
     rewritten_question: str | None = None  # set when a follow-up was rewritten
     notes: tuple[str, ...] = field(default=())
+    uncertain: bool = False  # answered, but our model gives the passages under even odds
 
     def to_json(self) -> dict[str, object]:
         """The `raccordo ask --json` contract."""

@@ -96,6 +96,9 @@ class AnswerOut(BaseModel):
     citations: list[CitationOut]
     suggestions: list[HitOut] = []
     question_id: int | None = None
+    uncertain: bool = Field(False, description="Risposta data, ma con meno di una probabilità "
+                            "su due che le fonti trovate rispondano: il testo lo dice prima "
+                            "delle citazioni, da verificare sull'atto.")
 
 
 class FeedbackIn(BaseModel):

@@ -1,0 +1,71 @@
+"""Does the "uncertain" flag separate the answers to check from the others?
+
+Usage:
+    python -m benchmarks.answer_confidence --shared-data DIR_A [--squad-data DIR_B] [--json F]
+
+An answer is flagged uncertain when our model gives the passages it cites less than even odds
+of answering (`bot.answers.abstention.uncertain`, the model's own 50%: no figure tuned). For
+each question set of `benchmarks.answers_split` and the default service: how many questions
+were answered, how many of those answers were flagged, and the share whose first citation is
+relevant among the flagged and among the other answers (an answer to a `no_answer` question
+counts as not relevant), with the same for "any citation relevant".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from benchmarks.answers_split import question_sets
+from benchmarks.report import finish, knowledge_base_arguments, run_header
+from bot.answers.evaluation import relevant_citations
+from bot.answers.models import Answer
+from bot.app.service import Raccordo
+from bot.app.settings import Settings
+from index.evaluation import Question
+
+
+def share(flags: Sequence[bool]) -> float | None:
+    """The share of True, or None for no answers."""
+    return sum(flags) / len(flags) if flags else None
+
+
+def split(questions: Sequence[Question], answers: Sequence[Answer]) -> dict[str, object]:
+    """Answered, flagged, and first/any citation relevant for flagged and unflagged answers."""
+    rows = [(a.uncertain, relevant_citations(q, a) if q.answerable else [False])
+            for q, a in zip(questions, answers, strict=True) if not a.abstained]
+    out: dict[str, object] = {"questions": len(questions), "answered": len(rows),
+                              "uncertain": sum(u for u, _ in rows)}
+    for label, flag in (("uncertain", True), ("confident", False)):
+        kept = [rel for u, rel in rows if u == flag]
+        out[f"{label}_first_relevant"] = share([bool(rel and rel[0]) for rel in kept])
+        out[f"{label}_any_relevant"] = share([any(rel) for rel in kept])
+    return out
+
+
+def _cell(value: object) -> str:
+    return "     —" if value is None else f"{float(value):6.3f}"  # type: ignore[arg-type]
+
+
+def main() -> None:
+    """Print the table (and optionally write it as JSON)."""
+    args = knowledge_base_arguments(__doc__).parse_args()
+    dirs = {"shared": args.shared_data, "squad": args.squad_data}
+    services = {base: Raccordo(Settings(data_dir=d)) for base, d in dirs.items() if d}
+    report: dict[str, object] = run_header()
+    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    print(f"{'set':24s} {'n':>4s} {'answd':>5s} {'uncert':>6s} | first rel.: {'uncert':>6s}"
+          f" {'other':>6s} | any rel.: {'uncert':>6s} {'other':>6s}")
+    for name, (base, questions) in question_sets(args.shared).items():
+        if base not in services:
+            continue
+        m = split(questions, [services[base].ask(q.question) for q in questions])
+        report[name] = m
+        print(f"{name:24s} {len(questions):>4} {m['answered']:>5} {m['uncertain']:>6} | "
+              f"{'':11s} {_cell(m['uncertain_first_relevant'])} "
+              f"{_cell(m['confident_first_relevant'])} | {'':9s}"
+              f"{_cell(m['uncertain_any_relevant'])} {_cell(m['confident_any_relevant'])}")
+    finish(report, args.json, services.values())
+
+
+if __name__ == "__main__":
+    main()
