@@ -8,7 +8,9 @@ of answering (`bot.answers.abstention.uncertain`, the model's own 50%: no figure
 each question set of `benchmarks.answers_split` and the default service: how many questions
 were answered, how many of those answers were flagged, and the share whose first citation is
 relevant among the flagged and among the other answers (an answer to a `no_answer` question
-counts as not relevant), with the same for "any citation relevant".
+counts as not relevant), with the same for "any citation relevant"; and for the flagged
+answers, the share whose relevant passage is shown at all: cited, or among the passages
+offered beside the answer to check ("Da controllare anche").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from bot.answers.evaluation import relevant_citations
 from bot.answers.models import Answer
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
-from index.evaluation import Question
+from index.evaluation import Question, is_relevant
 
 
 def share(flags: Sequence[bool]) -> float | None:
@@ -30,15 +32,19 @@ def share(flags: Sequence[bool]) -> float | None:
 
 
 def split(questions: Sequence[Question], answers: Sequence[Answer]) -> dict[str, object]:
-    """Answered, flagged, and first/any citation relevant for flagged and unflagged answers."""
-    rows = [(a.uncertain, relevant_citations(q, a) if q.answerable else [False])
+    """Answered, flagged, and first/any citation relevant for flagged and unflagged answers;
+    for flagged ones also a relevant passage among the citations or the passages offered to
+    check beside them ("shown")."""
+    rows = [(a.uncertain, relevant_citations(q, a) if q.answerable else [False],
+             q.answerable and any(is_relevant(q, h) for h in a.suggestions))
             for q, a in zip(questions, answers, strict=True) if not a.abstained]
     out: dict[str, object] = {"questions": len(questions), "answered": len(rows),
-                              "uncertain": sum(u for u, _ in rows)}
+                              "uncertain": sum(u for u, _, _ in rows)}
     for label, flag in (("uncertain", True), ("confident", False)):
-        kept = [rel for u, rel in rows if u == flag]
-        out[f"{label}_first_relevant"] = share([bool(rel and rel[0]) for rel in kept])
-        out[f"{label}_any_relevant"] = share([any(rel) for rel in kept])
+        kept = [(rel, offered) for u, rel, offered in rows if u == flag]
+        out[f"{label}_first_relevant"] = share([bool(rel and rel[0]) for rel, _ in kept])
+        out[f"{label}_any_relevant"] = share([any(rel) for rel, _ in kept])
+    out["uncertain_shown"] = share([any(rel) or offered for u, rel, offered in rows if u])
     return out
 
 
@@ -54,7 +60,7 @@ def main() -> None:
     report: dict[str, object] = run_header()
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
     print(f"{'set':24s} {'n':>4s} {'answd':>5s} {'uncert':>6s} | first rel.: {'uncert':>6s}"
-          f" {'other':>6s} | any rel.: {'uncert':>6s} {'other':>6s}")
+          f" {'other':>6s} | any rel.: {'uncert':>6s} {'other':>6s} | shown: {'uncert':>6s}")
     for name, (base, questions) in question_sets(args.shared).items():
         if base not in services:
             continue
@@ -63,7 +69,8 @@ def main() -> None:
         print(f"{name:24s} {len(questions):>4} {m['answered']:>5} {m['uncertain']:>6} | "
               f"{'':11s} {_cell(m['uncertain_first_relevant'])} "
               f"{_cell(m['confident_first_relevant'])} | {'':9s}"
-              f"{_cell(m['uncertain_any_relevant'])} {_cell(m['confident_any_relevant'])}")
+              f"{_cell(m['uncertain_any_relevant'])} {_cell(m['confident_any_relevant'])} | "
+              f"{'':6s} {_cell(m['uncertain_shown'])}")
     finish(report, args.json, services.values())
 
 

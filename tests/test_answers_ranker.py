@@ -22,9 +22,10 @@ from bot.answers.abstention import (
     followup_unsupported,
     uncertain,
 )
-from bot.answers.answerer import INTRO, Answerer
+from bot.answers.answerer import INTRO, Answerer, render_text
 from bot.answers.extractive import Selection, select_quotes
 from bot.app.service import Raccordo
+from bot.telegram.formatting import answer_blocks
 from index import ranking
 from index.ranking import CrossEncoderRanker, RerankedSearch
 from index.tokenizer import term_set
@@ -212,6 +213,13 @@ def test_an_answer_under_even_odds_says_so_before_its_quotes(tmp_path: Path) -> 
                     abstention=dataclasses.replace(lukewarm, bias=1.0)).answer(question)
     assert not sure.uncertain and sure.text.startswith(INTRO)
     assert sure.citations == doubtful.citations  # the flag changes no citation
+    cited = {c.chunk_id for c in doubtful.citations}
+    assert doubtful.suggestions and not cited & {h.chunk.id for h in doubtful.suggestions}
+    assert [h.chunk.id for h in doubtful.suggestions] == \
+        [h.chunk.id for h in doubtful.hits if h.chunk.id not in cited][:3]  # the next ones
+    assert "\n\nDa controllare anche:\n- " in render_text(doubtful)
+    assert "Da controllare anche:" in [b.plain for b in answer_blocks(doubtful)]  # Telegram
+    assert sure.suggestions == () and "Da controllare" not in render_text(sure)
     assert not uncertain(Evidence(0.5, 0.5), lukewarm)  # without the model's score: no flag
     assert not Answerer(OverlapSearcher(store)).answer(question).uncertain
     store.close()

@@ -39,6 +39,8 @@ SEARCH_K = 10
 LLM_PASSAGES = 5
 MAX_ANSWER_CHARS = 3500
 INTRO = "Dalle fonti:"
+ALTERNATIVES = 3  # passages offered to check beside an uncertain answer
+ALTERNATIVES_HEADER = "Da controllare anche:"
 
 
 class PassageSearch(Protocol):
@@ -108,8 +110,7 @@ class Answerer:
         if self.llm is not None:
             llm_answer = self._llm_answer(question, query, hits, rewritten)
             if llm_answer is not None:
-                return _flagged(llm_answer) if uncertain(evidence, self.abstention) \
-                    else llm_answer
+                return _checked(llm_answer, uncertain(evidence, self.abstention))
         return self._extractive(question, hits, quotes, evidence, rewritten)
 
     def evidence(self, question: str, hits: Sequence[Hit]) -> Evidence:
@@ -196,10 +197,10 @@ class Answerer:
             numbers[cid], citations, starts[cid] = n, cited, at
             lines.append(line)
         text = intro + "\n" + "\n".join(lines)
-        return Answer(question=question, text=text, citations=tuple(citations),
-                      abstained=False, hits=tuple(hits), mode="extractive",
-                      rewritten_question=rewritten, uncertain=doubtful,
-                      notes=(f"evidenza {evidence.score:.3f}",))
+        return _checked(Answer(question=question, text=text, citations=tuple(citations),
+                               abstained=False, hits=tuple(hits), mode="extractive",
+                               rewritten_question=rewritten,
+                               notes=(f"evidenza {evidence.score:.3f}",)), doubtful)
 
     def _llm_answer(self, question: str, query: str, hits: Sequence[Hit],
                     rewritten: str | None) -> Answer | None:
@@ -248,15 +249,27 @@ def source_lines(citations: Sequence[Citation]) -> list[str]:
     return [f"[{c.n}] {c.locator}" for c in citations]
 
 
-def _flagged(answer: Answer) -> Answer:
-    """An answer given with less than even odds, said so before its text."""
-    return dataclasses.replace(answer, text=f"{UNCERTAIN_TEXT}\n{answer.text}", uncertain=True)
+def _checked(answer: Answer, doubtful: bool) -> Answer:
+    """An answer given under even odds: flagged, said so before its text, and offered with
+    the next passages it does not cite, to check against (the right one is often there)."""
+    if not doubtful:
+        return answer
+    cited = {c.chunk_id for c in answer.citations}
+    others = tuple(h for h in answer.hits if h.chunk.id not in cited)[:ALTERNATIVES]
+    text = answer.text if answer.text.startswith(UNCERTAIN_TEXT) \
+        else f"{UNCERTAIN_TEXT}\n{answer.text}"
+    return dataclasses.replace(answer, text=text, uncertain=True, suggestions=others)
 
 
 def render_text(answer: Answer) -> str:
-    """Plain-text rendering: the answer, then its sources (what fits one Telegram message)."""
+    """Plain-text rendering: the answer, its sources, and for an uncertain answer the
+    passages to check too."""
     sources = source_lines(answer.citations)
-    return answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
+    text = answer.text + ("\n\nFonti:\n" + "\n".join(sources) if sources else "")
+    if answer.uncertain and answer.suggestions:
+        text += f"\n\n{ALTERNATIVES_HEADER}\n" + "\n".join(
+            f"- {locator_text(h)}" for h in answer.suggestions)
+    return text
 
 
 def _why(evidence: Evidence, threshold: float, dense_floor: float | None,

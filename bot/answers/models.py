@@ -52,7 +52,8 @@ class Answer:
     citations: tuple[Citation, ...]
     abstained: bool
     hits: tuple[Hit, ...] = ()  # the passages considered, best first
-    suggestions: tuple[Hit, ...] = ()  # "potrebbero esserti utili" when abstaining
+    # "potrebbero esserti utili" when abstaining; "da controllare anche" when uncertain
+    suggestions: tuple[Hit, ...] = ()
     mode: str = "extractive"  # or "llm"
     rewritten_question: str | None = None  # set when a follow-up was rewritten
     notes: tuple[str, ...] = field(default=())

@@ -181,6 +181,9 @@ def answer_blocks(answer: Answer) -> list[Block]:
     if answer.citations:
         blocks.append(Block("Fonti", bold))
         blocks.extend(citation_line(c) for c in answer.citations)
+    if answer.uncertain and answer.suggestions:
+        blocks.append(Block("Da controllare anche:", bold))
+        blocks.extend(hit_blocks(answer.suggestions, snippet=200))
     return blocks
 
 
