@@ -254,11 +254,29 @@ def _checked(answer: Answer, doubtful: bool) -> Answer:
     the next passages it does not cite, to check against (the right one is often there)."""
     if not doubtful:
         return answer
-    cited = {c.chunk_id for c in answer.citations}
-    others = tuple(h for h in answer.hits if h.chunk.id not in cited)[:ALTERNATIVES]
     text = answer.text if answer.text.startswith(UNCERTAIN_TEXT) \
         else f"{UNCERTAIN_TEXT}\n{answer.text}"
-    return dataclasses.replace(answer, text=text, uncertain=True, suggestions=others)
+    return dataclasses.replace(answer, text=text, uncertain=True,
+                               suggestions=_alternatives(answer))
+
+
+def _alternatives(answer: Answer) -> tuple[Hit, ...]:
+    """The first hits the answer does not cite, one per provision (two pieces of a long comma
+    read as one; passages of a section or a page stay distinct)."""
+    cited = {c.chunk_id for c in answer.citations}
+    seen = {_place(h) for h in answer.hits if h.chunk.id in cited}
+    others: list[Hit] = []
+    for hit in answer.hits:
+        if len(others) < ALTERNATIVES and _place(hit) not in seen:
+            seen.add(_place(hit))
+            others.append(hit)
+    return tuple(others)
+
+
+def _place(hit: Hit) -> str | int | None:
+    """What an official would read as one passage: a provision (act, article, commi), else
+    the passage itself."""
+    return locator_text(hit) if hit.chunk.locator.article else hit.chunk.id
 
 
 def render_text(answer: Answer) -> str:
