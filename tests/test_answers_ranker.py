@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bot.answers.abstention import (
 from bot.answers.answerer import INTRO, Answerer, render_text
 from bot.answers.citations import locator_text
 from bot.answers.extractive import Selection, select_quotes
+from bot.app.appdb import AppDB
 from bot.app.service import Raccordo
 from bot.telegram.formatting import answer_blocks
 from index import ranking
@@ -222,6 +224,9 @@ def test_an_answer_under_even_odds_says_so_before_its_quotes(tmp_path: Path) -> 
     assert "\n\nDa controllare anche:\n- " in render_text(doubtful)
     assert "Da controllare anche:" in [b.plain for b in answer_blocks(doubtful)]  # Telegram
     assert sure.suggestions == () and "Da controllare" not in render_text(sure)
+    log = AppDB(sqlite3.connect(":memory:", check_same_thread=False))
+    logged = [log.log_answer(a, "api", log_questions=False) for a in (doubtful, sure)]
+    assert {r[0]: r[9] for r in log.question_rows()} == dict(zip(logged, (1, 0), strict=True))
     assert not uncertain(Evidence(0.5, 0.5), lukewarm)  # without the model's score: no flag
     assert not Answerer(OverlapSearcher(store)).answer(question).uncertain
     store.close()

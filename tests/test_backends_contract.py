@@ -120,6 +120,9 @@ def test_application_state(service: Raccordo) -> None:
     fid = db.add_feedback(channel="api", vote=1, question_id=qid)
     db.set_feedback_comment(fid, "ok")
     assert db.has_question(qid) and db.feedback_rows()[0][5] == "ok"
+    warned = db.log_question(channel="web", abstained=False, cited_docs=[], terms=[],
+                             uncertain=True)
+    assert {r[0]: r[9] for r in db.question_rows()} == {qid: 0, warned: 1}
     secret = db.create_api_key("write", "ci")
     key = db.check_api_key(secret)
     assert key is not None and db.revoke_api_key(key.id) and db.check_api_key(secret) is None

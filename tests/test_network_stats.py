@@ -33,6 +33,8 @@ def _log(service: Raccordo, *, with_text: bool) -> None:
         qid = db.log_question(channel="api", abstained=False, cited_docs=[1], terms=terms(q),
                               question=q if with_text else None)
         db.add_feedback(channel="api", vote=-1, question_id=qid)
+    db.log_question(channel="web", abstained=False, cited_docs=[], uncertain=True,  # warned
+                    terms=terms("Termine per il ricorso al TAR sul diniego di accesso"))
     good = db.log_question(channel="api", abstained=False, cited_docs=[1, 2],
                            terms=terms("zone omogenee della città metropolitana"))
     db.add_feedback(channel="api", vote=1, question_id=good)
@@ -56,15 +58,17 @@ def logged(tmp_path: Path) -> Iterator[Raccordo]:
 def test_gaps_are_clustered_by_terms_without_question_text(logged: Raccordo) -> None:
     stats = logged.stats().to_json()
     gaps = stats["gaps"]
-    assert [g["count"] for g in gaps] == [3, 2]
+    assert [g["count"] for g in gaps] == [3, 2, 1]
     assert gaps[0]["abstained"] == 3 and gaps[0]["downvoted"] == 0
     assert gaps[1]["abstained"] == 0 and gaps[1]["downvoted"] == 2
+    assert gaps[2]["uncertain"] == 1 and "ricors" in gaps[2]["topic"]  # answered, but warned
+    assert gaps[0]["uncertain"] == gaps[1]["uncertain"] == 0
     assert "comun" in gaps[0]["topic"] and "avvis" in gaps[1]["topic"]
     assert all(g["example"] is None for g in gaps)
     assert stats["question_text_shown"] is False
-    assert stats["questions"]["total"] == 6
+    assert stats["questions"]["total"] == 7
     today = time.strftime("%Y-%m-%d", time.gmtime())
-    assert stats["questions"]["by_day"] == [{"day": today, "questions": 6, "abstained": 3}]
+    assert stats["questions"]["by_day"] == [{"day": today, "questions": 7, "abstained": 3}]
     assert stats["contributions"] == {"pending": 1, "approved": 1, "rejected": 0}
     assert [d["citations"] for d in stats["most_cited"]] == [3, 1]
     assert stats["most_cited"][0]["title"] == "(documento rimosso)"
@@ -103,7 +107,8 @@ def test_report_prints_markdown_and_writes_csv(logged: Raccordo, tmp_path: Path)
     assert "Testo delle domande non registrato" in text
     with (out / "lacune.csv").open(encoding="utf-8") as fh:
         rows = list(csv.reader(fh))
-    assert rows[0][:2] == ["argomento", "domande"] and [r[1] for r in rows[1:]] == ["3", "2"]
+    assert rows[0][:2] == ["argomento", "domande"] and [r[1] for r in rows[1:]] == ["3", "2", "1"]
+    assert rows[0][4] == "incerte" and [r[4] for r in rows[1:]] == ["0", "0", "1"]
     with (out / "contributi.csv").open(encoding="utf-8") as fh:
         assert dict(list(csv.reader(fh))[1:]) == {"pending": "1", "approved": "1",
                                                   "rejected": "0"}

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS questions (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, channel TEXT NOT NULL,
     abstained INTEGER NOT NULL, citations INTEGER NOT NULL DEFAULT 0,
     cited_docs TEXT NOT NULL DEFAULT '[]', terms TEXT NOT NULL DEFAULT '[]', question TEXT,
-    cited TEXT NOT NULL DEFAULT '[]'
+    cited TEXT NOT NULL DEFAULT '[]', uncertain INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, channel TEXT NOT NULL,
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS audit (
 
 # columns added after a release: (table, column, definition); an older SQLite file gets them
 # when opened (PostgreSQL: bot/app/pgmigrations)
-ADDED_COLUMNS = (("questions", "cited", "TEXT NOT NULL DEFAULT '[]'"),)
+ADDED_COLUMNS = (("questions", "cited", "TEXT NOT NULL DEFAULT '[]'"),
+                 ("questions", "uncertain", "INTEGER NOT NULL DEFAULT 0"))
 
 ROLE_RANK = {"read": 0, "write": 1, "admin": 2}
 
@@ -187,17 +188,19 @@ class AppDB:
                     for c in answer.citations] if kept.text is not None else None
         return self.log_question(channel=channel, abstained=answer.abstained,
                                  cited_docs=cited, terms=kept.terms, question=kept.text,
-                                 cited=passages)
+                                 cited=passages, uncertain=answer.uncertain)
 
     def log_question(self, *, channel: str, abstained: bool, cited_docs: list[int],
                      terms: list[str], question: str | None = None,
-                     cited: list[dict[str, str]] | None = None) -> int:
-        """Record that a question was answered; text only when the caller passes it."""
+                     cited: list[dict[str, str]] | None = None, uncertain: bool = False) -> int:
+        """Record that a question was answered (and whether the answer was flagged as
+        uncertain); text only when the caller passes it."""
         return self._sql.insert(
             "INSERT INTO questions(ts, channel, abstained, citations, cited_docs, terms, question,"
-            " cited) VALUES (?,?,?,?,?,?,?,?)",
+            " cited, uncertain) VALUES (?,?,?,?,?,?,?,?,?)",
             (time.time(), channel, int(abstained), len(cited_docs), json.dumps(cited_docs),
-             json.dumps(terms), question, json.dumps(cited or [], ensure_ascii=False)))
+             json.dumps(terms), question, json.dumps(cited or [], ensure_ascii=False),
+             int(uncertain)))
 
     def add_feedback(self, *, channel: str, vote: int, question_id: int | None = None,
                      comment: str | None = None) -> int:
@@ -243,9 +246,10 @@ class AppDB:
 
     def question_rows(self, since: float = 0.0) -> list[tuple[Any, ...]]:
         """Question log rows (id, ts, channel, abstained, citations, cited_docs, terms,
-        question, cited) since a timestamp."""
+        question, cited, uncertain) since a timestamp."""
         return self._all("SELECT id, ts, channel, abstained, citations, cited_docs, terms,"
-                         " question, cited FROM questions WHERE ts>=? ORDER BY ts", (since,))
+                         " question, cited, uncertain FROM questions WHERE ts>=? ORDER BY ts",
+                         (since,))
 
     # ---- contributions -----------------------------------------------------------------
     def add_contribution(self, *, user_id: int, chat_id: int | None, file_name: str,

@@ -28,7 +28,7 @@ def render_markdown(stats: Stats) -> str:
     out += _section(f"Domande nel periodo ({stats.questions_total})",
                     ("Giorno", "Domande", "Senza risposta"),
                     ((d["day"], d["questions"], d["abstained"]) for d in stats.questions_by_day))
-    out += _section("Lacune di conoscenza (domande senza risposta o con 👎)",
+    out += _section("Lacune di conoscenza (domande senza risposta, con 👎 o con risposta incerta)",
                     ("Argomento", "Domande", "Esempio"),
                     ((g["topic"], g["count"], g["example"] or "—") for g in stats.gaps))
     out += _section("Documenti più citati", ("Documento", "Città", "Citazioni"),
@@ -49,9 +49,9 @@ def write_csv(stats: Stats, folder: Path) -> list[Path]:
         (("stato", "contributi"), stats.contributions.items()),
         (("giorno", "domande", "senza_risposta"),
          ((d["day"], d["questions"], d["abstained"]) for d in stats.questions_by_day)),
-        (("argomento", "domande", "senza_risposta", "voti_negativi", "esempio"),
-         ((g["topic"], g["count"], g["abstained"], g["downvoted"], g["example"] or "")
-          for g in stats.gaps)),
+        (("argomento", "domande", "senza_risposta", "voti_negativi", "incerte", "esempio"),
+         ((g["topic"], g["count"], g["abstained"], g["downvoted"], g["uncertain"],
+           g["example"] or "") for g in stats.gaps)),
         (("doc_id", "titolo", "file", "citta", "citazioni"),
          ((d["doc_id"], d["title"], d["file"] or "", d["city"] or "", d["citations"])
           for d in stats.most_cited)),

@@ -4,7 +4,8 @@ Only aggregated data leaves this module. Question text appears only as the examp
 knowledge gap, and only when question logging is on (`settings.log_questions`); otherwise a
 gap is described by its top terms.
 
-Knowledge gaps are questions that abstained or got a 👎. They are clustered on their stored
+Knowledge gaps are questions that abstained, got a 👎, or were answered with the warning that
+the sources answer only in part (`Answer.uncertain`). They are clustered on their stored
 `terms` (stemmed content words) by a deterministic greedy method: questions are taken oldest
 first; each joins the existing cluster whose term set (the union of its members' terms) has
 the highest Jaccard similarity with the question's terms, when that is at least
@@ -44,6 +45,7 @@ class GapQuestion:
     question: str | None
     abstained: bool
     downvoted: bool
+    uncertain: bool = False
 
 
 @dataclass
@@ -65,6 +67,7 @@ class GapCluster:
         return {"topic": self.label, "count": len(self.members),
                 "abstained": sum(m.abstained for m in self.members),
                 "downvoted": sum(m.downvoted for m in self.members),
+                "uncertain": sum(m.uncertain for m in self.members),
                 "example": example if show_text else None}
 
 
@@ -151,16 +154,18 @@ def questions_by_day(rows: list[tuple[Any, ...]]) -> list[dict[str, object]]:
 
 def gap_questions(rows: list[tuple[Any, ...]], feedback: list[tuple[Any, ...]]
                   ) -> list[GapQuestion]:
-    """Questions (oldest first) that abstained or received at least one 👎."""
+    """Questions (oldest first) that abstained, received at least one 👎, or were answered
+    with the warning that the sources answer only in part."""
     down = {int(f[3]) for f in feedback if f[3] is not None and int(f[4]) < 0}
     out: list[GapQuestion] = []
     for row in rows:
         qid, abstained = int(row[0]), bool(row[3])
-        if abstained or qid in down:
+        uncertain = len(row) > 9 and bool(row[9])
+        if abstained or qid in down or uncertain:
             out.append(GapQuestion(id=qid, ts=float(row[1]),
                                    terms=tuple(dict.fromkeys(json.loads(row[6] or "[]"))),
                                    question=row[7], abstained=abstained,
-                                   downvoted=qid in down))
+                                   downvoted=qid in down, uncertain=uncertain))
     return sorted(out, key=lambda g: (g.ts, g.id))
 
 
