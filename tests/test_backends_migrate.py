@@ -46,7 +46,7 @@ def test_migrate_copies_everything_and_searches_the_same(tmp_path: Path, pg_url:
         assert scaled.store.chunk_themes() == themes
         assert {q: _ranked(scaled, q) for q in QUERIES} == expected
         assert scaled.appdb.user_role(42) == "admin" and scaled.appdb.check_api_key(secret)
-        assert scaled.appdb.reviews() == {qid: ("no_answer", [])}
+        assert [r[:2] for r in scaled.appdb.reviews().values()] == [("no_answer", [])]
         assert scaled.appdb.log_question(channel="api", abstained=False, cited_docs=[],
                                          terms=[]) == qid + 1  # sequences moved past ids
     finally:

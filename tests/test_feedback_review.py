@@ -16,6 +16,8 @@ from bot.app.review import (
     NO_ANSWER,
     PASSAGE,
     REVIEWED,
+    REVIEWED_AT,
+    decided,
     is_pending,
     merged,
     read_entries,
@@ -46,6 +48,19 @@ def test_a_later_export_keeps_what_the_coordinator_decided() -> None:
     assert out[1]["relevant"] == by_hand["relevant"]  # filled by hand: kept too
     assert out[2]["comments"] == ["nuovo"] and is_pending(out[2])  # pending: the new export
     assert tally(out) == {PASSAGE: 1, NO_ANSWER: 2, "pending": 2}
+
+
+def test_the_later_of_two_decisions_wins() -> None:
+    """A decision taken on the review page after the file's (or over an entry filled by hand)
+    replaces it at the next export; an older one does not."""
+    in_file = without_answer(entry("fb-1"), at=100.0)
+    on_page = decided(entry("fb-1"), PASSAGE, [{"file": "a.md", "locator": "", "evidence": "x"}],
+                      at=200.0)
+    assert merged([in_file], [on_page]) == [on_page]
+    assert merged([in_file], [{**on_page, REVIEWED_AT: 50.0}]) == [in_file]
+    by_hand = entry("fb-1", relevant=[{"file": "b.md", "locator": "", "evidence": "y"}])
+    assert merged([by_hand], [on_page]) == [on_page]
+    assert merged([on_page], [entry("fb-1")]) == [on_page]  # a pending export changes nothing
 
 
 def test_a_bad_review_file_is_refused_in_italian(tmp_path: Path) -> None:

@@ -56,4 +56,4 @@ def test_a_coordinator_reviews_in_the_browser(browser: Any, server: BackgroundSe
     finally:
         context.close()
     decisions = fresh_service.appdb.reviews()
-    assert decisions[first][0] == "passage" and decisions[second] == ("no_answer", [])
+    assert decisions[first][0] == "passage" and decisions[second][:2] == ("no_answer", [])

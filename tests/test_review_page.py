@@ -62,7 +62,7 @@ def test_the_coordinator_reviews_answers_on_the_page(fresh_service: Raccordo,
         done = left.text.split('id="h-riviste"')[1]  # decided ones stay reachable, to amend
         assert QUESTION in done and "le fonti non rispondono" in done
     decisions = service.appdb.reviews()
-    assert decisions[second] == (NO_ANSWER, []) and third not in decisions
+    assert decisions[second][:2] == (NO_ANSWER, []) and third not in decisions
     assert [row[2] for row in service.appdb.audit_rows(2)] == ["review", "review"]
     # the export carries the page's decisions into the review file
     out = tmp_path / "domande.jsonl"
@@ -97,4 +97,4 @@ def test_other_words_and_a_changed_mind(fresh_service: Raccordo) -> None:
         again = client.get(f"/revisione/{qid}", headers=headers)
         assert "Già rivista" in again.text
         client.post(f"/revisione/{qid}", data={"scelta": "nessuno"}, headers=headers)
-    assert service.appdb.reviews()[qid] == (NO_ANSWER, [])  # the last choice counts
+    assert service.appdb.reviews()[qid][:2] == (NO_ANSWER, [])  # the last choice counts

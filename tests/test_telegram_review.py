@@ -56,7 +56,7 @@ def test_an_admin_reviews_answers_voted_down(fake: FakeBotAPI, demo_service: Any
         assert "Nessun'altra risposta con 👎 da rivedere (1 con il passo giusto, 1 senza " \
                "risposta nelle fonti, 1 in attesa)" in done.text
     decisions = appdb.reviews()
-    assert decisions[first][0] == "passage" and decisions[third] == ("no_answer", [])
+    assert decisions[first][0] == "passage" and decisions[third][:2] == ("no_answer", [])
     assert second not in decisions
     (picked,) = decisions[first][1]
     hits = demo_service.search(QUESTIONS[0], k=5, filters=Filters(vigente=True))

@@ -9,7 +9,7 @@ import secrets
 import sqlite3
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.app.sqlrunner import SqliteRunner, SqlRunner
 
@@ -91,6 +91,14 @@ class Contribution:
     status: str
     reason: str | None
     doc_id: int | None
+
+
+class Review(NamedTuple):
+    """A coordinator's decision on an answer voted 👎 (`passage` or `no_answer`)."""
+
+    decision: str
+    relevant: list[dict[str, str]]
+    decided_at: float
 
 
 @dataclass(frozen=True)
@@ -235,10 +243,10 @@ class AppDB:
                    (question_id, decision, json.dumps(relevant, ensure_ascii=False),
                     decided_by, time.time()))
 
-    def reviews(self) -> dict[int, tuple[str, list[dict[str, str]]]]:
-        """Every decision on an answer voted 👎: question id -> (decision, relevant)."""
-        return {int(r[0]): (str(r[1]), json.loads(r[2])) for r in
-                self._all("SELECT question_id, decision, relevant FROM reviews")}
+    def reviews(self) -> dict[int, Review]:
+        """Every decision on an answer voted 👎, by question id."""
+        return {int(r[0]): Review(str(r[1]), json.loads(r[2]), float(r[3])) for r in
+                self._all("SELECT question_id, decision, relevant, decided_at FROM reviews")}
 
     def has_question(self, question_id: int) -> bool:
         """True when the question log has a row with this id."""

@@ -27,6 +27,7 @@ from index.evaluation import Question, Relevant, is_relevant, load_questions
 from index.models import Hit
 
 REVIEWED = "reviewed"  # set on a reviewed entry: PASSAGE or NO_ANSWER
+REVIEWED_AT = "reviewed_at"  # when (epoch seconds): the later of two decisions wins
 PASSAGE = "passage"
 NO_ANSWER = "no_answer"
 
@@ -97,9 +98,9 @@ def candidates(entry: Entry, hits: Sequence[Hit], citations: Sequence[Citation]
             for hit, citation in zip(hits, citations, strict=True)]
 
 
-def with_passage(entry: Entry, candidate: Candidate) -> Entry:
-    """The entry with the picked passage as its relevant one."""
-    return decided(entry, PASSAGE, [relevant_of(candidate.hit, candidate.citation)])
+def with_passage(entry: Entry, candidate: Candidate, at: float | None = None) -> Entry:
+    """The entry with the picked passage as its relevant one (decided at `at`)."""
+    return decided(entry, PASSAGE, [relevant_of(candidate.hit, candidate.citation)], at)
 
 
 def relevant_of(hit: Hit, citation: Citation) -> dict[str, str]:
@@ -113,21 +114,25 @@ def relevant_of(hit: Hit, citation: Citation) -> dict[str, str]:
     return {"file": citation.file, "locator": citation.locator, "evidence": evidence}
 
 
-def decided(entry: Entry, decision: str, relevant: Sequence[Mapping[str, str]]) -> Entry:
-    """The entry as a coordinator decided it: its right passage, or no answer."""
+def decided(entry: Entry, decision: str, relevant: Sequence[Mapping[str, str]],
+            at: float | None = None) -> Entry:
+    """The entry as a coordinator decided it (at `at`): its right passage, or no answer."""
     if decision == NO_ANSWER:
-        return without_answer(entry)
-    return {**entry, "relevant": [dict(r) for r in relevant], REVIEWED: PASSAGE}
+        return without_answer(entry, at)
+    when = {} if at is None else {REVIEWED_AT: at}
+    return {**entry, "relevant": [dict(r) for r in relevant], REVIEWED: PASSAGE, **when}
 
 
-def without_answer(entry: Entry) -> Entry:
-    """The entry declared unanswerable from the corpus: a `no_answer` question."""
+def without_answer(entry: Entry, at: float | None = None) -> Entry:
+    """The entry declared unanswerable from the corpus (at `at`): a `no_answer` question."""
+    when = {} if at is None else {REVIEWED_AT: at}
     return {**entry, "type": "no_answer", "answer": "non presente", "relevant": [],
-            REVIEWED: NO_ANSWER}
+            REVIEWED: NO_ANSWER, **when}
 
 
 def with_decisions(entries: Sequence[Entry],
-                   decisions: Mapping[int, tuple[str, list[dict[str, str]]]]) -> list[Entry]:
+                   decisions: Mapping[int, tuple[str, list[dict[str, str]], float]]
+                   ) -> list[Entry]:
     """Exported entries with the decisions taken on the review page (`AppDB.reviews`, by
     question id) applied."""
     by_id = {entry_id(qid): d for qid, d in decisions.items()}
@@ -136,11 +141,23 @@ def with_decisions(entries: Sequence[Entry],
 
 def merged(previous: Sequence[Entry], fresh: Sequence[Entry]) -> list[Entry]:
     """A new export's entries to review, where every entry already reviewed (by id) stays
-    as the coordinator left it, and reviewed entries no longer exported are kept too: a
+    as the coordinator left it unless the new export carries a later decision on it (taken
+    on the review page), and reviewed entries no longer exported are kept too: a
     coordinator's work is never overwritten."""
     done = {str(e["id"]): e for e in previous if not is_pending(e)}
-    out = [done.pop(str(e["id"]), e) for e in fresh]
+    out: list[Entry] = []
+    for entry in fresh:
+        kept = done.pop(str(entry["id"]), None)
+        if kept is None or (not is_pending(entry) and _when(entry) > _when(kept)):
+            kept = entry
+        out.append(kept)
     return out + list(done.values())
+
+
+def _when(entry: Mapping[str, Any]) -> float:
+    """When the entry was decided (0 for an entry filled by hand or before the timestamp)."""
+    value = entry.get(REVIEWED_AT)
+    return float(value) if isinstance(value, int | float) else 0.0
 
 
 def tally(entries: Sequence[Mapping[str, Any]]) -> dict[str, int]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import textwrap
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -148,9 +149,9 @@ def _decide(service: Raccordo, entry: Entry, passages: int) -> Entry | str | Non
         elif not reply:
             return None
         elif reply == "0":
-            return without_answer(entry)
+            return without_answer(entry, time.time())
         elif reply.isdigit() and 1 <= int(reply) <= len(shown):
-            return with_passage(entry, shown[int(reply) - 1])
+            return with_passage(entry, shown[int(reply) - 1], time.time())
         else:
             typer.echo(f"Risposta non valida: {reply!r}. {PROMPT}.")
 
