@@ -70,6 +70,9 @@ def test_start_tells_what_the_bot_knows(bot: RunningBot, fake: FakeBotAPI,
     assert f"Conosco {len(docs)} documenti" in reply.text
     assert "pratiche" in reply.text  # the demo sheets are of kind "practice"
     assert reply.params["parse_mode"] == "HTML"
+    assert "/rivedi" not in reply.text  # admin commands only for admins
+    [admin_help] = bot.say(ADMIN, "/aiuto")
+    assert "Per gli amministratori" in admin_help.text and "/rivedi" in admin_help.text
     commands = fake.calls("setMyCommands")[0].params["commands"]
     assert {"cerca", "filtro", "nuova", "aiuto"} <= {c["command"] for c in commands}
 

@@ -87,6 +87,14 @@ def describe_filters(saved: dict[str, Any]) -> str:
                                          for k, v in saved.items())
 
 
+ADMIN_HELP = [
+    Block("Per gli amministratori", bold),
+    Block("/invita — link di invito monouso\n"
+          "/contributi — documenti inviati in attesa; /approva ID, /rifiuta ID motivo\n"
+          "/rivedi — risposte con 👎 da rivedere (in chat privata): indica il passo giusto"),
+]
+
+
 class Commands:
     """Handlers of the everyday commands (constructor-injected dependencies)."""
 
@@ -96,8 +104,10 @@ class Commands:
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/start and /aiuto: what the bot is, what it knows, how to ask."""
         assert update.effective_message is not None
+        user = update.effective_user
+        admin = user is not None and self.deps.is_admin(user.id)
         await send_blocks(context.bot, Target.of(update.effective_message),
-                          self.help_blocks())
+                          self.help_blocks() + (ADMIN_HELP if admin else []))
 
     def help_blocks(self) -> list[Block]:
         """The welcome/help text, with live document counts from the store."""
