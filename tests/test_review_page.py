@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from api_helpers import ready_client, voted_down
+from api_helpers import ready_client, sibling_service, voted_down
 from typer.testing import CliRunner
 
 from bot.app.feedback import review_path
@@ -57,10 +57,17 @@ def test_the_coordinator_reviews_answers_on_the_page(fresh_service: Raccordo,
         assert client.get("/revisione/999999").status_code == 404
         assert client.post(f"/revisione/{third}", data={"scelta": "nessuno"},
                            headers={"origin": "https://altro.example"}).status_code == 403
+        assert 'id="da-rivedere"' not in client.get("/dashboard").text  # no text logged
         left = client.get("/revisione")
         assert "Da rivedere: <strong>1</strong>" in left.text
         done = left.text.split('id="h-riviste"')[1]  # decided ones stay reachable, to amend
         assert QUESTION in done and "le fonti non rispondono" in done
+    logging = sibling_service(service, log_questions=True)
+    with ready_client(logging) as client:  # the dashboard counts what is left, and links it
+        board = client.get("/dashboard", headers={"authorization": f"Bearer {admin}"}).text
+        assert re.search(r'id="da-rivedere">Risposte con 👎 da rivedere:\s*<strong>1</strong>',
+                         board) and 'href="/revisione"' in board
+    logging.close()
     decisions = service.appdb.reviews()
     assert decisions[second][:2] == (NO_ANSWER, []) and third not in decisions
     assert [row[2] for row in service.appdb.audit_rows(2)] == ["review", "review"]

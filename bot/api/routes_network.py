@@ -15,6 +15,7 @@ from bot.api.deps import MAX_ID, MAX_QUERY_CHARS, ReadKey, ServiceDep
 from bot.api.errors import READ_ERRORS, responses
 from bot.api.pages import render
 from bot.api.schemas import FiltersIn, NonBlank
+from bot.app.reviewqueue import review_queue
 from bot.errors import BadRequest
 from bot.network.similar import (
     MAX_TEXT_CHARS,
@@ -104,5 +105,6 @@ def dashboard(request: Request, service: ServiceDep, _key: PageKey,
         except ValueError:
             problems.append(f"Data non valida: «{since.strip()[:20]}» (usa AAAA-MM-GG).")
     data = service.stats(since_epoch(day)).to_json()
+    to_review = review_queue(service).counts()["pending"] if data["question_text_shown"] else 0
     return render(request, "dashboard.html", {"s": data, "since": day.isoformat() if day else "",
-                                              "problems": problems})
+                                              "problems": problems, "to_review": to_review})
