@@ -10,25 +10,59 @@ were answered, how many of those answers were flagged, and the share whose first
 relevant among the flagged and among the other answers (an answer to a `no_answer` question
 counts as not relevant), with the same for "any citation relevant"; and for the flagged
 answers, the share whose relevant passage is shown at all: cited, or among the passages
-offered beside the answer to check ("Da controllare anche").
+offered beside the answer to check ("Da controllare anche"). Three ways of choosing those
+passages are compared on the same answers: the shipped one (one per provision), the next
+three uncited hits as they come, and one per locator label of any kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from benchmarks.answers_split import question_sets
 from benchmarks.report import finish, knowledge_base_arguments, run_header
+from bot.answers.citations import locator_text
 from bot.answers.evaluation import relevant_citations
 from bot.answers.models import Answer
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.evaluation import Question, is_relevant
+from index.models import Hit
 
 
 def share(flags: Sequence[bool]) -> float | None:
     """The share of True, or None for no answers."""
     return sum(flags) / len(flags) if flags else None
+
+
+def next_three(answer: Answer) -> tuple[Hit, ...]:
+    """The first three hits the answer does not cite, as they come."""
+    cited = {c.chunk_id for c in answer.citations}
+    return tuple(h for h in answer.hits if h.chunk.id not in cited)[:3]
+
+
+def one_per_label(answer: Answer) -> tuple[Hit, ...]:
+    """The first three uncited hits with a locator label not seen yet (cited ones included)."""
+    cited = {c.chunk_id for c in answer.citations}
+    seen = {locator_text(h) for h in answer.hits if h.chunk.id in cited}
+    out: list[Hit] = []
+    for hit in answer.hits:
+        if len(out) < 3 and locator_text(hit) not in seen:
+            seen.add(locator_text(hit))
+            out.append(hit)
+    return tuple(out)
+
+
+RULES: dict[str, Callable[[Answer], Sequence[Hit]]] = {
+    "shipped": lambda a: a.suggestions, "next three": next_three, "one per label": one_per_label}
+
+
+def shown(question: Question, answer: Answer) -> dict[str, bool]:
+    """Per rule: is a relevant passage cited or among the passages offered?"""
+    cited = any(relevant_citations(question, answer))
+    return {rule: question.answerable and (cited or any(is_relevant(question, h)
+                                                        for h in pick(answer)))
+            for rule, pick in RULES.items()}
 
 
 def split(questions: Sequence[Question], answers: Sequence[Answer]) -> dict[str, object]:
@@ -45,6 +79,9 @@ def split(questions: Sequence[Question], answers: Sequence[Answer]) -> dict[str,
         out[f"{label}_first_relevant"] = share([bool(rel and rel[0]) for rel, _ in kept])
         out[f"{label}_any_relevant"] = share([any(rel) for rel, _ in kept])
     out["uncertain_shown"] = share([any(rel) or offered for u, rel, offered in rows if u])
+    flagged = [shown(q, a) for q, a in zip(questions, answers, strict=True)
+               if a.uncertain and not a.abstained]
+    out["shown_by_rule"] = {rule: share([f[rule] for f in flagged]) for rule in RULES}
     return out
 
 
@@ -71,6 +108,9 @@ def main() -> None:
               f"{_cell(m['confident_first_relevant'])} | {'':9s}"
               f"{_cell(m['uncertain_any_relevant'])} {_cell(m['confident_any_relevant'])} | "
               f"{'':6s} {_cell(m['uncertain_shown'])}")
+        rules = m["shown_by_rule"]
+        print(f"{'':24s} shown, by rule: " + ", ".join(  # type: ignore[attr-defined]
+            f"{rule} {_cell(v).strip()}" for rule, v in rules.items()))
     finish(report, args.json, services.values())
 
 
