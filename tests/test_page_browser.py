@@ -196,3 +196,17 @@ def test_api_docs_render_offline(page: Any, shots: Path) -> None:
     page.locator(".swagger-ui .info .title").filter(has_text="Raccordo API").wait_for()
     assert page.locator(".opblock").count() >= 5
     page.screenshot(path=str(shots / "api-docs.png"))
+
+
+def test_an_uncertain_answer_warns_and_offers_passages_to_check(page: Any, shots: Path) -> None:
+    _search(page, "Chi approva il bilancio della città metropolitana?", mode="chiedi")
+    answer = page.locator(".risposta")
+    assert "incerta" in (answer.get_attribute("class") or "")  # framed as a warning
+    assert page.locator(".testo-risposta").inner_text().startswith("Attenzione:")
+    page.get_by_role("heading", name="Da controllare anche").wait_for()
+    offered = page.locator(".suggerimenti li")
+    assert offered.count() == 3
+    assert offered.first.locator("blockquote").is_visible()  # a snippet to check at a glance
+    assert offered.first.locator('a[href^="/documenti/"]').is_visible()
+    assert contrast_failures(page) == []
+    page.screenshot(path=str(shots / "risposta-incerta.png"), full_page=True)
