@@ -80,8 +80,7 @@ def review_decide(question_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
     if scelta == NONE:
         queue.decline(question_id, actor)
     elif scelta.isascii() and scelta.isdigit() and 1 <= int(scelta) <= MAX_ID:
-        entry = queue.entry(question_id)
-        queue.pick(question_id, int(scelta), q.strip() or str(entry["question"]), actor)
+        queue.pick(question_id, int(scelta), q.strip() or None, actor)
     else:
         raise BadRequest(f"Scelta non valida: «{scelta}». Indica un passo o «{NONE}».")
     following = queue.next_after(question_id)

@@ -73,16 +73,16 @@ class ReviewQueue:
         return candidates(entry, hits, [self._cite(query, h, n)
                                         for n, h in enumerate(hits, start=1)])
 
-    def pick(self, question_id: int, chunk_id: int, query: str, actor: str) -> None:
+    def pick(self, question_id: int, chunk_id: int, query: str | None, actor: str) -> None:
         """Record the passage `chunk_id` as the right one (its evidence: the sentence an answer
-        to `query` would quote from it)."""
-        self.entry(question_id)
+        to `query`, by default the question itself, would quote from it)."""
+        entry = self.entry(question_id)
         stored = self._store.chunks_by_ids([chunk_id]).get(chunk_id)
         if stored is None:
             raise BadRequest(f"Il passo {chunk_id} non è nella base di conoscenza: forse il "
                              "documento è stato aggiornato. Ripeti la ricerca.")
         hit = Hit(rank=1, score=0.0, chunk=stored.chunk, document=stored.document)
-        relevant = relevant_of(hit, self._cite(query, hit, 1))
+        relevant = relevant_of(hit, self._cite(query or str(entry["question"]), hit, 1))
         self._appdb.save_review(question_id, decision=PASSAGE, relevant=[relevant],
                                 decided_by=actor)
         self._appdb.audit(actor, "review", question_id=question_id, decision=PASSAGE,
@@ -105,7 +105,6 @@ class ReviewQueue:
 def question_of(entry: Entry) -> int:
     """The question-log id of an exported entry (`fb-12` -> 12)."""
     return int(str(entry["id"]).removeprefix("fb-"))
-
 
 
 def review_queue(service: Raccordo, appdb: AppDB | None = None) -> ReviewQueue:

@@ -65,8 +65,7 @@ class Reviews:
         if choice == NONE:
             await asyncio.to_thread(queue.decline, qid, who)
         elif choice != SKIP:
-            entry = await asyncio.to_thread(queue.entry, qid)
-            await asyncio.to_thread(queue.pick, qid, int(choice), str(entry["question"]), who)
+            await asyncio.to_thread(queue.pick, qid, int(choice), None, who)
         await query.answer("Saltata." if choice == SKIP else "Scelta registrata.")
         await query.edit_message_reply_markup(None)
         await self._show_next(context, Target.of(query.message), after=qid,
