@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 
 from benchmarks.answers_split import question_sets
 from benchmarks.report import finish, knowledge_base_arguments, run_header
+from bot.answers.answerer import alternatives
 from bot.answers.citations import locator_text
 from bot.answers.evaluation import relevant_citations
 from bot.answers.models import Answer
@@ -35,26 +36,10 @@ def share(flags: Sequence[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
 
 
-def next_three(answer: Answer) -> tuple[Hit, ...]:
-    """The first three hits the answer does not cite, as they come."""
-    cited = {c.chunk_id for c in answer.citations}
-    return tuple(h for h in answer.hits if h.chunk.id not in cited)[:3]
-
-
-def one_per_label(answer: Answer) -> tuple[Hit, ...]:
-    """The first three uncited hits with a locator label not seen yet (cited ones included)."""
-    cited = {c.chunk_id for c in answer.citations}
-    seen = {locator_text(h) for h in answer.hits if h.chunk.id in cited}
-    out: list[Hit] = []
-    for hit in answer.hits:
-        if len(out) < 3 and locator_text(hit) not in seen:
-            seen.add(locator_text(hit))
-            out.append(hit)
-    return tuple(out)
-
-
 RULES: dict[str, Callable[[Answer], Sequence[Hit]]] = {
-    "shipped": lambda a: a.suggestions, "next three": next_three, "one per label": one_per_label}
+    "shipped": lambda a: a.suggestions,
+    "next three": lambda a: alternatives(a, place=lambda h: h.chunk.id),
+    "one per label": lambda a: alternatives(a, place=locator_text)}
 
 
 def shown(question: Question, answer: Answer) -> dict[str, bool]:

@@ -257,18 +257,20 @@ def _checked(answer: Answer, doubtful: bool) -> Answer:
     text = answer.text if answer.text.startswith(UNCERTAIN_TEXT) \
         else f"{UNCERTAIN_TEXT}\n{answer.text}"
     return dataclasses.replace(answer, text=text, uncertain=True,
-                               suggestions=_alternatives(answer))
+                               suggestions=alternatives(answer))
 
 
-def _alternatives(answer: Answer) -> tuple[Hit, ...]:
-    """The first hits the answer does not cite, one per provision (two pieces of a long comma
-    read as one; passages of a section or a page stay distinct)."""
+def alternatives(answer: Answer, place: Callable[[Hit], object] | None = None
+                 ) -> tuple[Hit, ...]:
+    """The first hits the answer does not cite, one per `place` (by default a provision: two
+    pieces of a long comma read as one; passages of a section or a page stay distinct)."""
+    where = place or _place
     cited = {c.chunk_id for c in answer.citations}
-    seen = {_place(h) for h in answer.hits if h.chunk.id in cited}
+    seen = {where(h) for h in answer.hits if h.chunk.id in cited}
     others: list[Hit] = []
     for hit in answer.hits:
-        if len(others) < ALTERNATIVES and _place(hit) not in seen:
-            seen.add(_place(hit))
+        if len(others) < ALTERNATIVES and where(hit) not in seen:
+            seen.add(where(hit))
             others.append(hit)
     return tuple(others)
 
