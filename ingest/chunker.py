@@ -17,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -30,8 +31,9 @@ MAX_CHARS = 1200
 MIN_CHARS = 400
 OVERLAP = 120
 # bump when chunks change: stored documents are re-chunked. "4": fake-bold glyphs collapsed
-# (11 chunks of 2 PDFs), in-force state and cross-references on chunks, OCR'd pages
-CHUNKING_VERSION = "4"
+# (11 chunks of 2 PDFs), in-force state and cross-references on chunks, OCR'd pages;
+# "5": where each page begins inside a chunk that spans several (`Chunk.page_breaks`)
+CHUNKING_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class _Piece:
     text: str
     comma: str | None
     parts: tuple[Part, ...]  # the parts the text covers
+    marks: tuple[tuple[int, int | None], ...] = ()  # (offset in text, page) of each part
 
 
 @dataclass
@@ -143,13 +146,17 @@ class Chunker:
         out: list[Chunk] = []
         for pieces in self._pack(items, sep):
             text = sep.join(p.text for p in pieces)
+            bases = _bases([p.text for p in pieces], sep)
+            breaks = _breaks((base + at, page) for piece, base in zip(pieces, bases, strict=True)
+                             for at, page in piece.marks)
             loc = _locator(self._without_title(last.section), last.article, pieces)
             label = _shorten(loc.label(), 120)
             context = f"{title} — {label}" if label else title
             state = _vigenza(pieces, heads, repeal) if last.article else Vigenza()
             out.append(Chunk(ordinal=start + len(out), text=text, locator=loc, context=context,
                              vigente=state.vigente, repeal_note=state.note,
-                             repealed=state.repealed, amended=state.amended))
+                             repealed=state.repealed, amended=state.amended,
+                             page_breaks=breaks))
         return out
 
     def _without_title(self, section: tuple[str, ...]) -> tuple[str, ...]:
@@ -174,7 +181,9 @@ class Chunker:
             if current and size + added > self.max_chars:
                 batches.append(current)
                 current, size, added = [], 0, len(text)
-            current.append(_Piece(text, item.comma, tuple(item.parts)))
+            marks = zip(_bases([p.text for p in item.parts], sep), [p.page for p in item.parts],
+                        strict=True)
+            current.append(_Piece(text, item.comma, tuple(item.parts), tuple(marks)))
             size += added
         if current:
             batches.append(current)
@@ -198,7 +207,9 @@ class Chunker:
             else:
                 spans[0] = (0, first_end)
         return [_Piece(text[a:b], item.comma,
-                       tuple(p for s, e, p in offsets if s < b and e > a)) for a, b in spans]
+                       tuple(p for s, e, p in offsets if s < b and e > a),
+                       tuple((max(s - a, 0), p.page) for s, e, p in offsets if s < b and e > a))
+                for a, b in spans]
 
 
 def _vigenza(pieces: list[_Piece], heads: set[int], repeal: str | None) -> Vigenza:
@@ -224,8 +235,29 @@ def _joined(run: list[Chunk], sep: str, title: str) -> Chunk:
     loc = Locator(section=section, page_start=min(pages) if pages else None,
                   page_end=max(pages) if pages else None)
     label = _shorten(loc.label(), 120)
+    bases = _bases([c.text for c in run], sep)
+    breaks = _breaks((base + at, page) for c, base in zip(run, bases, strict=True)
+                     for at, page in (c.page_breaks or ((0, c.locator.page_start),)))
     return Chunk(ordinal=run[0].ordinal, text=sep.join(c.text for c in run), locator=loc,
-                 context=f"{title} — {label}" if label else title)
+                 context=f"{title} — {label}" if label else title, page_breaks=breaks)
+
+
+def _bases(texts: list[str], sep: str) -> list[int]:
+    """Where each of `texts` begins once they are joined by `sep`."""
+    out, pos = [], 0
+    for text in texts:
+        out.append(pos)
+        pos += len(text) + len(sep)
+    return out
+
+
+def _breaks(marks: Iterable[tuple[int, int | None]]) -> tuple[tuple[int, int], ...]:
+    """(offset, page) where each page begins, or () when the text lies on one page."""
+    out: list[tuple[int, int]] = []
+    for at, page in marks:
+        if page is not None and (not out or out[-1][1] != page):
+            out.append((at, page))
+    return tuple(out) if len(out) > 1 else ()
 
 
 def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:

@@ -2,8 +2,9 @@
 
 Precedence, field by field: explicit override (uploads) > sidecar > manifest row > what the
 document says about itself (front matter, <title>, DOCX/PDF properties, first heading) > file
-name. `url`: the `url` field, else the document's own `url:` (Normattiva front matter), else
-the manifest's `source` (bare host paths such as "github.com/..." get "https://").
+name. `url`: the `url` field, else the document's own `url:` (Normattiva front matter, pinned
+to the text in force on its `dataVigenza`), else the manifest's `source` (bare host paths such
+as "github.com/..." get "https://").
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from ingest.acts import title_act
+from ingest.links import link_version
 from ingest.models import KINDS, DocumentMeta
 from ingest.readers import Parsed
 from ingest.textio import read_text
@@ -135,7 +137,8 @@ def build_meta(file: str, fields: Mapping[str, str], parsed: Parsed | None) -> D
     act = fields.get("act") or title_act(title)
     kind = normalise_kind(fields.get("kind")) if fields.get("kind") else _kind_from_act(act)
     props = parsed.props if parsed else {}
-    url = fields.get("url") or props.get("url") or fields.get("source")
+    url = fields.get("url") or link_version(props.get("url"), props.get("dataVigenza")) \
+        or fields.get("source")
     return DocumentMeta(
         title=title, kind=kind, issuer=fields.get("issuer"),
         city=fields.get("city") or city_from_issuer(fields.get("issuer")),

@@ -113,7 +113,23 @@ class Chunk:
     amended: bool = False  # Normattiva's "((...))" marks: words replaced or added by amendments
     ocr: bool = False  # the text was read by OCR from a scan
     references: tuple[Reference, ...] = ()  # provisions cited in the text, in order
+    # (offset in `text`, page) where each page begins, when the chunk spans several pages
+    page_breaks: tuple[tuple[int, int], ...] = ()
 
     def indexed_text(self) -> str:
         """The text given to the embedder and to BM25: context header + body."""
         return f"{self.context}\n{self.text}" if self.context else self.text
+
+    def pages_of(self, start: int, end: int) -> tuple[int | None, int | None]:
+        """First and last page of `text[start:end]`; the chunk's pages when unknown."""
+        if not self.page_breaks:
+            return self.locator.page_start, self.locator.page_end
+        return self._page_at(start), self._page_at(max(start, end - 1))
+
+    def _page_at(self, offset: int) -> int:
+        page = self.page_breaks[0][1]
+        for at, number in self.page_breaks:
+            if at > offset:
+                break
+            page = number
+        return page

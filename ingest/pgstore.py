@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 DIM = 384
 CHUNK_COLUMNS = ("id, doc_id, ordinal, text, context, section, article, commi, letters,"
                  " page_start, page_end, themes, vigente, repeal_note, repealed, amended, ocr,"
-                 " embedding, lex_len")
+                 " page_breaks, embedding, lex_len")
 DOC_COLUMNS = ("id, source, file, sha256, format, title, kind, issuer, city, year, url, act,"
                " themes, contributor, pages, status, reason, ingested_at, ocr_pages")
 BUMP = ("INSERT INTO store_meta(key, value) VALUES('version', '1') ON CONFLICT(key)"

@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     repeal_note TEXT,
     repealed TEXT NOT NULL DEFAULT '[]',
     amended INTEGER NOT NULL DEFAULT 0,
-    ocr INTEGER NOT NULL DEFAULT 0
+    ocr INTEGER NOT NULL DEFAULT 0,
+    page_breaks TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS chunk_refs (
@@ -95,6 +96,7 @@ ADDED_COLUMNS = (
     ("chunks", "repealed", "TEXT NOT NULL DEFAULT '[]'"),
     ("chunks", "amended", "INTEGER NOT NULL DEFAULT 0"),
     ("chunks", "ocr", "INTEGER NOT NULL DEFAULT 0"),
+    ("chunks", "page_breaks", "TEXT NOT NULL DEFAULT '[]'"),
 )
 
 
@@ -189,7 +191,7 @@ class Store:
                 cur = conn.execute(
                     "INSERT INTO chunks(doc_id, ordinal, text, context, section, article, commi,"
                     " letters, page_start, page_end, themes, vigente, repeal_note, repealed,"
-                    " amended, ocr) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " amended, ocr, page_breaks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     chunk_row(doc_id, chunk))
                 conn.executemany(
                     "INSERT INTO chunk_refs(chunk_id, position, text, act, article, comma,"

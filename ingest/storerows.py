@@ -16,7 +16,8 @@ DOC_SELECT = (
 )
 CHUNK_SELECT = (
     "SELECT id, doc_id, ordinal, text, context, section, article, commi, letters,"
-    " page_start, page_end, themes, vigente, repeal_note, repealed, amended, ocr FROM chunks"
+    " page_start, page_end, themes, vigente, repeal_note, repealed, amended, ocr, page_breaks"
+    " FROM chunks"
 )
 
 
@@ -26,7 +27,8 @@ def chunk_row(doc_id: int, c: Chunk) -> tuple[object, ...]:
     return (doc_id, c.ordinal, c.text, c.context, json.dumps(list(loc.section)), loc.article,
             json.dumps(list(loc.commi)), json.dumps(list(loc.letters)), loc.page_start,
             loc.page_end, json.dumps(list(c.themes)), int(c.vigente), c.repeal_note,
-            json.dumps(list(c.repealed)), int(c.amended), int(c.ocr))
+            json.dumps(list(c.repealed)), int(c.amended), int(c.ocr),
+            json.dumps([list(b) for b in c.page_breaks]))
 
 
 def chunk_from_row(r: Any, refs: tuple[Reference, ...] = ()) -> Chunk:
@@ -40,7 +42,8 @@ def chunk_from_row(r: Any, refs: tuple[Reference, ...] = ()) -> Chunk:
                  id=int(r[0]), doc_id=int(r[1]),
                  themes=tuple(json.loads(str(r[11]))), vigente=bool(r[12]),
                  repeal_note=r[13], repealed=tuple(json.loads(str(r[14]))),
-                 amended=bool(r[15]), ocr=bool(r[16]), references=refs)
+                 amended=bool(r[15]), ocr=bool(r[16]), references=refs,
+                 page_breaks=tuple((int(a), int(p)) for a, p in json.loads(str(r[17] or "[]"))))
 
 
 def doc_from_row(r: Any) -> StoredDocument:

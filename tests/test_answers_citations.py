@@ -8,7 +8,7 @@ import pytest
 from answers_kit import OverlapSearcher, make_document
 
 from bot.answers.answerer import Answerer
-from bot.answers.citations import citation_for, quote_locator, quotes_locator
+from bot.answers.citations import citation_for, place_url, quote_locator, quotes_locator
 from bot.answers.extractive import has_quantity, select_quotes
 from index.models import Hit
 from ingest.models import Chunk, DocumentMeta, Locator
@@ -94,3 +94,60 @@ def test_article_headings_are_never_quoted(hit: Hit) -> None:
 ])
 def test_quantities_are_not_the_numbers_of_provisions(text: str, expected: bool) -> None:
     assert has_quantity(text) is expected
+
+
+MANUAL = ("1.3 Accesso al sistema\nL'accesso avviene con SPID dal portale dell'ente.\n"
+          "La password del portale scade dopo novanta giorni e va rinnovata.\n"
+          "Il rinnovo si chiede all'amministratore comunale.")
+
+
+def _manual_hit(tmp_path: Path, url: str | None) -> Hit:
+    store = Store(tmp_path / "raccordo.db")
+    meta = DocumentMeta(title="Manuale utente del portale", kind="practice", url=url)
+    turn = MANUAL.index("La password")
+    store.replace_document("shared", make_document("manuale.pdf", meta), [
+        Chunk(0, MANUAL, Locator(section=("1.3 Accesso al sistema",), page_start=4, page_end=6),
+              context="Manuale — 1.3 Accesso al sistema, pp. 4-6",
+              page_breaks=((0, 4), (turn, 5), (MANUAL.index("Il rinnovo"), 6)))])
+    [found] = OverlapSearcher(store).search("password portale scade")
+    assert found.chunk.page_breaks == ((0, 4), (turn, 5), (MANUAL.index("Il rinnovo"), 6))
+    return found
+
+
+def test_a_quote_is_cited_on_its_own_page(tmp_path: Path) -> None:
+    url = "https://comune.example.it/manuale.pdf"
+    hit = _manual_hit(tmp_path, url)
+    quote = "La password del portale scade dopo novanta giorni e va rinnovata."
+    citation = citation_for(hit, 1, quote, [MANUAL.index(quote)])
+    assert citation.page == 5
+    assert citation.locator.endswith("1.3 Accesso al sistema, p. 5")
+    assert citation.url == url + "#page=5"
+    # quotes on two pages name both; the passage itself keeps its own pages
+    both = citation_for(hit, 1, quote, [MANUAL.index(quote), MANUAL.index("Il rinnovo")])
+    assert both.page == 5 and both.locator.endswith("pp. 5-6")
+    assert place_url(hit) == url + "#page=4"
+
+
+def test_without_page_breaks_the_passage_pages_stay(tmp_path: Path) -> None:
+    store = Store(tmp_path / "raccordo.db")
+    meta = DocumentMeta(title="Manuale", kind="practice", url="https://example.it/m.html")
+    store.replace_document("shared", make_document("m.pdf", meta), [
+        Chunk(0, MANUAL, Locator(page_start=4, page_end=6), context="Manuale — pp. 4-6")])
+    [hit] = OverlapSearcher(store).search("password portale scade")
+    citation = citation_for(hit, 1, "Il rinnovo si chiede", [MANUAL.index("Il rinnovo")])
+    assert citation.page == 4 and citation.locator.endswith("pp. 4-6")
+    assert citation.url == "https://example.it/m.html"
+
+
+def test_an_act_is_cited_with_a_link_to_its_article(tmp_path: Path) -> None:
+    urn = "https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:1997-08-28;281"
+    store = Store(tmp_path / "raccordo.db")
+    meta = DocumentMeta(title="D.Lgs. 28 agosto 1997, n. 281", kind="decree",
+                        act="dlgs:281/1997", url=urn + "!vig=2025-11-04")
+    store.replace_document("shared", make_document("dlgs281.md", meta), [
+        Chunk(0, ART_8, Locator(article="8", commi=("1", "2", "3")), context="art. 8")])
+    [hit] = OverlapSearcher(store).search("conferenza sindaci ANCI")
+    citation = citation_for(hit, 1, "Ne fanno parte inoltre quattordici sindaci",
+                            [_at("Ne fanno parte")])
+    assert citation.url == urn + "~art8!vig=2025-11-04"
+    assert citation.page is None

@@ -49,6 +49,29 @@ def test_dev_answers_quote_verbatim_and_keep_the_floor(
 
 @pytest.mark.slow
 @pytest.mark.shared
+def test_dev_citations_name_the_quotes_page_and_link_to_the_article(
+        dev_run: tuple[list[Question], list[Answer]]) -> None:
+    _, answers = dev_run
+    acts = 0
+    for answer in answers:
+        hits = {h.chunk.id: h for h in answer.hits}
+        for cit in answer.citations:
+            chunk = hits[cit.chunk_id].chunk
+            at = chunk.text.find(cit.quote)
+            first, _ = chunk.pages_of(at, at + len(cit.quote))
+            if chunk.page_breaks:  # the quote's page, or an earlier one quoted beside it
+                assert first is not None and chunk.locator.page_start <= cit.page <= first
+            else:
+                assert cit.page == chunk.locator.page_start
+            if cit.url and "normattiva.it" in cit.url:
+                acts += 1
+                article = (chunk.locator.article or "").replace("-", "")
+                assert cit.url.endswith(f"~art{article}!vig=2025-11-04"), cit.url
+    assert acts >= 5
+
+
+@pytest.mark.slow
+@pytest.mark.shared
 @pytest.mark.xfail(strict=True, reason="issue-11 answer targets not reached yet")
 def test_dev_answers_meet_the_issue_targets(dev_run: tuple[list[Question], list[Answer]]
                                             ) -> None:

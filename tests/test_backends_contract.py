@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from api_helpers import ready_client, voted_down
+from fixtures.ingest.makers import make_pdf
 
 from bot.app.feedback import training_questions
 from bot.app.reviewqueue import review_queue
@@ -83,6 +84,32 @@ def test_deleting_a_document_removes_it_from_search(service: Raccordo) -> None:
     assert service.store.document(top.document.id) is None
     assert service.store.counts()["documents"] == before["documents"] - 1
     assert all(h.document.id != top.document.id for h in service.search(QUERIES[1], k=10))
+
+
+def test_a_quote_is_cited_on_the_page_it_is_on(backend_settings: Settings,
+                                              tmp_path: Path) -> None:
+    folder = tmp_path / "manuali"
+    folder.mkdir()
+    (folder / "manuale.pdf").write_bytes(make_pdf([
+        ["1 Accesso al sistema", "L'accesso al portale dei servizi avviene con SPID."],
+        ["La password del portale dei servizi scade dopo novanta giorni."]]))
+    (folder / "MANIFEST.tsv").write_text(
+        "file\ttitle\tkind\turl\nmanuale.pdf\tManuale del portale dei servizi\tpractice\t"
+        "https://comune.example.it/manuale.pdf\n", encoding="utf-8")
+    service = Raccordo(backend_settings)
+    try:
+        assert not service.ingest(folder).failed
+        [chunk] = service.store.chunks()  # one short section over two pages
+        assert (chunk.locator.page_start, chunk.locator.page_end) == (1, 2)
+        assert [page for _, page in chunk.page_breaks] == [1, 2]
+        [hit] = [h for h in service.search("Dopo quanti giorni scade la password?", k=3)
+                 if h.chunk.id == chunk.id]
+        citation = service.answerer.cite("Dopo quanti giorni scade la password?", hit)
+        assert citation.quote.startswith("La password del portale")
+        assert citation.page == 2 and citation.locator.endswith("p. 2")
+        assert citation.url == "https://comune.example.it/manuale.pdf#page=2"
+    finally:
+        service.close()
 
 
 def test_documents_chunks_and_references(service: Raccordo) -> None:

@@ -81,6 +81,14 @@ def test_pdf_pages_and_sections() -> None:
         assert (chunk.locator.page_start, chunk.locator.page_end) == (min(pages), max(pages))
     assert chunks[0].context.startswith("Manuale operativo del gestionale passi carrabili")
     assert "…" in chunks[0].context.split(" — ")[0]
+    spanning = [c for c in chunks if c.locator.page_start != c.locator.page_end]
+    assert spanning and all(c.page_breaks for c in spanning)
+    for chunk in chunks:  # every line's page, from where it sits in the chunk
+        at = 0
+        for line in chunk.text.split("\n"):
+            page = 1 + lines.index(line) // 20
+            assert chunk.pages_of(at, at + len(line)) == (page, page)
+            at += len(line) + 1
     assert len(chunks[0].context.split(" — ")[0]) <= 81
 
 
@@ -121,6 +129,11 @@ def test_short_sections_travel_with_the_next_ones_verbatim() -> None:
     assert first.context.endswith("1 Scopo del documento > 1.1 Sistema … 1.2 Introduzione, "
                                   "pp. 3-4")
     assert chunks[1].locator.section == ("1 Scopo del documento", "1.3 Accesso al sistema")
+    roles = first.text.index("I ruoli definiti")  # sections joined: their pages are kept
+    assert first.page_breaks == ((0, 3), (roles, 4))
+    assert first.pages_of(0, roles) == (3, 3) and first.pages_of(roles, roles + 5) == (4, 4)
+    assert first.pages_of(0, len(first.text)) == (3, 4)
+    assert chunks[1].page_breaks == ()  # one page: nothing to store
     for chunk in chunks:
         assert chunk.text in source and len(chunk.text) <= 1200
     assert [c.ordinal for c in chunks] == list(range(len(chunks)))
@@ -138,3 +151,17 @@ def test_short_articles_are_never_joined() -> None:
               Block("Art. 6 - Abrogato", heading_level=3), Block("1. (Abrogato)."))
     chunks = Chunker(min_chars=400).chunk(parse_units(blocks, "markdown"), META, "markdown")
     assert [c.locator.article for c in chunks] == ["5", "6"]
+
+
+def test_a_split_comma_keeps_where_each_page_begins() -> None:
+    first = " ".join(f"Prima pagina frase {i} del comma." for i in range(5))
+    second = " ".join(f"Seconda pagina frase {i} del comma." for i in range(5))
+    rest = " ".join(f"Ancora seconda pagina frase {i} del comma." for i in range(40))
+    blocks = (Block("Art. 5 - Accesso", page=1), Block("1. " + first, page=1),
+              Block(second, page=2), Block(rest, page=2), Block("2. Comma finale.", page=3))
+    chunks = Chunker(max_chars=1200, overlap=50).chunk(parse_units(blocks, "pdf"), META, "pdf")
+    head = chunks[0]
+    assert (head.locator.page_start, head.locator.page_end) == (1, 2)
+    turn = head.text.index("Seconda pagina frase 0")
+    assert head.page_breaks == ((0, 1), (turn, 2))
+    assert [c.page_breaks for c in chunks[1:]] == [()] * (len(chunks) - 1)

@@ -10,7 +10,8 @@ from index.models import Hit
 from ingest.acts import short_title, title_act
 from ingest.citation import formal_citation
 from ingest.legal import comma_number, letter_of
-from ingest.models import DocumentMeta, Locator
+from ingest.links import link_place
+from ingest.models import Chunk, DocumentMeta, Locator
 
 MAX_TITLE = 90
 LEGAL_KINDS = frozenset({"law", "decree", "regulation", "statute"})
@@ -52,6 +53,11 @@ def web_url(url: str | None) -> str | None:
     if url and url.strip().lower().startswith(("http://", "https://")):
         return url.strip()
     return None
+
+
+def place_url(hit: Hit) -> str | None:
+    """The web link of a passage's source, opened at its article or page where it can be."""
+    return web_url(link_place(hit.document.meta.url, hit.chunk.locator))
 
 
 def place_text(hit: Hit, locator: Locator | None = None) -> str:
@@ -120,6 +126,18 @@ def quotes_locator(hit: Hit, starts: Sequence[int]) -> Locator:
     return replace(loc, commi=tuple(commi), letters=tuple(letters))
 
 
+def quote_pages(chunk: Chunk, quote: str, starts: Sequence[int] = ()
+                ) -> tuple[int | None, int | None]:
+    """First and last page of the quoted sentences: `quote` and those beginning at `starts`
+    (the passage's pages when it lies on one page or its page breaks are unknown)."""
+    if not chunk.page_breaks:
+        return chunk.locator.page_start, chunk.locator.page_end
+    at = next((s for s in starts if chunk.text.startswith(quote, s)), chunk.text.find(quote))
+    spans = [chunk.pages_of(at, at + len(quote)), *(chunk.pages_of(s, s + 1) for s in starts)]
+    pages = [p for span in spans for p in span if p is not None]
+    return (min(pages), max(pages)) if pages else (None, None)
+
+
 def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Citation:
     """The numbered citation of a passage; `quote` must be a substring of its text.
 
@@ -133,10 +151,14 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
     meta = hit.document.meta
     assert hit.chunk.id is not None
     locator = quotes_locator(hit, starts) if starts else None
+    first, last = quote_pages(hit.chunk, quote, starts)
+    if (first, last) != (hit.chunk.locator.page_start, hit.chunk.locator.page_end):
+        locator = replace(locator or hit.chunk.locator, page_start=first, page_end=last)
     return Citation(
         n=n, file=hit.document.file, title=meta.title, kind=meta.kind,
-        locator=locator_text(hit, locator), page=hit.chunk.locator.page_start, quote=quote,
-        url=web_url(meta.url), chunk_id=hit.chunk.id, doc_id=hit.document.id, city=meta.city,
+        locator=locator_text(hit, locator), page=first, quote=quote,
+        url=web_url(link_place(meta.url, locator or hit.chunk.locator)), chunk_id=hit.chunk.id,
+        doc_id=hit.document.id, city=meta.city,
         place=place_text(hit, locator),
         formal=formal_citation(locator or hit.chunk.locator, _with_act(meta)), ocr=hit.chunk.ocr,
     )

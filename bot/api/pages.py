@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from bot.answers.citations import short_locator, web_url
+from bot.answers.citations import place_url, short_locator, web_url
 from bot.answers.markup import plain
 from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
@@ -77,6 +77,7 @@ def link_citations(text: str) -> Markup:
 templates.env.filters["highlight"] = highlight
 templates.env.filters["short_locator"] = short_locator
 templates.env.filters["web_url"] = web_url
+templates.env.filters["place_url"] = place_url
 templates.env.filters["plain"] = plain
 templates.env.filters["link_citations"] = link_citations
 templates.env.globals["KIND_LABELS"] = KIND_LABELS

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
 
+from bot.answers.citations import place_url
 from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation
 from index.models import Hit
@@ -283,6 +284,7 @@ def hit_blocks(hits: Sequence[Hit], start: int = 1, snippet: int = SNIPPET_CHARS
         if len(text) > snippet:
             text = text[:snippet].rsplit(" ", 1)[0] + " …"
         blocks.append(Block(text, quoted))
-        if hit.document.meta.url and link(hit.document.meta.url):
-            blocks.append(_link_block(hit.document.meta.url))
+        url = place_url(hit)
+        if url and link(url):
+            blocks.append(_link_block(url))
     return blocks

@@ -1,0 +1,62 @@
+"""Links that open a source at the cited place: an act's article on Normattiva, a PDF's page.
+
+- Normattiva resolves `.../uri-res/N2Ls?urn:nir:<authority>:<type>:<date>;<number>` and,
+  with `~art<N>`, opens the act at that article ("10-bis" is written `10bis`); `!vig=<date>`
+  asks for the text in force on that date (Normattiva's news of 2011 on URN links). A
+  Normattiva file carries its date in its front matter (`dataVigenza: 20251104`): the
+  document's link then opens the very version that was indexed and quoted.
+- A URL whose path is a PDF file gets `#page=<n>` (RFC 8118, the fragment browsers' PDF
+  viewers honour). A page that wraps the PDF in a viewer of its own (GitHub's file pages,
+  for instance) opens at the start: the citation's page number says where to look.
+Anything else is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from ingest.models import Locator
+
+_NORMATTIVA = re.compile(
+    r"^(?P<base>https?://(?:www\.)?normattiva\.it/uri-res/N2Ls\?urn:nir:[^~!@#\s]+)"
+    r"(?P<place>~[^!@#\s]*)?(?P<version>[!@][^#\s]*)?$", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(\d+)(?:[-\s]?([a-z]+))?$", re.IGNORECASE)
+_DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
+
+
+def link_place(url: str | None, locator: Locator) -> str | None:
+    """`url` narrowed to the place `locator` names, where the URL's form allows it."""
+    if not url:
+        return url
+    act = _NORMATTIVA.match(url)
+    if act:
+        return _article_link(act, locator.article) if locator.article else url
+    if locator.page_start is not None and _is_pdf(url):
+        return f"{url}#page={locator.page_start}"
+    return url
+
+
+def link_version(url: str | None, in_force_on: str | None) -> str | None:
+    """A Normattiva URN link pinned to the text in force on `in_force_on` (YYYYMMDD or
+    YYYY-MM-DD); any other URL, one already pinned or a date that is not one, unchanged."""
+    act = _NORMATTIVA.match(url or "")
+    date = _DATE.match((in_force_on or "").strip())
+    if not act or not date or act.group("version"):
+        return url
+    year, month, day = date.groups()
+    return f"{act.group('base')}{act.group('place') or ''}!vig={year}-{month}-{day}"
+
+
+def _article_link(act: re.Match[str], article: str) -> str:
+    number = _ARTICLE.match(article.strip())
+    if act.group("place") or not number:  # already narrowed, or an article we cannot write
+        return act.group(0)
+    suffix = (number.group(2) or "").lower()
+    return f"{act.group('base')}~art{number.group(1)}{suffix}{act.group('version') or ''}"
+
+
+def _is_pdf(url: str) -> bool:
+    parts = urlsplit(url)
+    return (parts.scheme in ("http", "https") and not parts.fragment
+            and parts.path.lower().endswith(".pdf"))
