@@ -139,3 +139,35 @@ def test_document_list_page(client: TestClient, demo_service: Raccordo) -> None:
     for doc in demo_service.store.documents():
         if doc.status == "indexed":
             assert f'href="/documenti/{doc.id}"' in html
+
+
+def test_a_citation_opens_its_document_with_the_quote_marked(client: TestClient) -> None:
+    html = client.get("/", params={"q": "Come è organizzata la stazione unica appaltante di "
+                                        "Napoli?", "mode": "chiedi"}).text
+    link = re.search(r'href="/documenti/(\d+)\?q=[^"#]*&amp;cita=(\d+):(\d+)-(\d+)#chunk-(\d+)"',
+                     html)
+    assert link is not None
+    doc_id, chunk_id, start, end, anchor = (int(g) for g in link.groups())
+    assert chunk_id == anchor and start < end
+    quote = re.search(r'<details id="fonte-1">.*?<blockquote>(.*?)</blockquote>', html, re.S)
+    assert quote is not None
+    page = client.get(f"/documenti/{doc_id}", params={"cita": f"{chunk_id}:{start}-{end}"})
+    assert page.status_code == 200
+    marked = re.findall(r'<mark class="citazione">(.*?)</mark>', page.text, re.S)
+    assert len(marked) == 1  # no `q`: no word marks inside it
+
+    def words(fragment: str) -> str:
+        return " ".join(re.sub(r"<[^>]+>", "", fragment).split())
+
+    assert words(re.sub(r'<span class="sr">.*?</span>', "", marked[0])) == words(quote.group(1))
+    assert f'id="chunk-{chunk_id}"' in page.text.split('<mark class="citazione">')[0]
+
+
+@pytest.mark.parametrize("cita", ["abc", "1:5-2", "1:0-99999999", "99999:0-5", "1:-1-4", ""])
+def test_a_stale_or_bad_quote_span_still_opens_the_document(client: TestClient,
+                                                            demo_service: Raccordo,
+                                                            cita: str) -> None:
+    doc = next(d for d in demo_service.store.documents() if d.status == "indexed")
+    page = client.get(f"/documenti/{doc.id}", params={"cita": cita})
+    assert page.status_code == 200 and 'class="citazione"' not in page.text
+

@@ -136,6 +136,25 @@ def test_ask_shows_cited_answer_with_sources_and_feedback(page: Any, demo_servic
     assert contrast_failures(page) == []
 
 
+def test_a_citation_opens_the_document_at_its_quote(page: Any, shots: Path) -> None:
+    _search(page, "Come è organizzata la stazione unica appaltante di Napoli?", mode="chiedi")
+    first = page.locator(".fonti details").first
+    first.locator("summary").click()
+    quote = " ".join(first.locator("blockquote").inner_text().split())
+    first.get_by_role("link", name="Apri nel documento").click()
+    page.wait_for_url(re.compile(r"/documenti/\d+\?.*cita=.*#chunk-\d+$"))
+    marked = page.locator("mark.citazione")
+    assert marked.count() == 1 and marked.is_visible()
+    seen = " ".join(marked.evaluate(  # its text without the screen-reader labels
+        "e => [...e.childNodes].filter(n => !n.classList?.contains('sr'))"
+        ".map(n => n.textContent).join('')").split())
+    assert seen == quote
+    box = marked.bounding_box()
+    assert box is not None and 0 <= box["y"] < 900  # the passage is scrolled into view
+    assert contrast_failures(page) == []
+    page.screenshot(path=str(shots / "documento-citazione.png"))
+
+
 def test_keyboard_only_search(page: Any) -> None:
     page.goto(page.base + "/")
     page.keyboard.press("Tab")

@@ -126,13 +126,18 @@ def quotes_locator(hit: Hit, starts: Sequence[int]) -> Locator:
     return replace(loc, commi=tuple(commi), letters=tuple(letters))
 
 
+def quote_start(chunk: Chunk, quote: str, starts: Sequence[int] = ()) -> int:
+    """Where `quote` begins in the passage: at one of `starts`, else its first occurrence."""
+    return next((s for s in starts if chunk.text.startswith(quote, s)), chunk.text.find(quote))
+
+
 def quote_pages(chunk: Chunk, quote: str, starts: Sequence[int] = ()
                 ) -> tuple[int | None, int | None]:
     """First and last page of the quoted sentences: `quote` and those beginning at `starts`
     (the passage's pages when it lies on one page or its page breaks are unknown)."""
     if not chunk.page_breaks:
         return chunk.locator.page_start, chunk.locator.page_end
-    at = next((s for s in starts if chunk.text.startswith(quote, s)), chunk.text.find(quote))
+    at = quote_start(chunk, quote, starts)
     spans = [chunk.pages_of(at, at + len(quote)), *(chunk.pages_of(s, s + 1) for s in starts)]
     pages = [p for span in spans for p in span if p is not None]
     return (min(pages), max(pages)) if pages else (None, None)
@@ -158,7 +163,7 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
         n=n, file=hit.document.file, title=meta.title, kind=meta.kind,
         locator=locator_text(hit, locator), page=first, quote=quote,
         url=web_url(link_place(meta.url, locator or hit.chunk.locator)), chunk_id=hit.chunk.id,
-        doc_id=hit.document.id, city=meta.city,
+        doc_id=hit.document.id, city=meta.city, start=quote_start(hit.chunk, quote, starts),
         place=place_text(hit, locator),
         formal=formal_citation(locator or hit.chunk.locator, _with_act(meta)), ocr=hit.chunk.ocr,
     )

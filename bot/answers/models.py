@@ -26,6 +26,7 @@ class Citation:
     formal: str | None = None  # 'art. 107, comma 3, d.lgs. 18 agosto 2000, n. 267' (acts only)
     ocr: bool = False  # the quote comes from text read by OCR: check it against the original
     references: tuple[dict[str, object], ...] = ()  # provisions the quote cites, resolved
+    start: int | None = None  # where `quote` begins in the passage's text
 
     def to_json(self) -> dict[str, object]:
         """The citation contract of `raccordo ask --json`."""

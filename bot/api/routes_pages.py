@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
@@ -19,6 +21,7 @@ from bot.api.routes_documents import filter_documents, find_or_404
 from bot.errors import BadRequest
 from index.models import Filters
 from ingest.errors import RaccordoError
+from ingest.models import Chunk
 
 router = APIRouter(include_in_schema=False)
 
@@ -110,11 +113,30 @@ def documents_page(request: Request, service: ServiceDep, _key: PageKey) -> HTML
 @router.get("/documenti/{doc_id}", response_class=HTMLResponse)
 def document_page(request: Request, doc_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
                   service: ServiceDep, _key: PageKey) -> HTMLResponse:
-    """A document with all its passages; `#chunk-<id>` targets one, `q` highlights terms."""
+    """A document with all its passages; `#chunk-<id>` targets one, `q` highlights terms,
+    `cita=<chunk>:<start>-<end>` marks a citation's quote."""
     stored = find_or_404(service, doc_id)
     query = (request.query_params.get("q") or "")[:2000]
+    chunks = service.store.chunks(doc_id)
     return render(request, "documento.html",
-                  {"doc": stored, "chunks": service.store.chunks(doc_id), "q": query})
+                  {"doc": stored, "chunks": chunks, "q": query,
+                   "quoted": quoted_span(request.query_params.get("cita"), chunks)})
+
+
+_CITA = re.compile(r"^(\d{1,12}):(\d{1,7})-(\d{1,7})$")
+
+
+def quoted_span(value: str | None, chunks: Sequence[Chunk]) -> dict[int, tuple[int, int]]:
+    """{chunk id: (start, end)} of a quote to mark, when `value` names a span of one of the
+    document's passages; {} otherwise (a stale link still opens the document)."""
+    match = _CITA.match((value or "")[:40])
+    if not match:
+        return {}
+    chunk_id, start, end = (int(g) for g in match.groups())
+    chunk = next((c for c in chunks if c.id == chunk_id), None)
+    if chunk is None or not 0 <= start < end <= len(chunk.text):
+        return {}
+    return {chunk_id: (start, end)}
 
 
 @router.post("/feedback", response_class=HTMLResponse)
