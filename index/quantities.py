@@ -7,7 +7,8 @@ answer while it is not one. The rules read the Italian question forms, not any q
 - a term or a duration ("entro quanti giorni", "per quanti anni", "quanto tempo", "in che
   anno") needs a number with a unit of time, a date or a year;
 - an amount ("quanto costa", "quanto si paga", "a quanto ammonta", "quali tariffe", "qual è
-  l'importo") needs a number with a currency or a percentage, or "gratuito";
+  l'importo"; pay: "quanto guadagna", "quanto prende", "qual è il compenso") needs a number
+  with a currency or a percentage, or "gratuito";
 - an article ("quale articolo") needs an article number;
 - a count ("quanti consiglieri", "qual è il numero", "quale soglia") needs a number.
 The dates and numbers that name an act ("D.L. 31 maggio 2021, n. 77") are not figures.
@@ -80,7 +81,11 @@ AMOUNT = Quantity(
     re.compile(r"\bquanto cost|\bquanto si pag|\bquanto (?:si )?deve (?:pagare|versare)"
                r"|\bquanto (?:bisogna|occorre) (?:pagare|versare)|\bquant[oi] (?:euro|soldi)\b"
                r"|\ba quanto ammont|\bquanto vale\b|\bquali tariffe\b"
-               r"|\bquale (?:importo|somma|cifra|tariffa)\b"
+               r"|\bquanto (?:guadagn|percepisc|prend[eo]n?o?\b)"
+               r"|\bquale (?:importo|somma|cifra|tariffa|compenso|retribuzione|stipendio"
+               r"|indennit[àa])\b"
+               r"|\b(?:qual è|qual e'|quale è) (?:lo stipendio|la retribuzione|il compenso"
+               r"|l'indennit[àa])\b"
                r"|\b(?:qual è|qual e'|quale è|quali sono) (?:l'importo|gli importi|il costo|"
                r"i costi|la tariffa|le tariffe|il canone)\b", _FLAGS),
     re.compile(rf"\b{_NUMBER}\s*(?:(?:milion\w*|miliard\w*|mila)\s+)?(?:di\s+)?{_CURRENCY}"

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from answers_kit import OverlapSearcher, build_store
 
 from bot.answers.abstention import ORPHAN_NOTE, ORPHAN_TEXT
 from bot.answers.answerer import Answerer
-from bot.answers.followup import added_terms, is_copula, is_followup, is_orphan, rewrite
+from bot.answers.followup import (
+    added_terms,
+    asks_only,
+    is_copula,
+    is_followup,
+    is_orphan,
+    rewrite,
+)
 from bot.answers.models import Turn
 from index.evaluation import load_questions
+from index.relevance import evidence_found
 from index.tokenizer import term_set
 from training.data import WRITTEN
 
@@ -106,6 +115,14 @@ def test_a_followup_is_declined_when_the_passage_is_not_about_what_it_adds(
     ("e nei comuni con meno di 5000 abitanti?", False),  # more than one thing named
     ("accesso civico", False),  # keywords, not a follow-up
     ("e?", False),
+    ("entro quale data?", True),  # it asks, but of nothing it names
+    ("Quanto dura?", True),
+    ("e chi lo nomina?", True),
+    ("entro quanti giorni si risponde?", True),
+    ("Cos'è pagoPA?", False),  # names what it asks about
+    ("Quanto costa pagoPA?", False),
+    ("Quali documenti servono?", False),
+    ("Chi nomina il segretario comunale?", False),
 ])
 def test_a_question_that_can_only_be_a_followup(question: str, orphan: bool) -> None:
     assert is_orphan(question) is orphan
@@ -162,3 +179,70 @@ def test_an_entity_followed_by_more_is_not_swapped_in() -> None:
     assert "non risponde" in merged  # swapping "i dirigenti" alone would drop the condition
     assert rewrite("e nelle città metropolitane?", history) == (
         "Chi nomina i dirigenti nelle città metropolitane?")
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("entro quale data?", True), ("Entro quanti giorni?", True), ("quanto dura?", True),
+    ("chi lo nomina?", True), ("E chi l'approva?", True), ("in che modo?", True),
+    ("perché?", True), ("come si fa?", True), ("quale sanzione si applica?", True),
+    ("Cos'è pagoPA?", False), ("Chi è il responsabile della transizione digitale?", False),
+    ("come si diventa dirigente?", False), ("Quanto costa pagoPA?", False),
+    ("Quali documenti servono?", False), ("Quanti giorni ha il controinteressato?", False),
+])
+def test_a_question_that_only_asks_is_a_followup(question: str, asks: bool) -> None:
+    assert asks_only(question) is asks
+    assert is_followup(question) or not asks
+
+
+@pytest.mark.parametrize(("previous", "question", "expected"), [
+    ("Chi approva il bilancio di previsione del comune?", "entro quale data?",
+     "Entro quale data il bilancio di previsione del comune?"),
+    ("Che compiti ha il segretario comunale?", "e chi lo nomina?",
+     "Chi lo nomina il segretario comunale?"),
+    ("Che cos'è il piano di riequilibrio finanziario pluriennale?", "quanto dura?",
+     "Quanto dura il piano di riequilibrio finanziario pluriennale?"),
+    ("Entro quanto tempo deve concludersi il procedimento di accesso civico?",
+     "e chi decide?", "Chi decide il procedimento di accesso civico?"),
+    ("Come si paga una multa con pagoPA in Piemonte?", "entro quanti giorni?",
+     "Entro quanti giorni una multa con pagoPA in Piemonte?"),
+    # no noun phrase to take as the topic: the whole previous question follows
+    ("Il sindaco può revocare un assessore?", "entro quando?",
+     "Entro quando: il sindaco può revocare un assessore?"),
+])
+def test_a_question_that_only_asks_takes_the_previous_topic(previous: str, question: str,
+                                                             expected: str) -> None:
+    assert rewrite(question, [Turn(previous)]) == expected
+
+
+def test_what_a_question_that_only_asks_adds() -> None:
+    history = [Turn("Che compiti ha il segretario comunale?")]
+    assert added_terms("e chi lo nomina?", history) == term_set("nomina")
+    assert added_terms("entro quanti giorni si risponde?", history) == term_set("risponde")
+    # the noun asked for is what the answer states ("entro il 31 dicembre"), not its topic
+    assert added_terms("entro quale data?", history) == frozenset()
+    assert added_terms("come si fa?", history) == frozenset()  # too short to be a topic
+
+
+
+CONVERSATIONS = Path(__file__).parent / "data" / "followups.jsonl"
+
+
+def test_the_conversations_of_the_followup_benchmark_load() -> None:
+    from benchmarks.followups import histories
+
+    questions = load_questions(CONVERSATIONS)
+    turns = histories(CONVERSATIONS)
+    assert len(questions) >= 10 and set(turns) == {q.id for q in questions}
+    assert all(turns[q.id] and q.question.endswith("?") for q in questions)
+    assert any(not q.answerable for q in questions)  # one the sources do not answer
+
+
+@pytest.mark.shared
+def test_every_conversation_has_its_passage_in_the_corpus(shared_service: Any) -> None:
+    store = shared_service.store
+    texts = {Path(d.file).name: [c.text for c in store.chunks(d.id)]
+             for d in store.documents()}
+    missing = [q.id for q in load_questions(CONVERSATIONS) if q.answerable
+               and not any(evidence_found(r.evidence, text) for r in q.relevant
+                           for text in texts.get(Path(r.file).name, []))]
+    assert missing == []

@@ -34,6 +34,11 @@ from ingest.store import Store
     ("Quali tariffe del canone di occupazione di suolo pubblico applica il Comune?", AMOUNT),
     ("A quanto ammonta l'indennizzo da ritardo per ogni giorno?", AMOUNT),
     ("Qual è l'importo minimo di un avviso pagoPA?", AMOUNT),
+    ("Quanto guadagna il segretario comunale?", AMOUNT),  # pay is an amount too
+    ("Quanto prendono i consiglieri comunali a seduta?", AMOUNT),
+    ("Qual è il compenso dei componenti dell'OIV?", AMOUNT),
+    ("Quale indennità spetta al sindaco metropolitano?", AMOUNT),
+    ("Quanto tempo prende la verifica della SCIA?", TERM),
     ("Quale articolo del Codice della strada disciplina i passi carrabili?", ARTICLE),
     ("Quanti consiglieri metropolitani elegge la Città metropolitana?", COUNT),
     ("Qual è la soglia per l'affidamento diretto di servizi e forniture?", COUNT),

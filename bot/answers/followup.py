@@ -4,7 +4,9 @@ Method (deterministic, no model):
 1. A question is a follow-up when there is history and it is elliptic: it starts with a
    connective ("e", "ed", "e per", "e invece", "anche", "invece", "e se", "mentre") or a
    demonstrative ("questo", "quello", "ciò", "esso", "vale anche"...), or it has at most
-   two content words and no interrogative of its own ("chi", "come", "quando"...). An "e"
+   two content words and no interrogative of its own ("chi", "come", "quando"...), or it
+   asks only the question and names nothing to ask it of (`asks_only`: "entro quale data?",
+   "quanto dura?", "chi lo nomina?", "in che modo?"; "cos'è pagoPA?" names pagoPA). An "e"
    before a predicate ("E possibile…", "E vero che…", "E stato approvato…") is "è" typed
    without its accent: that question is whole (`is_copula`).
 2. The previous question is resolved first (history is folded from the oldest turn), so
@@ -15,13 +17,17 @@ Method (deterministic, no model):
    replaced, keeping the role it had there: the previous preposition, joined with the
    fragment's article as Italian does ("... nei comuni?" + "e nelle città metropolitane?" →
    "... nelle città metropolitane?"; "... della provincia?" + "e i comuni?" → "... dei
-   comuni?"). Otherwise the fragment, with its preposition, is appended.
+   comuni?"). A fragment that only asks leads, and the previous question gives its subject
+   ("Chi approva il bilancio?" + "entro quale data?" → "Entro quale data: chi approva il
+   bilancio?"). Otherwise the fragment, with its preposition, is appended.
 4. `added_terms` gives what the follow-up adds: the answerer declines when the passage it
-   would cite is not about it (bot.answers.answerer).
+   would cite is not about it (bot.answers.answerer). The noun an interrogative asks for
+   ("data" in "entro quale data?") is what the answer states, not what it is about: it is
+   not among them (the figure check asks for the date itself, bot.answers.terms).
 5. Without history, a question that can only be a follow-up (`is_orphan`: "e nelle città
-   metropolitane?", "questo vale anche per i comuni?") is not answered as it stands: any
-   passage about "città metropolitane" would look like an answer. The answerer asks for the
-   whole question instead.
+   metropolitane?", "questo vale anche per i comuni?", "entro quale data?") is not answered
+   as it stands: any passage about "città metropolitane" would look like an answer. The
+   answerer asks for the whole question instead.
 """
 
 from __future__ import annotations
@@ -57,6 +63,20 @@ _ART = r"(?:il|lo|la|i|gli|le|l['’])"
 _LEAD = (r"(?:(?P<joined>(?:de|a|da|ne|su)(?:llo|lla|ll['’]|l|i|gli|lle))(?:\s+|(?<=['’]))"
          r"|(?:(?P<prep>di|a|da|in|su|per|con|tra|fra)\s+)?"
          r"(?:(?P<art>" + _ART + r")(?:\s+|(?<=['’])))?)")
+_CLITICS = r"lo|la|li|le|gli|ne|si|ci|vi|l['’]"
+_CLITIC = r"(?:" + _CLITICS + r")"
+# A question that only asks: an interrogative (with its preposition, and the noun it asks
+# for) and at most one word of its own after it, a copula excepted ("cos'è pagoPA?" asks
+# about pagoPA), or after the noun asked for, a clitic and a verb ("entro quanti giorni si
+# risponde?"; "quanto costa pagoPA?" names pagoPA).
+_ASKS_ONLY = re.compile(
+    r"^\s*(?:(?:entro|fino\s+a|per|da|di|a|in|con|su|tra|fra)\s+)?"
+    r"(?:(?:quale|quali|quanto|quanta|quanti|quante|che)\s+(?P<asked>\w+)"
+    r"(?:\s+" + _CLITIC + r"(?<!')\s+(?P<then>\w+))?"
+    r"|(?:chi|come|quando|dove|perch[ée]|perche'|cosa|che\s+cosa)"
+    r"(?:\s+" + _CLITIC + r"(?<!')(?=\s)|\s*l['’])?"
+    r"(?:\s*(?!(?:è|e'|sono|era|sia)\b)(?P<verb>\w+))?)"
+    r"\s*[?!.]*\s*$", re.IGNORECASE)
 _INTERROGATIVE = re.compile(
     r"\b(?:chi|come|quando|quanto|quanti|quante|quale|quali|cosa|perché|perche|dove|entro)\b",
     re.IGNORECASE,
@@ -101,11 +121,18 @@ def is_followup(question: str) -> bool:
     text = question.strip()
     if not text or is_copula(text):
         return False
-    if _CONNECTIVE.match(text) or _PRONOUN.match(text):
+    if _CONNECTIVE.match(text) or _PRONOUN.match(text) or asks_only(text):
         return True
     return len(terms(text)) <= 2 and not _INTERROGATIVE.search(text)
 
 
+def asks_only(question: str) -> bool:
+    """True when `question` asks without naming what it asks about: "entro quale data?",
+    "quanto dura?", "chi lo nomina?", "e in che modo?" (its subject is in the previous turn)."""
+    return _ASKS_ONLY.match(_without_connective(question)) is not None
+
+
+MIN_VERB_CHARS = 4  # "fa", "è", "va" say nothing a passage must be about
 MAX_ORPHAN_TERMS = 3  # an elliptic fragment names one thing: "le città metropolitane di Bari"
 _FRAGMENT_LEAD = re.compile(
     r"^(?:(?:" + _PREPOSITIONS + r"|il|lo|la|i|gli|le)\s+|(?:l|dell|nell|all|sull|dall)['’])",
@@ -120,6 +147,8 @@ def is_orphan(question: str) -> bool:
     `MAX_ORPHAN_TERMS` content words and asks nothing of its own. ("E possibile…", typed for
     "È possibile…", is a question of its own.)"""
     text = question.strip()
+    if asks_only(text):
+        return True
     if _INTERROGATIVE.search(text) or not 0 < len(terms(text)) <= MAX_ORPHAN_TERMS:
         return False
     if _PRONOUN.match(text):
@@ -143,6 +172,10 @@ def added_terms(question: str, history: Sequence[Turn]) -> frozenset[str]:
     what the answer must be about, besides the previous question's subject."""
     if not history or not is_followup(question):
         return frozenset()
+    asked = _ASKS_ONLY.match(_without_connective(question))
+    if asked:  # only its verb ("nomina"): the interrogative and the noun asked for are no topic
+        verb = asked.group("verb") or asked.group("then") or ""
+        return frozenset(terms(verb)) if len(verb) >= MIN_VERB_CHARS else frozenset()
     return frozenset(terms(_fragment(question)))
 
 
@@ -154,10 +187,43 @@ def _merge(question: str, previous: str) -> str:
     if not fragment:
         return previous
     spoken = _without_connective(question)
+    if asks_only(spoken):
+        asked = f"{spoken[:1].upper()}{spoken[1:]}"
+        topic = _topic(previous)
+        if topic is None:
+            return f"{asked}: {previous[:1].lower()}{previous[1:]}"
+        return f"{asked} {topic}?"
     replaced = _substitute(spoken, previous)
     if replaced is not None:
         return replaced
     return f"{previous.rstrip(' ?')} {spoken}?"
+
+
+# What a question asks of its topic: "Chi approva", "Che compiti ha", "Entro quanto tempo deve
+# concludersi", "Che cos'è", "Come si paga": an interrogative (with its preposition and the
+# noun it asks for), clitics and modals, one verb; the topic follows, opening as a noun
+# phrase does (an article, an articulated preposition).
+_QUESTION_LEAD = re.compile(
+    r"^\s*(?:(?:entro|fino\s+a|per|da|di|a|in|con|su|tra|fra)\s+)?"
+    r"(?:(?:quale|quali|quanto|quanta|quanti|quante|che)\s+(?!cos)\w+"
+    r"|(?:che\s+)?cos['’]\s*(?:è|e')|(?:che\s+)?cosa(?:\s+(?:è|e'))?"
+    r"|chi|come|quando|dove|perch[ée]|perche')\s+"
+    r"(?:(?:" + _CLITICS + r"|può|possono|deve|devono|puo'|bisogna|occorre|va|vanno)"
+    r"(?:\s+|(?<=['’])))*"
+    r"(?:(?!(?:il|lo|la|i|gli|le|un|uno|una)\b)\w+\s+){0,2}"
+    r"(?=(?:il|lo|la|i|gli|le|un|uno|una|l['’]|un['’])(?:\s|(?<=['’]))"
+    r"|(?:del|della|dello|dei|degli|delle|nel|nella|nei|negli|nelle)\s)",
+    re.IGNORECASE)
+
+
+def _topic(question: str) -> str | None:
+    """The noun phrase a question asks about ("il bilancio di previsione del comune" in "Chi
+    approva il bilancio di previsione del comune?"), or None when it cannot be told."""
+    lead = _QUESTION_LEAD.match(question)
+    if lead is None:
+        return None
+    topic = question[lead.end():].strip().rstrip("?!. ")
+    return topic or None
 
 
 def _without_connective(question: str) -> str:
