@@ -56,7 +56,7 @@ def test_the_citation_line_names_the_document_once() -> None:
     assert citation.locator.count("avviso di pagamento analogico") == 1
     line = citation_line(citation).plain
     assert line.count("avviso di pagamento analogico") == 1
-    assert line.endswith("https://www.pagopa.gov.it/avviso.pdf")
+    assert line.endswith("https://www.pagopa.gov.it/avviso.pdf#page=4")  # at the cited page
 
 
 @pytest.mark.parametrize("url", ["esempio://raccordo/demo/scheda", "javascript:alert(1)",

@@ -17,13 +17,15 @@ Method (deterministic, no model):
    replaced, keeping the role it had there: the previous preposition, joined with the
    fragment's article as Italian does ("... nei comuni?" + "e nelle città metropolitane?" →
    "... nelle città metropolitane?"; "... della provincia?" + "e i comuni?" → "... dei
-   comuni?"). A fragment that only asks leads, and the previous question gives its subject
-   ("Chi approva il bilancio?" + "entro quale data?" → "Entro quale data: chi approva il
-   bilancio?"). Otherwise the fragment, with its preposition, is appended.
+   comuni?"). A fragment that only asks leads, and the previous question's topic (`_topic`,
+   its noun phrase after what it asked) follows: "Chi approva il bilancio di previsione?" +
+   "entro quale data?" → "Entro quale data il bilancio di previsione?"; with no noun phrase
+   to take, the whole previous question follows a colon. Otherwise the fragment, with its
+   preposition, is appended.
 4. `added_terms` gives what the follow-up adds: the answerer declines when the passage it
    would cite is not about it (bot.answers.answerer). The noun an interrogative asks for
    ("data" in "entro quale data?") is what the answer states, not what it is about: it is
-   not among them (the figure check asks for the date itself, bot.answers.terms).
+   not among them (the figure check asks for the date itself, index.quantities).
 5. Without history, a question that can only be a follow-up (`is_orphan`: "e nelle città
    metropolitane?", "questo vale anche per i comuni?", "entro quale data?") is not answered
    as it stands: any passage about "città metropolitane" would look like an answer. The
