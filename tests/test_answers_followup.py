@@ -185,6 +185,8 @@ def test_an_entity_followed_by_more_is_not_swapped_in() -> None:
     ("entro quale data?", True), ("Entro quanti giorni?", True), ("quanto dura?", True),
     ("chi lo nomina?", True), ("E chi l'approva?", True), ("in che modo?", True),
     ("perché?", True), ("come si fa?", True), ("quale sanzione si applica?", True),
+    ("entro quando va presentato?", True), ("chi lo deve nominare?", True),
+    ("Chi può accedere agli atti?", False),
     ("Cos'è pagoPA?", False), ("Chi è il responsabile della transizione digitale?", False),
     ("come si diventa dirigente?", False), ("Quanto costa pagoPA?", False),
     ("Quali documenti servono?", False), ("Quanti giorni ha il controinteressato?", False),
@@ -205,6 +207,8 @@ def test_a_question_that_only_asks_is_a_followup(question: str, asks: bool) -> N
      "e chi decide?", "Chi decide il procedimento di accesso civico?"),
     ("Come si paga una multa con pagoPA in Piemonte?", "entro quanti giorni?",
      "Entro quanti giorni una multa con pagoPA in Piemonte?"),
+    ("Che cos'è il documento unico di programmazione?", "entro quando va presentato?",
+     "Entro quando va presentato il documento unico di programmazione?"),
     # no noun phrase to take as the topic: the whole previous question follows
     ("Il sindaco può revocare un assessore?", "entro quando?",
      "Entro quando: il sindaco può revocare un assessore?"),

@@ -67,16 +67,18 @@ _LEAD = (r"(?:(?P<joined>(?:de|a|da|ne|su)(?:llo|lla|ll['’]|l|i|gli|lle))(?:\s
          r"(?:(?P<art>" + _ART + r")(?:\s+|(?<=['’])))?)")
 _CLITICS = r"lo|la|li|le|gli|ne|si|ci|vi|l['’]"
 _CLITIC = r"(?:" + _CLITICS + r")"
+_MODALS = r"può|puo'|possono|deve|devono|va|vanno|bisogna|occorre"
 # A question that only asks: an interrogative (with its preposition, and the noun it asks
-# for) and at most one word of its own after it, a copula excepted ("cos'è pagoPA?" asks
-# about pagoPA), or after the noun asked for, a clitic and a verb ("entro quanti giorni si
-# risponde?"; "quanto costa pagoPA?" names pagoPA).
+# for), clitics and modals, and at most one word of its own, a copula excepted ("entro
+# quando va presentato?"; "cos'è pagoPA?" asks about pagoPA), or after the noun asked for,
+# a clitic and a verb ("entro quanti giorni si risponde?"; "quanto costa pagoPA?" names
+# pagoPA).
 _ASKS_ONLY = re.compile(
     r"^\s*(?:(?:entro|fino\s+a|per|da|di|a|in|con|su|tra|fra)\s+)?"
     r"(?:(?:quale|quali|quanto|quanta|quanti|quante|che)\s+(?P<asked>\w+)"
     r"(?:\s+" + _CLITIC + r"(?<!')\s+(?P<then>\w+))?"
     r"|(?:chi|come|quando|dove|perch[ée]|perche'|cosa|che\s+cosa)"
-    r"(?:\s+" + _CLITIC + r"(?<!')(?=\s)|\s*l['’])?"
+    r"(?:\s+(?:" + _CLITICS + r"|" + _MODALS + r")(?<!')(?=\s)|\s*l['’])*"
     r"(?:\s*(?!(?:è|e'|sono|era|sia)\b)(?P<verb>\w+))?)"
     r"\s*[?!.]*\s*$", re.IGNORECASE)
 _INTERROGATIVE = re.compile(
@@ -210,7 +212,7 @@ _QUESTION_LEAD = re.compile(
     r"(?:(?:quale|quali|quanto|quanta|quanti|quante|che)\s+(?!cos)\w+"
     r"|(?:che\s+)?cos['’]\s*(?:è|e')|(?:che\s+)?cosa(?:\s+(?:è|e'))?"
     r"|chi|come|quando|dove|perch[ée]|perche')\s+"
-    r"(?:(?:" + _CLITICS + r"|può|possono|deve|devono|puo'|bisogna|occorre|va|vanno)"
+    r"(?:(?:" + _CLITICS + r"|" + _MODALS + r")"
     r"(?:\s+|(?<=['’])))*"
     r"(?:(?!(?:il|lo|la|i|gli|le|un|uno|una)\b)\w+\s+){0,2}"
     r"(?=(?:il|lo|la|i|gli|le|un|uno|una|l['’]|un['’])(?:\s|(?<=['’]))"
