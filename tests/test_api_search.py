@@ -106,6 +106,11 @@ def test_ask_with_filters_and_history(client: TestClient, demo_service: Raccordo
     assert response.status_code == 200
     files = {d.file for d in _indexed(demo_service) if d.meta.city == doc.meta.city}
     assert all(c["file"] in files for c in response.json()["citations"])
+    # how the follow-up was understood is part of the answer
+    assert response.json()["understood_as"] == (
+        f"Come funziona {doc.meta.title} quali risultati ha ottenuto?")
+    alone = client.post("/api/ask", json={"question": f"Come funziona {doc.meta.title}?"})
+    assert alone.json()["understood_as"] is None
 
 
 def test_off_topic_question_abstains(client: TestClient) -> None:

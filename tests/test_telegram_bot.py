@@ -156,7 +156,10 @@ def test_follow_up_uses_previous_turns_until_nuova(bot: RunningBot,
     alone = demo_service.ask(follow_up)
     assert rendered(with_history) != rendered(alone)  # the corpus makes history matter
     bot.ask(uid, QUESTION)
-    assert bot.ask(uid, follow_up).text == rendered(with_history)
+    reply = bot.ask(uid, follow_up).text
+    assert reply == rendered(with_history)
+    assert with_history.rewritten_question  # the official sees how the bot read the question
+    assert reply.startswith(f"<i>Domanda intesa come: «{with_history.rewritten_question}»</i>")
     [reset] = bot.say(uid, "/nuova")
     assert "ricominciamo" in reset.text
     assert bot.ask(uid, follow_up).text == rendered(alone)

@@ -142,3 +142,14 @@ def test_rate_limit_comes_from_settings(tmp_path: Path) -> None:
     deps = Deps(settings, service=None, appdb=open_appdb(tmp_path / "bot.db"))  # type: ignore[arg-type]
     assert [deps.wait_before_question(5) for _ in range(2)] == [0.0, 0.0]
     assert 89 < deps.wait_before_question(5) <= 90
+
+
+def test_how_a_followup_was_understood_comes_first_and_escaped() -> None:
+    answer = Answer(question="e <b>se</b>?", text="Dalle fonti: nulla.", citations=(),
+                    abstained=True, rewritten_question="Chi nomina <b>il</b> segretario?")
+    html = paginate(answer_blocks(answer))[0].html
+    assert html.startswith("<i>Domanda intesa come: «Chi nomina &lt;b&gt;il&lt;/b&gt; "
+                           "segretario?»</i>")
+    plain = Answer(question="Chi nomina il segretario?", text="Dalle fonti: nulla.",
+                   citations=(), abstained=True)
+    assert "intesa come" not in paginate(answer_blocks(plain))[0].html

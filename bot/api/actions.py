@@ -49,6 +49,7 @@ def answer_json(answer: Answer, question_id: int | None) -> dict[str, Any]:
     payload["citations"] = [{**c.to_json(), "doc_id": c.doc_id} for c in answer.citations]
     payload["suggestions"] = [h.to_json() for h in answer.suggestions]
     payload["uncertain"] = answer.uncertain
+    payload["understood_as"] = answer.rewritten_question
     payload["question_id"] = question_id
     return payload
 

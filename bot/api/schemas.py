@@ -99,6 +99,10 @@ class AnswerOut(BaseModel):
     uncertain: bool = Field(False, description="Risposta data, ma con meno di una probabilità "
                             "su due che le fonti trovate rispondano: il testo lo dice prima "
                             "delle citazioni, da verificare sull'atto.")
+    understood_as: str | None = Field(None, description="Come è stata intesa una domanda di "
+                                      "seguito con `history` («e chi lo nomina?» → «Chi lo "
+                                      "nomina il segretario comunale?»): è la domanda cercata; "
+                                      "null quando la domanda è stata cercata com'è.")
 
 
 class FeedbackIn(BaseModel):

@@ -174,8 +174,11 @@ def paragraphs(text: str, render: Render = esc) -> list[Block]:
 
 # ---- answers, sources, hits ------------------------------------------------------------
 def answer_blocks(answer: Answer) -> list[Block]:
-    """An answer with its numbered source list underneath."""
-    blocks = paragraphs(answer.text, marked)
+    """An answer with its numbered source list underneath; a follow-up says first how it
+    was understood, so that a wrong reading shows."""
+    blocks = [Block(f"Domanda intesa come: «{answer.rewritten_question}»", italic)] \
+        if answer.rewritten_question else []
+    blocks.extend(paragraphs(answer.text, marked))
     if answer.abstained and answer.suggestions:
         blocks.append(Block("Potrebbero esserti utili:", bold))
         blocks.extend(hit_blocks(answer.suggestions, snippet=200))
