@@ -111,6 +111,7 @@ def test_an_older_store_gains_the_new_columns(tmp_path: Path) -> None:
     store = Store(path)
     (chunk,) = store.chunks()
     assert chunk.vigente and chunk.references == () and not chunk.ocr
+    assert chunk.page_breaks == ()  # citations keep the passage's pages until re-chunked
     assert store.documents()[0].ocr_pages == ()
 
 
