@@ -171,3 +171,19 @@ def test_a_stale_or_bad_quote_span_still_opens_the_document(client: TestClient,
     page = client.get(f"/documenti/{doc.id}", params={"cita": cita})
     assert page.status_code == 200 and 'class="citazione"' not in page.text
 
+
+
+def test_a_followup_on_the_page_continues_the_previous_question(client: TestClient) -> None:
+    first = "Come funziona la centrale unica di committenza a Torino?"
+    html = client.get("/", params={"q": first, "mode": "chiedi"}).text
+    assert f'name="prima" value="{first}"' in html  # the next question may continue it
+    follow = client.get("/", params={"q": "E a Napoli?", "mode": "chiedi", "prima": first})
+    assert follow.status_code == 200
+    understood = "Come funziona la centrale unica di committenza a Napoli?"
+    assert f'<p class="intesa">Domanda intesa come: «{understood}»</p>' in follow.text
+    assert f'name="prima" value="{understood}"' in follow.text  # chains keep the subject
+    alone = client.get("/", params={"q": "E a Napoli?", "mode": "chiedi"}).text
+    assert "sembra il seguito di una domanda precedente" in alone and 'class="intesa"' not in alone
+    whole = client.get("/", params={"q": "Chi nomina il segretario comunale?", "mode": "chiedi",
+                                    "prima": first}).text
+    assert 'class="intesa"' not in whole  # a whole question is asked as it is

@@ -155,6 +155,20 @@ def test_a_citation_opens_the_document_at_its_quote(page: Any, shots: Path) -> N
     page.screenshot(path=str(shots / "documento-citazione.png"))
 
 
+def test_a_followup_typed_after_an_answer_continues_it(page: Any, shots: Path) -> None:
+    _search(page, "Come funziona la centrale unica di committenza a Torino?", mode="chiedi")
+    assert page.locator(".fonti details").count() > 0
+    page.fill("#q", "E a Napoli?")
+    page.get_by_role("button", name="Invia").click()
+    page.wait_for_load_state("domcontentloaded")
+    understood = page.locator(".intesa")
+    assert understood.is_visible()
+    assert "centrale unica di committenza a Napoli" in understood.inner_text()
+    assert page.locator(".fonti details").count() > 0
+    assert contrast_failures(page) == []
+    page.screenshot(path=str(shots / "domanda-di-seguito.png"), full_page=True)
+
+
 def test_keyboard_only_search(page: Any) -> None:
     page.goto(page.base + "/")
     page.keyboard.press("Tab")

@@ -12,6 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from starlette.datastructures import QueryParams
 
+from bot.answers.models import Turn
 from bot.api.actions import record_feedback, run_ask, run_search
 from bot.api.auth import PageKey, local_path
 from bot.api.deps import MAX_ID, MAX_YEAR, MIN_YEAR, MetricsDep, ServiceDep
@@ -28,6 +29,7 @@ router = APIRouter(include_in_schema=False)
 MODES = ("cerca", "chiedi")
 PAGE_K = 10
 PARAM_CHARS = 20_000
+MAX_PREVIOUS = 2000  # as a question: the service cuts it to its query limit anyway
 
 
 @dataclass
@@ -40,6 +42,7 @@ class PageForm:
     city: str = ""
     year: str = ""
     theme: str = ""
+    prima: str = ""  # the previous question (chiedi): what a follow-up continues
     problems: list[str] = field(default_factory=list)
 
     @classmethod
@@ -50,7 +53,7 @@ class PageForm:
             return (params.get(name) or "").strip()[:PARAM_CHARS]
 
         form = cls(q=get("q"), mode=get("mode"), kind=get("kind"), city=get("city"),
-                   year=get("year"), theme=get("theme"))
+                   year=get("year"), theme=get("theme"), prima=get("prima")[:MAX_PREVIOUS])
         if form.mode not in MODES:
             form.mode = "cerca"
         if form.kind and form.kind not in KIND_LABELS:
@@ -60,6 +63,10 @@ class PageForm:
             form.problems.append(f"Anno non valido: «{form.year[:20]}».")
             form.year = ""
         return form
+
+    def history(self) -> tuple[Turn, ...]:
+        """The conversation a follow-up continues: the previous question, if any."""
+        return (Turn(question=self.prima),) if self.prima else ()
 
     def filters(self) -> Filters:
         """The search filters the form asks for."""
@@ -85,7 +92,7 @@ def search_page(request: Request, service: ServiceDep, metrics: MetricsDep,
         try:
             if form.mode == "chiedi":
                 answer, qid = run_ask(service, metrics, form.q, filters=form.filters(),
-                                      history=(), channel="web")
+                                      history=form.history(), channel="web")
                 context.update(answer=answer, question_id=qid)
             else:
                 context["hits"] = run_search(service, metrics, form.q, k=PAGE_K,
