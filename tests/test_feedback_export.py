@@ -108,3 +108,22 @@ def test_with_logging_off_no_cited_passage_is_kept(fresh_service: object) -> Non
     assert rows[off][7] is None and json.loads(rows[off][8]) == []
     assert json.loads(rows[on][8])[0]["quote"] == answer.citations[0].quote
     assert [r[0] for r in db.voted_answers()] == [on]
+
+
+def test_a_followup_is_logged_as_it_was_understood(fresh_service: object) -> None:
+    from bot.answers.models import Turn
+
+    service = fresh_service
+    first = "Come funziona la centrale unica di committenza a Torino?"
+    answer = service.ask("E a Napoli?", history=[Turn(first)])  # type: ignore[attr-defined]
+    assert answer.rewritten_question
+    db = service.appdb  # type: ignore[attr-defined]
+    on = db.log_answer(answer, "telegram", log_questions=True)
+    off = db.log_answer(answer, "telegram", log_questions=False)
+    rows = {r[0]: r for r in db.question_rows()}
+    # the whole question that was answered, not the fragment: a coordinator reviews it and
+    # training learns from it without the conversation around it
+    assert rows[on][7] == answer.rewritten_question
+    assert {"central", "napol"} <= set(json.loads(rows[on][6]))  # the topic counts in gaps
+    assert rows[off][7] is None and json.loads(rows[off][6]) == []  # logging off: nothing
+

@@ -187,11 +187,13 @@ class AppDB:
     # ---- question log and feedback -------------------------------------------------------
     def log_answer(self, answer: Answer, channel: str, *, log_questions: bool) -> int:
         """Log an answered question: no term of it unless logging is on (scrubbed then), and
-        only then the passages its answer cited (for `raccordo feedback export`)."""
+        only then the passages its answer cited (for `raccordo feedback export`). A follow-up
+        is logged as it was understood ("e chi lo nomina?" → "Chi lo nomina il segretario
+        comunale?"): the question that was answered, whole for review and training."""
         from bot.app.privacy import loggable
 
         cited = sorted({c.doc_id for c in answer.citations if c.doc_id is not None})
-        kept = loggable(answer.question, log_questions)
+        kept = loggable(answer.rewritten_question or answer.question, log_questions)
         passages = [{"file": c.file, "locator": c.locator, "quote": c.quote}
                     for c in answer.citations] if kept.text is not None else None
         return self.log_question(channel=channel, abstained=answer.abstained,
