@@ -6,7 +6,8 @@ Usage:
 A passage may run over several pages of a PDF (a short section joined with the next ones, a
 comma across a page break). Before `Chunk.page_breaks` a citation named the passage's first
 page; now it names the page(s) of the quoted sentences (`bot.answers.citations.quote_pages`).
-For every question set on the shared corpus and the default service, this counts the
+It first counts the passages of the knowledge base that span pages. For every question set
+on the shared corpus and the default service, it then counts the
 citations, those whose passage spans pages, those whose pages were narrowed, and those whose
 first page moved. Then, for relevant citations of a question whose relevant entry names a page
 ("page 6", written by the question sets' authors from the PDF, independently of our page
@@ -70,6 +71,10 @@ def main() -> None:
     service = Raccordo(Settings(data_dir=args.shared_data))
     report: dict[str, object] = run_header()
     print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    chunks = service.store.chunks()
+    spanning = [c for c in chunks if c.page_breaks]
+    report.update(passages=len(chunks), passages_spanning_pages=len(spanning))
+    print(f"passages spanning pages (with their page breaks): {len(spanning)} of {len(chunks)}")
     print(f"{'set':24s} {'cit.':>5s} {'multi':>5s} {'narrow':>6s} {'moved':>5s} | named page:"
           f" {'n':>3s} {'before':>6s} {'now':>4s}")
     for name, (base, questions) in question_sets(args.shared).items():
