@@ -191,11 +191,8 @@ class Chunker:
 
     def _split(self, item: _Item, sep: str) -> list[_Piece]:
         text = sep.join(p.text for p in item.parts)
-        offsets: list[tuple[int, int, Part]] = []
-        pos = 0
-        for part in item.parts:
-            offsets.append((pos, pos + len(part.text), part))
-            pos += len(part.text) + len(sep)
+        offsets = [(at, at + len(part.text), part) for at, part
+                   in zip(_bases([p.text for p in item.parts], sep), item.parts, strict=True)]
         body = offsets[item.lead][0] if 0 < item.lead < len(offsets) else 0
         spans = _spans(text, body, len(text), self.splitter)
         if body and spans:  # the heading goes with the first piece of its first comma

@@ -73,11 +73,16 @@ _MODALS = r"può|puo'|possono|deve|devono|va|vanno|bisogna|occorre"
 # quando va presentato?"; "cos'è pagoPA?" asks about pagoPA), or after the noun asked for,
 # a clitic and a verb ("entro quanti giorni si risponde?"; "quanto costa pagoPA?" names
 # pagoPA).
+# The opening of a question: the interrogative's preposition, then an interrogative
+# determiner (before the noun it asks for) or pronoun.
+_ASK_PREPOSITION = r"(?:(?:entro|fino\s+a|per|da|di|a|in|con|su|tra|fra)\s+)?"
+_ASK_DETERMINER = r"(?:quale|quali|quanto|quanta|quanti|quante|che)\s+"
+_ASK_PRONOUN = r"chi|come|quando|dove|perch[ée]|perche'"
 _ASKS_ONLY = re.compile(
-    r"^\s*(?:(?:entro|fino\s+a|per|da|di|a|in|con|su|tra|fra)\s+)?"
-    r"(?:(?:quale|quali|quanto|quanta|quanti|quante|che)\s+(?P<asked>\w+)"
+    r"^\s*" + _ASK_PREPOSITION
+    + r"(?:" + _ASK_DETERMINER + r"(?P<asked>\w+)"
     r"(?:\s+" + _CLITIC + r"(?<!')\s+(?P<then>\w+))?"
-    r"|(?:chi|come|quando|dove|perch[ée]|perche'|cosa|che\s+cosa)"
+    r"|(?:" + _ASK_PRONOUN + r"|cosa|che\s+cosa)"
     r"(?:\s+(?:" + _CLITICS + r"|" + _MODALS + r")(?<!')(?=\s)|\s*l['’])*"
     r"(?:\s*(?!(?:è|e'|sono|era|sia)\b)(?P<verb>\w+))?)"
     r"\s*[?!.]*\s*$", re.IGNORECASE)
@@ -208,10 +213,10 @@ def _merge(question: str, previous: str) -> str:
 # noun it asks for), clitics and modals, one verb; the topic follows, opening as a noun
 # phrase does (an article, an articulated preposition).
 _QUESTION_LEAD = re.compile(
-    r"^\s*(?:(?:entro|fino\s+a|per|da|di|a|in|con|su|tra|fra)\s+)?"
-    r"(?:(?:quale|quali|quanto|quanta|quanti|quante|che)\s+(?!cos)\w+"
+    r"^\s*" + _ASK_PREPOSITION
+    + r"(?:" + _ASK_DETERMINER + r"(?!cos)\w+"
     r"|(?:che\s+)?cos['’]\s*(?:è|e')|(?:che\s+)?cosa(?:\s+(?:è|e'))?"
-    r"|chi|come|quando|dove|perch[ée]|perche')\s+"
+    r"|" + _ASK_PRONOUN + r")\s+"
     r"(?:(?:" + _CLITICS + r"|" + _MODALS + r")"
     r"(?:\s+|(?<=['’])))*"
     r"(?:(?!(?:il|lo|la|i|gli|le|un|uno|una)\b)\w+\s+){0,2}"
