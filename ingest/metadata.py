@@ -4,7 +4,8 @@ Precedence, field by field: explicit override (uploads) > sidecar > manifest row
 document says about itself (front matter, <title>, DOCX/PDF properties, first heading) > file
 name. `url`: the `url` field, else the document's own `url:` (Normattiva front matter, pinned
 to the text in force on its `dataVigenza`), else the manifest's `source` (bare host paths such
-as "github.com/..." get "https://").
+as "github.com/..." get "https://"). `in_force`, the date of an act's text version:
+`ingest.version`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ingest.links import link_version
 from ingest.models import KINDS, DocumentMeta
 from ingest.readers import Parsed
 from ingest.textio import read_text
+from ingest.version import DECLARED, in_force_on
 
 MANIFESTS = ("MANIFEST.tsv", "MANIFEST.csv", "manifest.tsv", "manifest.csv")
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
@@ -137,13 +139,14 @@ def build_meta(file: str, fields: Mapping[str, str], parsed: Parsed | None) -> D
     act = fields.get("act") or title_act(title)
     kind = normalise_kind(fields.get("kind")) if fields.get("kind") else _kind_from_act(act)
     props = parsed.props if parsed else {}
-    url = fields.get("url") or link_version(props.get("url"), props.get("dataVigenza")) \
-        or fields.get("source")
+    in_force = in_force_on(fields, props, title)
+    url = fields.get("url") or link_version(props.get("url"), in_force) or fields.get("source")
     return DocumentMeta(
         title=title, kind=kind, issuer=fields.get("issuer"),
         city=fields.get("city") or city_from_issuer(fields.get("issuer")),
         year=_year(fields.get("year")) or _year(title), url=normalise_url(url), act=act,
-        themes=_themes(fields.get("themes")), contributor=fields.get("contributor"))
+        themes=_themes(fields.get("themes")), contributor=fields.get("contributor"),
+        in_force=in_force)
 
 
 METROPOLITAN_CITIES = (
@@ -184,6 +187,8 @@ def meta_matches(stored: DocumentMeta, fields: Mapping[str, str]) -> bool:
         if declared and getattr(stored, name) != value:
             return False
     if "url" in fields and stored.url != probe.url:
+        return False
+    if any(name in fields for name in DECLARED) and stored.in_force != probe.in_force:
         return False
     return not ("themes" in fields and stored.themes != probe.themes)
 

@@ -29,6 +29,7 @@ class DocumentMeta:
     act: str | None = None  # normalised act key, e.g. "dlgs:267/2000" (see ingest.acts)
     themes: tuple[str, ...] = ()  # theme ids forced by manifest/sidecar
     contributor: str | None = None
+    in_force: str | None = None  # ISO date of the text version: "testo vigente al" (acts)
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ CHUNK_COLUMNS = ("id, doc_id, ordinal, text, context, section, article, commi, l
                  " page_start, page_end, themes, vigente, repeal_note, repealed, amended, ocr,"
                  " page_breaks, embedding, lex_len")
 DOC_COLUMNS = ("id, source, file, sha256, format, title, kind, issuer, city, year, url, act,"
-               " themes, contributor, pages, status, reason, ingested_at, ocr_pages")
+               " themes, contributor, pages, status, reason, ingested_at, ocr_pages, in_force")
 BUMP = ("INSERT INTO store_meta(key, value) VALUES('version', '1') ON CONFLICT(key)"
         " DO UPDATE SET value = (store_meta.value::bigint + 1)::text")
 
@@ -207,10 +207,11 @@ class PgStore:
         row = conn.execute(
             f"INSERT INTO documents({DOC_COLUMNS}) VALUES"
             " (COALESCE(%s, nextval('documents_id_seq')),"
-            " %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+            " %s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
             (doc_id, source, file, sha256, fmt, meta.title, meta.kind, meta.issuer, meta.city,
              meta.year, meta.url, meta.act, json.dumps(list(meta.themes)), meta.contributor,
-             pages, status, reason, ingested_at or time.time(), json.dumps(list(ocr_pages))),
+             pages, status, reason, ingested_at or time.time(), json.dumps(list(ocr_pages)),
+             meta.in_force),
         ).fetchone()
         assert row is not None
         return int(row[0])

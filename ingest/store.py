@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS documents (
     contributor TEXT,
     pages INTEGER,
     ocr_pages TEXT NOT NULL DEFAULT '[]',
+    in_force TEXT,
     status TEXT NOT NULL CHECK (status IN ('indexed', 'skipped')),
     reason TEXT,
     ingested_at REAL NOT NULL,
@@ -97,6 +98,7 @@ ADDED_COLUMNS = (
     ("chunks", "amended", "INTEGER NOT NULL DEFAULT 0"),
     ("chunks", "ocr", "INTEGER NOT NULL DEFAULT 0"),
     ("chunks", "page_breaks", "TEXT NOT NULL DEFAULT '[]'"),
+    ("documents", "in_force", "TEXT"),
 )
 
 
@@ -265,11 +267,11 @@ class Store:
                     reason: str | None, ocr_pages: Sequence[int] = ()) -> int:
         cur = conn.execute(
             "INSERT INTO documents(source, file, sha256, format, title, kind, issuer, city, year,"
-            " url, act, themes, contributor, pages, status, reason, ingested_at, ocr_pages)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " url, act, themes, contributor, pages, status, reason, ingested_at, ocr_pages,"
+            " in_force) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (source, file, sha256, fmt, meta.title, meta.kind, meta.issuer, meta.city, meta.year,
              meta.url, meta.act, json.dumps(list(meta.themes)), meta.contributor, pages, status,
-             reason, time.time(), json.dumps(list(ocr_pages))),
+             reason, time.time(), json.dumps(list(ocr_pages)), meta.in_force),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid

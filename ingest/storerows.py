@@ -11,7 +11,7 @@ from ingest.storetypes import StoredDocument
 DOC_SELECT = (
     "SELECT d.id, d.source, d.file, d.sha256, d.format, d.title, d.kind, d.issuer, d.city,"
     " d.year, d.url, d.act, d.themes, d.contributor, d.pages, d.status, d.reason,"
-    " COUNT(c.id), d.ingested_at, d.ocr_pages"
+    " COUNT(c.id), d.ingested_at, d.ocr_pages, d.in_force"
     " FROM documents d LEFT JOIN chunks c ON c.doc_id = d.id"
 )
 CHUNK_SELECT = (
@@ -51,7 +51,7 @@ def doc_from_row(r: Any) -> StoredDocument:
     meta = DocumentMeta(
         title=str(r[5]), kind=str(r[6]), issuer=r[7], city=r[8], year=r[9],
         url=r[10], act=r[11], themes=tuple(json.loads(str(r[12]))),
-        contributor=r[13],
+        contributor=r[13], in_force=r[20],
     )
     return StoredDocument(
         id=int(r[0]), source=str(r[1]), file=str(r[2]), sha256=str(r[3]),

@@ -44,6 +44,7 @@ class StoredDocument:
             "reason": self.reason,
             "ocr": self.ocr,
             "ocr_pages": list(self.ocr_pages),
+            "in_force": self.meta.in_force,
         }
 
 

@@ -108,6 +108,32 @@ def test_a_quote_is_cited_on_the_page_it_is_on(backend_settings: Settings,
         assert citation.quote.startswith("La password del portale")
         assert citation.page == 2 and citation.locator.endswith("p. 2")
         assert citation.url == "https://comune.example.it/manuale.pdf#page=2"
+        assert citation.in_force is None  # a manual says no version of a text in force
+    finally:
+        service.close()
+
+
+def test_a_citation_names_the_version_of_the_act(backend_settings: Settings,
+                                                tmp_path: Path) -> None:
+    folder = tmp_path / "atti"
+    folder.mkdir()
+    (folder / "tuel.md").write_text(
+        "---\nurl: https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
+        "2000-08-18;267\ndataVigenza: 20251104\n---\n\n# Testo unico delle leggi "
+        "sull'ordinamento degli enti locali\n\n### Art. 50. - Competenze del sindaco\n\n"
+        "1. Il sindaco e' l'organo responsabile dell'amministrazione del comune.\n",
+        encoding="utf-8")
+    service = Raccordo(backend_settings)
+    try:
+        assert not service.ingest(folder).failed
+        [doc] = service.store.documents()
+        assert doc.meta.in_force == "2025-11-04"
+        answer = service.ask("Chi è l'organo responsabile dell'amministrazione del comune?")
+        [citation] = answer.citations
+        assert citation.in_force == "2025-11-04"
+        assert citation.to_json()["in_force"] == "2025-11-04"
+        assert citation.version == "testo vigente al 4 novembre 2025"
+        assert citation.url is not None and citation.url.endswith("~art50!vig=2025-11-04")
     finally:
         service.close()
 

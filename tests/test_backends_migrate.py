@@ -77,7 +77,8 @@ def test_migrations_are_numbered_files_applied_once_even_by_racing_starts(pg_url
             rows = conn.execute("SELECT component, version, name FROM schema_migrations"
                                 " ORDER BY version").fetchall()
         assert rows == [("store", 1, "001_store.sql"), ("store", 2, "002_jobs.sql"),
-                        ("store", 3, "003_chunk_page_breaks.sql")]
+                        ("store", 3, "003_chunk_page_breaks.sql"),
+                        ("store", 4, "004_document_in_force.sql")]
         assert apply_migrations(store.db, "store", "ingest.pgmigrations") == []
     finally:
         store.close()

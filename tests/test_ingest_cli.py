@@ -14,7 +14,7 @@ from ingest.pipeline import ingest_path
 from ingest.store import Store
 
 KEYS = {"id", "file", "title", "kind", "city", "year", "pages", "chunks", "status", "reason",
-        "ocr", "ocr_pages"}
+        "ocr", "ocr_pages", "in_force"}
 
 
 def _folder(tmp_path: Path) -> Path:
@@ -40,6 +40,7 @@ def test_documents_json_contract(tmp_path: Path) -> None:
     assert rows["scansione.pdf"]["status"] == "skipped"
     assert rows["scansione.pdf"]["reason"] == NO_READABLE_TEXT
     assert rows["scheda.md"]["ocr"] is False and rows["scheda.md"]["ocr_pages"] == []
+    assert rows["scheda.md"]["in_force"] is None  # a practice sheet names no text version
     plain = CliRunner().invoke(app, ["documents", "--data-dir", str(data)])
     assert "scartato: PDF senza testo" in plain.stdout
 

@@ -113,6 +113,7 @@ def test_an_older_store_gains_the_new_columns(tmp_path: Path) -> None:
     assert chunk.vigente and chunk.references == () and not chunk.ocr
     assert chunk.page_breaks == ()  # citations keep the passage's pages until re-chunked
     assert store.documents()[0].ocr_pages == ()
+    assert store.documents()[0].meta.in_force is None  # read on the next ingest (chunking "6")
 
 
 @pytest.mark.shared

@@ -166,4 +166,5 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
         doc_id=hit.document.id, city=meta.city, start=quote_start(hit.chunk, quote, starts),
         place=place_text(hit, locator),
         formal=formal_citation(locator or hit.chunk.locator, _with_act(meta)), ocr=hit.chunk.ocr,
+        in_force=meta.in_force,
     )

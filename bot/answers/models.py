@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.models import Hit
+from ingest.version import italian_date
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,20 @@ class Citation:
     ocr: bool = False  # the quote comes from text read by OCR: check it against the original
     references: tuple[dict[str, object], ...] = ()  # provisions the quote cites, resolved
     start: int | None = None  # where `quote` begins in the passage's text
+    in_force: str | None = None  # ISO date of the act's text version quoted ("vigente al")
+
+    @property
+    def version(self) -> str | None:
+        """'testo vigente al 4 novembre 2025' when the source says which version it is."""
+        return f"testo vigente al {italian_date(self.in_force)}" if self.in_force else None
 
     def to_json(self) -> dict[str, object]:
         """The citation contract of `raccordo ask --json`."""
         return {"n": self.n, "file": self.file, "title": self.title, "kind": self.kind,
                 "locator": self.locator, "page": self.page, "quote": self.quote,
                 "url": self.url, "chunk_id": self.chunk_id, "formal": self.formal,
-                "ocr": self.ocr, "references": list(self.references)}
+                "ocr": self.ocr, "references": list(self.references),
+                "in_force": self.in_force}
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from bot.answers.markup import plain
 from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
 from ingest.models import KINDS
+from ingest.version import italian_date
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[1] / "templates"
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
@@ -79,6 +80,7 @@ templates.env.filters["short_locator"] = short_locator
 templates.env.filters["web_url"] = web_url
 templates.env.filters["place_url"] = place_url
 templates.env.filters["plain"] = plain
+templates.env.filters["italian_date"] = italian_date
 templates.env.filters["link_citations"] = link_citations
 templates.env.globals["KIND_LABELS"] = KIND_LABELS
 

@@ -85,6 +85,7 @@ class CitationOut(BaseModel):
     formal: str | None = None  # formal Italian citation of a provision of an act
     ocr: bool = False  # quote read by OCR: to check against the original
     references: list[dict[str, Any]] = []  # provisions the quote cites (chunk_id null: outside)
+    in_force: str | None = None  # ISO date of the act's text version quoted ("vigente al")
 
 
 class AnswerOut(BaseModel):
@@ -138,6 +139,7 @@ class DocumentOut(BaseModel):
     issuer: str | None = None
     act: str | None = None
     themes: list[str] = []
+    in_force: str | None = None  # ISO date of the text version, when the document gives it
 
 
 class DocumentPageOut(BaseModel):

@@ -65,6 +65,7 @@ def readable(answer: Answer) -> str:
     lines = [render_text(answer)]
     details = [f"[{c.n}] {c.file}" + (f" — {c.url}" if c.url else "")
                + (f"\n    cita come: {c.formal}" if c.formal else "")
+               + (f"\n    {c.version}" if c.version else "")
                + ("\n    testo da OCR: verificare sull'originale" if c.ocr else "")
                for c in answer.citations]
     if details:

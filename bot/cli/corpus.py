@@ -10,6 +10,7 @@ import typer
 
 from bot.app.settings import Settings
 from bot.cli.common import EXIT_FAILED, EXIT_OK, DataDirOpt, edge, print_json, settings_for
+from ingest.version import italian_date
 
 
 def register(app: typer.Typer) -> None:
@@ -81,6 +82,8 @@ def documents(
     for d in docs:
         state = "indicizzato" if d.status == "indexed" else f"scartato: {d.reason}"
         pages = f", {d.pages} pag." if d.pages else ""
+        if d.meta.in_force:
+            pages += f", vigente al {italian_date(d.meta.in_force)}"
         typer.echo(f"[{d.id}] {d.file} — {d.meta.title} ({d.meta.kind}{pages}, "
                    f"{d.chunks} chunk) {state}")
     typer.echo(f"Modello di riordino delle risposte: {ranker_status(settings)}")

@@ -224,10 +224,14 @@ def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
 
 
 def legal_blocks(c: Citation) -> list[Block]:
-    """Formal citation, OCR warning and the provisions the quote cites (in the archive or not)."""
+    """Formal citation, version of the text, OCR warning and the provisions the quote cites
+    (in the archive or not)."""
     blocks: list[Block] = []
     if c.formal:
         blocks.append(Block(f"Cita come: {c.formal}", italic))
+    if c.version:
+        blocks.append(Block(f"{c.version[0].upper()}{c.version[1:]}: verificare eventuali "
+                            "modifiche successive.", italic))
     if c.ocr:
         blocks.append(Block("Testo da OCR: verificare sull'originale.", italic))
     if c.references:

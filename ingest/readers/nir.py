@@ -147,4 +147,15 @@ def read_nir(data: bytes) -> Parsed:
             title = _text(el) or None
             break
     walker.walk(root)
-    return Parsed(blocks=tuple(walker.blocks), title=title)
+    version = _expression_date(root)
+    return Parsed(blocks=tuple(walker.blocks), title=title,
+                  props={"in_force": version} if version else {})
+
+
+def _expression_date(root: etree._Element) -> str | None:
+    """Akoma Ntoso's date of the expression (the version of the text), when it gives one."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and _local(el) == "FRBRExpression":
+            found = _child(el, "FRBRdate")
+            return found.get("date") if found is not None else None
+    return None
