@@ -54,6 +54,11 @@ class Vigenza:
     amended: bool = False
 
 
+def amendment_marked(text: str) -> bool:
+    """True when `text` holds words Normattiva marks as changed by amendments: "((...))"."""
+    return _AMENDED.search(text) is not None
+
+
 def repeal_message(note: str | None) -> str:
     """Italian notice for a provision not in force: 'non in vigore: articolo abrogato dal ...'."""
     if not note:

@@ -1,4 +1,5 @@
-"""Every front door names the version of an act a quote was taken from ("testo vigente al")."""
+"""Every front door names the version of an act a quote was taken from ("testo vigente al"),
+and explains Normattiva's marks of amended words in a quote."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ dataVigenza: 20251104
 ### Art. 50. - Competenze del sindaco e del presidente della provincia
 
 1. Il sindaco e il presidente della provincia sono gli organi responsabili
-dell'amministrazione del comune e della provincia.
+dell'amministrazione del comune ((e della provincia)).
 """
 GUIDE = "# Guida al portale\n\nIl portale dei servizi si apre con SPID o CIE.\n"
 QUESTION = "Chi è responsabile dell'amministrazione del comune?"
@@ -54,8 +55,10 @@ def _cli(service: Raccordo, *args: str) -> str:
 def test_the_cli_names_the_version_quoted(act_service: Raccordo) -> None:
     out = _cli(act_service, "ask", QUESTION)
     assert "\n    testo vigente al 4 novembre 2025" in out
+    assert "\n    tra (( )) le parole modificate o aggiunte da atti successivi" in out
     [citation] = json.loads(_cli(act_service, "ask", QUESTION, "--json"))["citations"]
     assert citation["in_force"] == "2025-11-04" and citation["file"] == "tuel.md"
+    assert citation["amended"] is True and "((e della provincia))" in citation["quote"]
     listing = _cli(act_service, "documents")
     assert "tuel.md" in listing and "vigente al 4 novembre 2025" in listing
     guide = next(line for line in listing.splitlines() if "guida.md" in line)
@@ -74,6 +77,7 @@ def test_the_api_and_the_page_name_the_version_quoted(act_service: Raccordo) -> 
         assert source is not None
         assert ('<p class="vigenza">Testo vigente al 4 novembre 2025: verificare eventuali '
                 "modifiche successive.</p>") in source.group(0)
+        assert '<p class="modifiche">Tra (( )) le parole modificate' in source.group(0)
         doc = next(d for d in act_service.store.documents() if d.file == "tuel.md")
         page = client.get(f"/documenti/{doc.id}").text
         assert "<dt>Testo vigente al</dt><dd>4 novembre 2025</dd>" in page
@@ -86,4 +90,4 @@ def test_a_guide_says_no_version(act_service: Raccordo) -> None:
     [citation] = answer.citations
     assert citation.file == "guida.md"
     assert citation.in_force is None and citation.version is None
-    assert citation.to_json()["in_force"] is None
+    assert citation.to_json()["in_force"] is None and not citation.amended

@@ -101,3 +101,11 @@ def test_repealed_tuel_articles(tmp_path: Path, shared_dir: Path) -> None:
         assert all(c.vigente for c in by_article[article]), article
     share = sum(not c.vigente for c in chunks) / len(chunks)
     assert 0 < share < 0.05
+
+
+def test_amendment_marks_are_told_from_note_numbers() -> None:
+    from ingest.vigenza import amendment_marked
+
+    assert amendment_marked("Il sindaco ((e il presidente della provincia)) nomina")
+    assert not amendment_marked("come previsto dall'articolo 3 ((1)) e (2)")
+    assert not amendment_marked("Il sindaco nomina i responsabili degli uffici.")

@@ -97,6 +97,21 @@ def test_document_text_is_escaped() -> None:
     assert "atto: dlgs:267/2000 · art. 1, comma 2 · p. 1" in sources.html
 
 
+def test_sources_name_the_version_and_explain_amendment_marks() -> None:
+    quote = "Il sindaco ((e il presidente della provincia)) nomina i responsabili."
+    c = Citation(n=1, file="tuel.md", title="TUEL", kind="decree", locator="art. 50",
+                 page=None, quote=quote, url=None, chunk_id=1, in_force="2024-01-01",
+                 amended=True)
+    [sources] = paginate(source_blocks(c, quote, "dlgs:267/2000"))
+    assert ("Testo vigente al 1° gennaio 2024: verificare eventuali modifiche successive."
+            in sources.html)
+    assert "Tra (( )) le parole modificate o aggiunte da atti successivi" in sources.html
+    plain_source = Citation(n=1, file="g.md", title="Guida", kind="guideline", locator="",
+                            page=None, quote="q", url=None, chunk_id=2)
+    [other] = paginate(source_blocks(plain_source, "q", None))
+    assert "vigente" not in other.html and "((" not in other.html
+
+
 def test_only_http_links_are_rendered() -> None:
     c = Citation(n=1, file="f", title="T", kind="other", locator="", page=None, quote="q",
                  url="javascript:alert(1)", chunk_id=1)

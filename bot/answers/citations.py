@@ -12,6 +12,7 @@ from ingest.citation import formal_citation
 from ingest.legal import comma_number, letter_of
 from ingest.links import link_place
 from ingest.models import Chunk, DocumentMeta, Locator
+from ingest.vigenza import amendment_marked
 
 MAX_TITLE = 90
 LEGAL_KINDS = frozenset({"law", "decree", "regulation", "statute"})
@@ -166,5 +167,5 @@ def citation_for(hit: Hit, n: int, quote: str, starts: Sequence[int] = ()) -> Ci
         doc_id=hit.document.id, city=meta.city, start=quote_start(hit.chunk, quote, starts),
         place=place_text(hit, locator),
         formal=formal_citation(locator or hit.chunk.locator, _with_act(meta)), ocr=hit.chunk.ocr,
-        in_force=meta.in_force,
+        in_force=meta.in_force, amended=amendment_marked(quote),
     )

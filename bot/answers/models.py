@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from index.models import Hit
 from ingest.version import italian_date
 
+AMENDED_NOTE = ("Tra (( )) le parole modificate o aggiunte da atti successivi, come le segna "
+                "Normattiva.")
+"""Shown beside a quote that holds Normattiva's amendment marks."""
+
 
 @dataclass(frozen=True)
 class Citation:
@@ -29,6 +33,7 @@ class Citation:
     references: tuple[dict[str, object], ...] = ()  # provisions the quote cites, resolved
     start: int | None = None  # where `quote` begins in the passage's text
     in_force: str | None = None  # ISO date of the act's text version quoted ("vigente al")
+    amended: bool = False  # the quote holds words changed by amendments, marked "((...))"
 
     @property
     def version(self) -> str | None:
@@ -41,7 +46,7 @@ class Citation:
                 "locator": self.locator, "page": self.page, "quote": self.quote,
                 "url": self.url, "chunk_id": self.chunk_id, "formal": self.formal,
                 "ocr": self.ocr, "references": list(self.references),
-                "in_force": self.in_force}
+                "in_force": self.in_force, "amended": self.amended}
 
 
 @dataclass(frozen=True)

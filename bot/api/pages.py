@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from bot.answers.citations import place_url, short_locator, web_url
 from bot.answers.markup import plain
+from bot.answers.models import AMENDED_NOTE
 from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
 from ingest.models import KINDS
@@ -83,6 +84,7 @@ templates.env.filters["plain"] = plain
 templates.env.filters["italian_date"] = italian_date
 templates.env.filters["link_citations"] = link_citations
 templates.env.globals["KIND_LABELS"] = KIND_LABELS
+templates.env.globals["AMENDED_NOTE"] = AMENDED_NOTE
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.answers.answerer import render_text
-from bot.answers.models import Answer
+from bot.answers.models import AMENDED_NOTE, Answer
 from bot.cli.common import DataDirOpt, edge, print_json, settings_for
 from bot.errors import BadRequest
 from index.models import Filters
@@ -66,6 +66,7 @@ def readable(answer: Answer) -> str:
     details = [f"[{c.n}] {c.file}" + (f" — {c.url}" if c.url else "")
                + (f"\n    cita come: {c.formal}" if c.formal else "")
                + (f"\n    {c.version}" if c.version else "")
+               + (f"\n    {AMENDED_NOTE[0].lower()}{AMENDED_NOTE[1:]}" if c.amended else "")
                + ("\n    testo da OCR: verificare sull'originale" if c.ocr else "")
                for c in answer.citations]
     if details:

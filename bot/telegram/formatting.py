@@ -16,7 +16,7 @@ from telegram.constants import MessageLimit
 
 from bot.answers.citations import place_url
 from bot.answers.markup import plain
-from bot.answers.models import Answer, Citation
+from bot.answers.models import AMENDED_NOTE, Answer, Citation
 from index.models import Hit
 from ingest.citation import formal_citation
 from ingest.storetypes import StoredChunk
@@ -232,6 +232,8 @@ def legal_blocks(c: Citation) -> list[Block]:
     if c.version:
         blocks.append(Block(f"{c.version[0].upper()}{c.version[1:]}: verificare eventuali "
                             "modifiche successive.", italic))
+    if c.amended:
+        blocks.append(Block(AMENDED_NOTE, italic))
     if c.ocr:
         blocks.append(Block("Testo da OCR: verificare sull'originale.", italic))
     if c.references:
