@@ -118,10 +118,17 @@ class CrossEncoderRanker:
             raise RankerUnavailable(f"Modello di riordino illeggibile: {exc}") from exc
         self.max_tokens = int(vocab.get("max_tokens", MAX_TOKENS))
 
-    def score(self, query: str, texts: Sequence[str]) -> list[float]:
-        """One relevance logit per text (higher is more relevant), in the texts' order."""
+    def score(self, query: str, texts: Sequence[str], *, windows: bool = False) -> list[float]:
+        """One relevance logit per text (higher is more relevant), in the texts' order.
+
+        The model reads `max_tokens`: a long text is cut. With `windows`, each text is read
+        in windows that fill the room left by the query (half overlapping) and keeps its best
+        logit (measured against the cut in `benchmarks/ranker_view.py`, not used by answers).
+        """
         if not texts:
             return []
+        if windows:
+            return [max(self.score(query, self._windows(query, t))) for t in texts]
         tok = self._tok
         q = tok.content_ids([QUERY_PREFIX + query])[0]
         rows = [pair_ids(q, p, tok.bos, tok.eos, self.max_tokens)
@@ -132,6 +139,27 @@ class CrossEncoderRanker:
             part = order[start:start + BATCH]
             out[part] = self._logits([rows[i] for i in part])
         return [float(x) for x in out]
+
+    def visible_share(self, query: str, text: str) -> float:
+        """The share of `text`'s tokens the model reads beside `query` (1.0: all of it)."""
+        passage = self._tok.content_ids([PASSAGE_PREFIX + text])[0]
+        return min(1.0, self._room(query) / max(1, len(passage)))
+
+    def _room(self, query: str) -> int:
+        """Passage tokens that fit beside `query` (cut to MAX_QUERY_TOKENS) in `max_tokens`."""
+        q = self._tok.content_ids([QUERY_PREFIX + query])[0][:MAX_QUERY_TOKENS]
+        return self.max_tokens - len(q) - 4
+
+    def _windows(self, query: str, text: str) -> list[str]:
+        """`text` in pieces of words that each fit beside `query`, half overlapping."""
+        words = text.split()
+        share = self.visible_share(query, text)
+        if share >= 1.0:
+            return [text]
+        size = max(1, int(len(words) * share * 0.95))  # a margin: pieces vary in tokens
+        step = max(1, size // 2)
+        starts = [*range(0, len(words) - size, step), len(words) - size]
+        return [" ".join(words[s:s + size]) for s in starts]
 
     def run(self, query: str, hits: Sequence[Hit], top_k: int, *,
             keep_pinned: bool = True) -> list[Hit]:
