@@ -63,6 +63,26 @@ def test_scores_are_the_same_alone_and_in_a_batch() -> None:
     assert ranker().score("Chi dirige gli uffici?", []) == []
 
 
+def test_a_long_passage_is_read_in_part_unless_scored_in_windows() -> None:
+    question = "Chi dirige gli uffici?"
+    filler = "Art. 56. La Camera dei deputati e' eletta a suffragio universale e diretto. " * 16
+    answer = "Spetta ai dirigenti la direzione degli uffici e dei servizi."
+    long_text = filler + answer  # the answering sentence lies beyond what the model reads
+    model = ranker()
+    assert model.visible_share(question, answer) == 1.0
+    assert model.visible_share(question, long_text) < 0.5
+    assert model._windows(question, answer) == [answer]
+    pieces = model._windows(question, long_text)
+    assert len(pieces) > 2 and pieces[-1].endswith(answer)
+    assert all(model.visible_share(question, p) == 1.0 for p in pieces)  # each is read whole
+    [cut] = model.score(question, [long_text])
+    [best] = model.score(question, [long_text], windows=True)
+    [alone] = model.score(question, [pieces[-1]])
+    assert best == pytest.approx(max(model.score(question, pieces)), abs=1e-6)
+    assert best >= alone and best > cut  # the window that holds the answer is seen
+    assert model.score(question, [answer], windows=True) == model.score(question, [answer])
+
+
 def test_a_missing_model_is_a_raccordo_error(tmp_path: Path) -> None:
     with pytest.raises(RankerUnavailable) as info:
         CrossEncoderRanker(tmp_path)
