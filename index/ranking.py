@@ -151,7 +151,8 @@ class CrossEncoderRanker:
         return self.max_tokens - len(q) - 4
 
     def _windows(self, query: str, text: str) -> list[str]:
-        """`text` in pieces of words that each fit beside `query`, half overlapping."""
+        """`text` in half-overlapping pieces of words sized to fit beside `query` (by the
+        text's own tokens per word, with a 5% margin: a denser piece may still be cut)."""
         words = text.split()
         share = self.visible_share(query, text)
         if share >= 1.0:
