@@ -44,8 +44,10 @@ def main() -> None:
     by_kind = Counter((d.meta.kind, d.meta.in_force is not None) for d in docs)
     report["documents"] = {f"{kind} {'with' if dated else 'without'} version": n
                            for (kind, dated), n in sorted(by_kind.items())}
-    print(f"documents: {len(docs)}, with a version date: "
-          f"{sum(d.meta.in_force is not None for d in docs)}")
+    dates = Counter(d.meta.in_force for d in docs if d.meta.in_force)
+    report["versions"] = dict(sorted(dates.items()))
+    print(f"documents: {len(docs)}, with a version date: {sum(dates.values())} "
+          f"({', '.join(f'{n} of {day}' for day, n in sorted(dates.items()))})")
     for kind in sorted({k for k, _ in by_kind}):
         print(f"  {kind:10s} with {by_kind[(kind, True)]:>3}  without {by_kind[(kind, False)]:>3}")
     print(f"{'set':24s} {'cit.':>5s} {'acts':>5s} {'version':>7s} {'amended':>7s}")
