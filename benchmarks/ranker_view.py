@@ -40,6 +40,11 @@ def auc(positive: Sequence[float], negative: Sequence[float]) -> float:
     return wins / (len(positive) * len(negative))
 
 
+def share(flags: Sequence[bool]) -> float:
+    """The share of true flags (nan when there are none to count)."""
+    return sum(flags) / len(flags) if flags else float("nan")
+
+
 def evidence(service: Raccordo, ranker: CrossEncoderRanker, question: str,
              hits: Sequence[Hit], windows: bool) -> Evidence:
     """The answerer's evidence with the model's best logit read as `windows` says."""
@@ -72,8 +77,7 @@ def measure(service: Raccordo, ranker: CrossEncoderRanker, questions: Sequence) 
         silent = [d for d, label in decided if not label]
         answerable = [d for d, label in decided if label]
         out[view] = {"auc": auc([p for p, y in kept if y], [p for p, y in kept if not y]),
-                     "no_answer_declined": sum(silent) / len(silent) if silent else None,
-                     "false_abstention": sum(answerable) / len(answerable)}
+                     "no_answer_declined": share(silent), "false_abstention": share(answerable)}
     return out
 
 

@@ -24,7 +24,7 @@ from ingest.links import link_version
 from ingest.models import KINDS, DocumentMeta
 from ingest.readers import Parsed
 from ingest.textio import read_text
-from ingest.version import DECLARED, in_force_on
+from ingest.version import declared_date, in_force_on
 
 MANIFESTS = ("MANIFEST.tsv", "MANIFEST.csv", "manifest.tsv", "manifest.csv")
 SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml")
@@ -188,7 +188,8 @@ def meta_matches(stored: DocumentMeta, fields: Mapping[str, str]) -> bool:
             return False
     if "url" in fields and stored.url != probe.url:
         return False
-    if any(name in fields for name in DECLARED) and stored.in_force != probe.in_force:
+    declared_version = declared_date(fields)  # an unreadable one defers to the file
+    if declared_version and stored.in_force != declared_version:
         return False
     return not ("themes" in fields and stored.themes != probe.themes)
 

@@ -18,11 +18,12 @@ MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio"
           "settembre", "ottobre", "novembre", "dicembre")
 _COMPACT = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$")
-_WORDS = re.compile(rf"^(\d{{1,2}})\s*[°º]?\s+({'|'.join(MONTHS)})\s+(\d{{4}})$", re.IGNORECASE)
+_DAY_MONTH = r"(?:\s*[°º]\s*|\s+)"  # "4 novembre", "1° gennaio", "1°gennaio"
+_WORDS = re.compile(rf"^(\d{{1,2}}){_DAY_MONTH}({'|'.join(MONTHS)})\s+(\d{{4}})$", re.IGNORECASE)
 _DATE_TEXT = (r"\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}"
-              rf"|\d{{1,2}}\s*[°º]?\s+(?:{'|'.join(MONTHS)})\s+\d{{4}}")
-_IN_TITLE = re.compile(rf"\bvigente\s+(?:al(?:la\s+data\s+del)?|il)\s+({_DATE_TEXT})\b",
-                       re.IGNORECASE)
+              rf"|\d{{1,2}}{_DAY_MONTH}(?:{'|'.join(MONTHS)})\s+\d{{4}}")
+_IN_TITLE = re.compile(rf"\bvigente\s+(?:(?:al(?:la\s+data\s+del)?|il)\s*:?\s+|all['’]\s*)"
+                       rf"({_DATE_TEXT})\b", re.IGNORECASE)
 DECLARED = ("in_force", "vigente_al", "data_vigenza", "datavigenza")
 """Manifest or sidecar fields that declare the date (the first one present wins)."""
 
@@ -47,22 +48,30 @@ def parse_date(value: str | None) -> str | None:
 def in_force_on(fields: Mapping[str, str], props: Mapping[str, str], title: str | None
                 ) -> str | None:
     """The date of the text version, from declared fields, the document's own properties or
-    its title, in that order (None when none of them gives a valid date)."""
-    for name in DECLARED:
-        if fields.get(name):
-            return parse_date(fields[name])
-    own = parse_date(props.get("dataVigenza") or props.get("in_force"))
-    if own:
-        return own
+    its title, in that order: the first that gives a valid date (a declared value that is
+    not one falls through to what the document says), else None."""
+    declared = declared_date(fields)
+    if declared:
+        return declared
+    for name in ("dataVigenza", "in_force"):
+        own = parse_date(props.get(name))
+        if own:
+            return own
     match = _IN_TITLE.search(title or "")
     return parse_date(match.group(1)) if match else None
+
+
+def declared_date(fields: Mapping[str, str]) -> str | None:
+    """The first valid date among the declared fields (`DECLARED`), or None."""
+    return next((d for d in (parse_date(fields.get(name)) for name in DECLARED) if d), None)
 
 
 def italian_date(iso: str) -> str:
     """'4 novembre 2025' for '2025-11-04' ('1° gennaio 2024' for the first of the month, as
     Italian acts write it); the value unchanged when it is not an ISO date."""
-    match = _COMPACT.match(iso or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if parse_date(iso) != iso:  # not a real ISO date
         return iso
+    match = _COMPACT.match(iso)
+    assert match is not None
     day = int(match.group(3))
     return f"{'1°' if day == 1 else day} {MONTHS[int(match.group(2)) - 1]} {match.group(1)}"

@@ -54,9 +54,15 @@ class Vigenza:
     amended: bool = False
 
 
+_NOTE_NUMBER = re.compile(r"\(\(\s*\d+\s*\)\)")
+
+
 def amendment_marked(text: str) -> bool:
-    """True when `text` holds words Normattiva marks as changed by amendments: "((...))"."""
-    return _AMENDED.search(text) is not None
+    """True when `text` holds Normattiva's marks of words changed by amendments, "((...))",
+    or one end of them (a quote may begin or end inside a marked span); the note numbers
+    "((1))" are not such marks."""
+    bare = _NOTE_NUMBER.sub(" ", text)
+    return "((" in bare or "))" in bare
 
 
 def repeal_message(note: str | None) -> str:

@@ -81,8 +81,10 @@ def test_the_api_and_the_page_name_the_version_quoted(act_service: Raccordo) -> 
         doc = next(d for d in act_service.store.documents() if d.file == "tuel.md")
         page = client.get(f"/documenti/{doc.id}").text
         assert "<dt>Testo vigente al</dt><dd>4 novembre 2025</dd>" in page
+        assert '<p class="modifiche">Tra (( )) le parole modificate' in page
         guide = next(d for d in act_service.store.documents() if d.file == "guida.md")
-        assert "Testo vigente al" not in client.get(f"/documenti/{guide.id}").text
+        guide_page = client.get(f"/documenti/{guide.id}").text
+        assert "Testo vigente al" not in guide_page and 'class="modifiche"' not in guide_page
 
 
 def test_a_guide_says_no_version(act_service: Raccordo) -> None:

@@ -109,3 +109,5 @@ def test_amendment_marks_are_told_from_note_numbers() -> None:
     assert amendment_marked("Il sindaco ((e il presidente della provincia)) nomina")
     assert not amendment_marked("come previsto dall'articolo 3 ((1)) e (2)")
     assert not amendment_marked("Il sindaco nomina i responsabili degli uffici.")
+    assert amendment_marked("presidente della provincia)) nomina")  # a quote cut inside
+    assert amendment_marked("((e il presidente")

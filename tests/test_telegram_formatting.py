@@ -106,6 +106,12 @@ def test_sources_name_the_version_and_explain_amendment_marks() -> None:
     assert ("Testo vigente al 1° gennaio 2024: verificare eventuali modifiche successive."
             in sources.html)
     assert "Tra (( )) le parole modificate o aggiunte da atti successivi" in sources.html
+    # the view shows the whole passage: marks outside the quote get the note too
+    unmarked = Citation(n=1, file="tuel.md", title="TUEL", kind="decree", locator="art. 50",
+                        page=None, quote="Il sindaco nomina.", url=None, chunk_id=1)
+    [whole] = paginate(source_blocks(unmarked, "Il sindaco nomina. ((Il presidente)) anche.",
+                                     "dlgs:267/2000"))
+    assert "Tra (( )) le parole modificate" in whole.html
     plain_source = Citation(n=1, file="g.md", title="Guida", kind="guideline", locator="",
                             page=None, quote="q", url=None, chunk_id=2)
     [other] = paginate(source_blocks(plain_source, "q", None))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import MessageLimit
@@ -20,7 +20,7 @@ from bot.answers.models import AMENDED_NOTE, Answer, Citation
 from index.models import Hit
 from ingest.citation import formal_citation
 from ingest.storetypes import StoredChunk
-from ingest.vigenza import repeal_message
+from ingest.vigenza import amendment_marked, repeal_message
 
 LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 BUDGET = LIMIT - 160  # margin: some clients count UTF-16 units and entities differently
@@ -215,7 +215,8 @@ def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
     if details:
         blocks.append(Block(" · ".join(details), italic))
     blocks.append(Block(plain(passage), quoted))
-    blocks.extend(legal_blocks(c))
+    # the whole passage is shown: its marks need the note even when the quote has none
+    blocks.extend(legal_blocks(replace(c, amended=c.amended or amendment_marked(passage))))
     if c.url and link(c.url):
         blocks.append(_link_block(c.url))
     else:

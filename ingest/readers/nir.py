@@ -153,9 +153,12 @@ def read_nir(data: bytes) -> Parsed:
 
 
 def _expression_date(root: etree._Element) -> str | None:
-    """Akoma Ntoso's date of the expression (the version of the text), when it gives one."""
+    """Akoma Ntoso's date of the expression (the version of the text), when it gives one and
+    it is not the work's own date (an export of the original text, not a version in force)."""
+    dates: dict[str, str | None] = {}
     for el in root.iter():
-        if isinstance(el.tag, str) and _local(el) == "FRBRExpression":
+        if isinstance(el.tag, str) and _local(el) in ("FRBRWork", "FRBRExpression"):
             found = _child(el, "FRBRdate")
-            return found.get("date") if found is not None else None
-    return None
+            dates.setdefault(_local(el), found.get("date") if found is not None else None)
+    version = dates.get("FRBRExpression")
+    return version if version and version != dates.get("FRBRWork") else None
