@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 from answers_kit import OverlapSearcher, build_store
 
-from bot.answers.abstention import ORPHAN_NOTE, ORPHAN_TEXT
+from bot.answers.abstention import CONDITIONAL_NOTE, CONDITIONAL_TEXT, ORPHAN_NOTE, ORPHAN_TEXT
 from bot.answers.answerer import Answerer
 from bot.answers.followup import (
     added_terms,
     asks_only,
+    is_conditional,
     is_copula,
     is_followup,
     is_orphan,
@@ -128,7 +129,7 @@ def test_a_question_that_can_only_be_a_followup(question: str, orphan: bool) -> 
     assert is_orphan(question) is orphan
 
 
-def test_a_followup_without_history_asks_for_the_whole_question(tmp_path: Path) -> None:
+def test_an_orphan_or_conditional_followup_asks_for_the_whole_question(tmp_path: Path) -> None:
     store = build_store(tmp_path)
     searcher = OverlapSearcher(store)
     answer = Answerer(searcher).answer("e nelle città metropolitane?")
@@ -136,9 +137,26 @@ def test_a_followup_without_history_asks_for_the_whole_question(tmp_path: Path) 
     assert answer.text == ORPHAN_TEXT and answer.notes == (ORPHAN_NOTE,)
     assert searcher.queries == []  # nothing is searched, so nothing looks like an answer
     history = [Turn("A chi spetta la direzione degli uffici?")]
+    conditional = Answerer(searcher).answer("e se il dirigente manca?", history=history)
+    assert conditional.abstained and conditional.citations == ()
+    assert conditional.text == CONDITIONAL_TEXT and conditional.notes == (CONDITIONAL_NOTE,)
+    assert searcher.queries == []  # not searched either: glued, it finds wrong acts
     with_history = Answerer(searcher).answer("e per i servizi?", history=history)
     assert not with_history.abstained and with_history.rewritten_question
     store.close()
+
+
+@pytest.mark.parametrize(("question", "conditional"), [
+    ("e se non lo approva?", True),
+    ("E se l'amministrazione non risponde?", True),
+    ("ma se il comune non ha dirigenti?", True),
+    ("e invece se la domanda è incompleta?", True),
+    ("Se il bilancio non è approvato, cosa succede?", False),  # a whole question
+    ("e per i servizi?", False),
+    ("Esse sono pubblicate?", False),
+])
+def test_a_conditional_followup_is_told(question: str, conditional: bool) -> None:
+    assert is_conditional(question) is conditional
 
 
 @pytest.mark.shared
@@ -148,6 +166,7 @@ def test_no_question_of_the_eval_sets_is_taken_for_an_orphan_followup(shared_dir
     questions = [q for path in sets for q in load_questions(path)]
     assert len(questions) == 30 + 186 + 241 + 400
     assert [q.question for q in questions if is_orphan(q.question)] == []
+    assert [q.question for q in questions if is_conditional(q.question)] == []
 
 
 @pytest.mark.parametrize("question", [

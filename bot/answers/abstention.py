@@ -56,6 +56,13 @@ ORPHAN_TEXT = (
     "i dirigenti nelle città metropolitane?» invece di «e nelle città metropolitane?»)."
 )
 ORPHAN_NOTE = "domanda di seguito senza la domanda precedente"
+CONDITIONAL_TEXT = (
+    "Una domanda di seguito che pone una condizione («e se non lo approva?») non so ancora "
+    "collegarla con sicurezza alla domanda precedente, e una fonte sbagliata sembrerebbe "
+    "autorevole: per rispondere con una fonte mi serve la domanda intera (per esempio «Cosa "
+    "succede se il consiglio non approva il bilancio nei termini?»)."
+)
+CONDITIONAL_NOTE = "domanda di seguito condizionale («e se…?»): serve la domanda intera"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.answers.abstention import (
+    CONDITIONAL_NOTE,
+    CONDITIONAL_TEXT,
     DEFAULT_THRESHOLD,
     EVIDENCE_PASSAGES,
     ORPHAN_NOTE,
@@ -26,7 +28,7 @@ from bot.answers.abstention import (
 )
 from bot.answers.citations import citation_for, locator_text
 from bot.answers.extractive import Quote, Selection, score_sentences, select_quotes
-from bot.answers.followup import added_terms, is_orphan, rewrite
+from bot.answers.followup import added_terms, is_conditional, is_orphan, rewrite
 from bot.answers.llm import LLMClient, LLMError, build_messages, check_answer, renumber
 from bot.answers.markup import plain
 from bot.answers.models import Answer, Citation, Turn
@@ -99,6 +101,9 @@ class Answerer:
         if not history and is_orphan(question):
             return Answer(question=question, text=ORPHAN_TEXT, citations=(), abstained=True,
                           notes=(ORPHAN_NOTE,))
+        if is_conditional(question):  # glued to the previous question, it finds wrong acts
+            return Answer(question=question, text=CONDITIONAL_TEXT, citations=(),
+                          abstained=True, notes=(CONDITIONAL_NOTE,))
         query = rewrite(question, history)
         hits = tuple(self.searcher.search(query, k=SEARCH_K, filters=filters))
         evidence, quotes = self._evidence(query, hits)

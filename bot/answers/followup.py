@@ -30,6 +30,9 @@ Method (deterministic, no model):
    metropolitane?", "questo vale anche per i comuni?", "entro quale data?") is not answered
    as it stands: any passage about "città metropolitane" would look like an answer. The
    answerer asks for the whole question instead.
+6. A conditional follow-up ("e se non lo approva?", `is_conditional`) is not answered either,
+   with or without history: glued to the previous question it found wrong acts, and the
+   answerer asks for the whole question.
 """
 
 from __future__ import annotations
@@ -147,6 +150,18 @@ _FRAGMENT_LEAD = re.compile(
     r"^(?:(?:" + _PREPOSITIONS + r"|il|lo|la|i|gli|le)\s+|(?:l|dell|nell|all|sull|dall)['’])",
     re.IGNORECASE,
 )
+
+
+_CONDITIONAL_LEAD = re.compile(r"^\s*(?:e|ed|ma|e\s+invece|invece|e\s+poi)\s+se\b",
+                               re.IGNORECASE)
+
+
+def is_conditional(question: str) -> bool:
+    """True for a follow-up that puts a condition to the previous question ("e se non lo
+    approva?", "ma se il comune non ha dirigenti?"). Glued to that question it is no whole
+    question: on our conversations it never found the answering passage and often found a
+    wrong one (docs/answers.md), so it is not answered; the answerer asks for it whole."""
+    return _CONDITIONAL_LEAD.match(question) is not None
 
 
 def is_orphan(question: str) -> bool:
