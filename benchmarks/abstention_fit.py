@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.abstention import (
     ABSTENTION_MODEL,
     DEFAULT_THRESHOLD,
@@ -213,7 +213,7 @@ def main() -> None:
                                                                       floor=0.0)),
              "fitted now": rule(model)}
     report: dict[str, object] = {**run_header(), "fitted": model.__dict__}
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     print(f"{'set':48s} {'n':>4s}  {'rule':28s} {'unanswerable declined':>21s} "
           f"{'answerable declined':>19s}")
     for name, rows in sets.items():

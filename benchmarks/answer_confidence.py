@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from benchmarks.answers_split import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.answerer import alternatives
 from bot.answers.citations import locator_text
 from bot.answers.evaluation import relevant_citations
@@ -80,7 +80,7 @@ def main() -> None:
     dirs = {"shared": args.shared_data, "squad": args.squad_data}
     services = {base: Raccordo(Settings(data_dir=d)) for base, d in dirs.items() if d}
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     print(f"{'set':24s} {'n':>4s} {'answd':>5s} {'uncert':>6s} | first rel.: {'uncert':>6s}"
           f" {'other':>6s} | any rel.: {'uncert':>6s} {'other':>6s} | shown: {'uncert':>6s}")
     for name, (base, questions) in question_sets(args.shared).items():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.evaluation import evaluate_answers
 from bot.answers.models import Answer
 from bot.app.service import Raccordo
@@ -82,7 +82,7 @@ def main() -> None:
         if d is not None:
             services[(base, E5_VARIANT)] = Raccordo(Settings(data_dir=d, e5_weights="e5"))
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     print(f"{'set':24s} {'n':>4s} {'variant':24s} {'prec':>6s} {'first':>6s} {'recall':>6s}"
           f" {'declin':>6s} {'false':>6s} {'p50ms':>6s} {'p95ms':>6s}")
     for name, (base, questions) in question_sets(args.shared).items():

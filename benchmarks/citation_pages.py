@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.answers_split import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.evaluation import cited_hits
 from bot.answers.models import Answer
 from bot.app.service import Raccordo
@@ -70,7 +70,7 @@ def main() -> None:
     args = knowledge_base_arguments(__doc__).parse_args()
     service = Raccordo(Settings(data_dir=args.shared_data))
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     chunks = service.store.chunks()
     spanning = [c for c in chunks if c.page_breaks]
     report.update(passages=len(chunks), passages_spanning_pages=len(spanning))

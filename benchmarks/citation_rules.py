@@ -27,7 +27,7 @@ import copy
 from dataclasses import replace
 
 from benchmarks.answers_split import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.answerer import Answerer
 from bot.answers.evaluation import evaluate_answers
 from bot.answers.extractive import Selection
@@ -59,7 +59,7 @@ def main() -> None:
     chosen["dev + untrained"] = ("shared", [*sets["dev"][1], *sets["domain untrained half"][1]])
     chosen |= {name: sets[name] for name in SQUAD_SETS if "squad" in services}
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     print(f"{'set':24s} {'n':>4s} {'rule':17s} {'prec':>6s} {'first':>6s} {'recall':>6s} "
           f"{'cites':>6s} {'declin':>6s} {'false':>6s}")
     for variant, selection in VARIANTS.items():

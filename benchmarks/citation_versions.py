@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from benchmarks.answers_split import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.citations import LEGAL_KINDS
 from bot.answers.models import Answer
 from bot.app.service import Raccordo
@@ -39,7 +39,7 @@ def main() -> None:
     args = knowledge_base_arguments(__doc__).parse_args()
     service = Raccordo(Settings(data_dir=args.shared_data))
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     docs = [d for d in service.store.documents() if d.status == "indexed"]
     by_kind = Counter((d.meta.kind, d.meta.in_force is not None) for d in docs)
     report["documents"] = {f"{kind} {'with' if dated else 'without'} version": n

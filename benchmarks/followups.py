@@ -20,7 +20,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.evaluation import relevant_citations
 from bot.answers.models import Turn
 from bot.app.service import Raccordo
@@ -44,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     service = Raccordo(Settings(data_dir=args.shared_data))
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     turns = histories(args.set)
     outcomes: Counter[str] = Counter()
     rows = []

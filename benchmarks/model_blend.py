@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.coverage_rerank import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, ranker_from, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, ranker_from, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.coverage import CoverageRanker
@@ -77,7 +77,7 @@ def main() -> None:
     services = {b: Raccordo(Settings(data_dir=d)) for b, d in bases.items() if d is not None}
     report: dict[str, object] = {
         **run_header(), "model_sha256": sha256_of((args.model_dir / MODEL_FILE).read_bytes())}
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     table: dict[str, dict[float, dict[str, float]]] = {}
     for name, (base, questions) in question_sets(args.shared).items():
         if base not in services:

@@ -22,7 +22,7 @@ import statistics
 from collections.abc import Sequence
 
 from benchmarks.coverage_rerank import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.answers.abstention import ABSTENTION_MODEL, EVIDENCE_PASSAGES, Evidence, declines
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
@@ -45,13 +45,14 @@ def share(flags: Sequence[bool]) -> float:
     return sum(flags) / len(flags) if flags else float("nan")
 
 
-def evidence(service: Raccordo, ranker: CrossEncoderRanker, question: str,
-             hits: Sequence[Hit], windows: bool) -> Evidence:
-    """The answerer's evidence with the model's best logit read as `windows` says."""
-    base = service.answerer.evidence(question, hits)  # coverage, rules, dense: as shipped
+def views(service: Raccordo, ranker: CrossEncoderRanker, question: str,
+          hits: Sequence[Hit]) -> dict[str, Evidence]:
+    """The answerer's evidence as shipped ("start"), and the same with the model's best logit
+    over windows of the first passages ("windows")."""
+    shipped = service.answerer.evidence(question, hits)  # coverage, rules, model: as shipped
     texts = [h.chunk.indexed_text() for h in hits[:EVIDENCE_PASSAGES]]
-    best = max(ranker.score(question, texts, windows=windows), default=None)
-    return dataclasses.replace(base, model=best)
+    best = max(ranker.score(question, texts, windows=True), default=None)
+    return {"start": shipped, "windows": dataclasses.replace(shipped, model=best)}
 
 
 def measure(service: Raccordo, ranker: CrossEncoderRanker, questions: Sequence) -> dict:
@@ -62,9 +63,8 @@ def measure(service: Raccordo, ranker: CrossEncoderRanker, questions: Sequence) 
         hits = service.passages.search(q.question, k=10, filters=Filters(vigente=True))
         shares += [ranker.visible_share(q.question, h.chunk.indexed_text())
                    for h in hits[:EVIDENCE_PASSAGES]]
-        for view in rows:
-            rows[view].append((evidence(service, ranker, q.question, hits, view == "windows"),
-                               q.answerable))
+        for view, found in views(service, ranker, q.question, hits).items():
+            rows[view].append((found, q.answerable))
     out: dict[str, object] = {"passages": len(shares),
                               "mean_share_read": statistics.fmean(shares) if shares else 0.0,
                               "read_whole": sum(s >= 1.0 for s in shares)}
@@ -89,7 +89,7 @@ def main() -> None:
     if not isinstance(ranker, CrossEncoderRanker):
         raise SystemExit(f"modello di riordino non disponibile: {service.ranker_status}")
     report: dict[str, object] = run_header()
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     print(f"{'set':30s} {'read':>5s} {'whole':>9s} | {'view':8s} {'AUC':>5s} "
           f"{'no_answer declined':>18s} {'false abst.':>11s}")
     for name, (_, questions) in question_sets(args.shared).items():

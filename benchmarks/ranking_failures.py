@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from benchmarks.coverage_rerank import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.coverage import FEATURES, CoverageRanker, CoverageSearch
@@ -81,7 +81,7 @@ def main() -> None:
     if args.squad_data:
         services["squad"] = Raccordo(Settings(data_dir=args.squad_data))
     report: dict[str, object] = {**run_header()}
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     for name, (base, questions) in question_sets(args.shared).items():
         if name not in SETS or base not in services:
             continue

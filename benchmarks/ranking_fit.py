@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from tqdm import tqdm
 
 from benchmarks.coverage_rerank import question_sets
-from benchmarks.report import finish, knowledge_base_arguments, print_rows, run_header
+from benchmarks.report import announce, finish, knowledge_base_arguments, print_rows, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.coverage import FEATURES, FITTED, HAND_TUNED, CoverageRanker, RankingWeights
@@ -79,7 +79,7 @@ def main() -> None:
     report["fitted"] = {k: round(v, 4) for k, v in zip(FEATURES, fitted.vector(), strict=True)}
     report["fit_questions"] = {"all": len(lists), "informative": sum(c.informative
                                                                      for c in lists)}
-    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+    announce(report)
     print("fitted:", json.dumps(report["fitted"]), json.dumps(report["fit_questions"]))
     sets = {"squad-it train (fit)": ("squad", train),
             **{name.replace("(tuning)", "(hand-tuning)"): value

@@ -22,6 +22,11 @@ def run_header() -> dict[str, object]:
             "cpus": psutil.cpu_count(), "load_avg_1m": psutil.getloadavg()[0]}
 
 
+def announce(report: Mapping[str, object]) -> None:
+    """Print a run header's first line: date, cores and load (is the machine quiet?)."""
+    print(f"{report['date']}  cpus {report['cpus']}  load {report['load_avg_1m']:.1f}")
+
+
 def print_rows(name: str, rows: Mapping[str, Mapping[str, Any]], widths: tuple[int, int]) -> None:
     """One line per method: questions, R@1, R@5, R@10, MRR@10."""
     for method, m in rows.items():

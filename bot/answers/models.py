@@ -40,6 +40,15 @@ class Citation:
         """'testo vigente al 4 novembre 2025' when the source says which version it is."""
         return f"testo vigente al {italian_date(self.in_force)}" if self.in_force else None
 
+    @property
+    def version_notice(self) -> str | None:
+        """The sentence shown beside a quote: 'Testo vigente al …: verificare eventuali
+        modifiche successive.'"""
+        if not self.in_force:
+            return None
+        return (f"Testo vigente al {italian_date(self.in_force)}: verificare eventuali "
+                "modifiche successive.")
+
     def to_json(self) -> dict[str, object]:
         """The citation contract of `raccordo ask --json`."""
         return {"n": self.n, "file": self.file, "title": self.title, "kind": self.kind,

@@ -230,9 +230,8 @@ def legal_blocks(c: Citation) -> list[Block]:
     blocks: list[Block] = []
     if c.formal:
         blocks.append(Block(f"Cita come: {c.formal}", italic))
-    if c.version:
-        blocks.append(Block(f"{c.version[0].upper()}{c.version[1:]}: verificare eventuali "
-                            "modifiche successive.", italic))
+    if c.version_notice:
+        blocks.append(Block(c.version_notice, italic))
     if c.amended:
         blocks.append(Block(AMENDED_NOTE, italic))
     if c.ocr:

@@ -160,5 +160,7 @@ def _expression_date(root: etree._Element) -> str | None:
         if isinstance(el.tag, str) and _local(el) in ("FRBRWork", "FRBRExpression"):
             found = _child(el, "FRBRdate")
             dates.setdefault(_local(el), found.get("date") if found is not None else None)
+            if len(dates) == 2:  # both in the metadata, at the top: the body is not read
+                break
     version = dates.get("FRBRExpression")
     return version if version and version != dates.get("FRBRWork") else None
