@@ -2,9 +2,11 @@
 
 - Normattiva resolves `.../uri-res/N2Ls?urn:nir:<authority>:<type>:<date>;<number>` and,
   with `~art<N>`, opens the act at that article ("10-bis" is written `10bis`); `!vig=<date>`
-  asks for the text in force on that date (Normattiva's news of 2011 on URN links). A
-  Normattiva file carries its date in its front matter (`dataVigenza: 20251104`): the
-  document's link then opens the very version that was indexed and quoted.
+  asks for the text in force on that date, and `!vig=` with no date for the text in force on
+  the day the link is opened (Normattiva's news of 2011 on URN links). A Normattiva file
+  carries its date in its front matter (`dataVigenza: 20251104`): the document's link then
+  opens the very version that was indexed and quoted, and `link_today` the same place in
+  today's text, to check whether it changed since.
 - A URL whose path is a PDF file gets `#page=<n>` (RFC 8118, the fragment browsers' PDF
   viewers honour). A page that wraps the PDF in a viewer of its own (GitHub's file pages,
   for instance) opens at the start: the citation's page number says where to look.
@@ -23,6 +25,7 @@ _NORMATTIVA = re.compile(
     r"(?P<place>~[^!@#\s]*)?(?P<version>[!@][^#\s]*)?$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(\d+)(?:[-\s]?([a-z]+))?$", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
+_PINNED = re.compile(r"^!vig=\d{4}-\d{2}-\d{2}$")
 
 
 def link_place(url: str | None, locator: Locator) -> str | None:
@@ -46,6 +49,16 @@ def link_version(url: str | None, in_force_on: str | None) -> str | None:
         return url
     year, month, day = date.groups()
     return f"{act.group('base')}{act.group('place') or ''}!vig={year}-{month}-{day}"
+
+
+def link_today(url: str | None) -> str | None:
+    """The Normattiva link of a pinned version (`!vig=<date>`) asking instead for the text in
+    force on the day it is opened (`!vig=`); None for any other URL."""
+    act = _NORMATTIVA.match(url or "")
+    version = act.group("version") if act else None
+    if not act or not version or not _PINNED.match(version):
+        return None
+    return f"{act.group('base')}{act.group('place') or ''}!vig="
 
 
 def _article_link(act: re.Match[str], article: str) -> str:

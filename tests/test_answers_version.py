@@ -29,6 +29,8 @@ dell'amministrazione del comune ((e della provincia)).
 """
 GUIDE = "# Guida al portale\n\nIl portale dei servizi si apre con SPID o CIE.\n"
 QUESTION = "Chi è responsabile dell'amministrazione del comune?"
+TODAY = ("https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:2000-08-18;267"
+         "~art50!vig=")
 
 
 @pytest.fixture(scope="module")
@@ -55,10 +57,12 @@ def _cli(service: Raccordo, *args: str) -> str:
 def test_the_cli_names_the_version_quoted(act_service: Raccordo) -> None:
     out = _cli(act_service, "ask", QUESTION)
     assert "\n    testo vigente al 4 novembre 2025" in out
+    assert f"\n    testo vigente oggi: {TODAY}\n" in out
     assert "\n    tra (( )) le parole modificate o aggiunte da atti successivi" in out
     [citation] = json.loads(_cli(act_service, "ask", QUESTION, "--json"))["citations"]
     assert citation["in_force"] == "2025-11-04" and citation["file"] == "tuel.md"
     assert citation["amended"] is True and "((e della provincia))" in citation["quote"]
+    assert citation["url"].endswith("~art50!vig=2025-11-04") and citation["current_url"] == TODAY
     listing = _cli(act_service, "documents")
     assert "tuel.md" in listing and "vigente al 4 novembre 2025" in listing
     guide = next(line for line in listing.splitlines() if "guida.md" in line)
@@ -72,15 +76,18 @@ def test_the_api_and_the_page_name_the_version_quoted(act_service: Raccordo) -> 
     with ready_client(act_service) as client:
         payload = client.post("/api/ask", json={"question": QUESTION}).json()
         assert payload["citations"][0]["in_force"] == "2025-11-04"
+        assert payload["citations"][0]["current_url"] == TODAY
         html = client.get("/", params={"q": QUESTION, "mode": "chiedi"}).text
         source = re.search(r'<details id="fonte-1">.*?</details>', html, re.S)
         assert source is not None
         assert ('<p class="vigenza">Testo vigente al 4 novembre 2025: verificare eventuali '
-                "modifiche successive.</p>") in source.group(0)
+                "modifiche successive.") in source.group(0)
+        assert f'<a href="{TODAY}" rel="noopener noreferrer">Testo vigente oggi' in source.group(0)
         assert '<p class="modifiche">Tra (( )) le parole modificate' in source.group(0)
         doc = next(d for d in act_service.store.documents() if d.file == "tuel.md")
         page = client.get(f"/documenti/{doc.id}").text
-        assert "<dt>Testo vigente al</dt><dd>4 novembre 2025</dd>" in page
+        assert "<dt>Testo vigente al</dt><dd>4 novembre 2025" in page
+        assert f'<a href="{TODAY[:-len("~art50!vig=")]}!vig=" rel="noopener' in page
         assert '<p class="modifiche">Tra (( )) le parole modificate' in page
         guide = next(d for d in act_service.store.documents() if d.file == "guida.md")
         guide_page = client.get(f"/documenti/{guide.id}").text
@@ -93,3 +100,4 @@ def test_a_guide_says_no_version(act_service: Raccordo) -> None:
     assert citation.file == "guida.md"
     assert citation.in_force is None and citation.version is None
     assert citation.to_json()["in_force"] is None and not citation.amended
+    assert citation.current_url is None and citation.to_json()["current_url"] is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.links import link_place, link_version
+from ingest.links import link_place, link_today, link_version
 from ingest.metadata import build_meta
 from ingest.models import Locator
 from ingest.readers import Parsed
@@ -60,6 +60,15 @@ def test_versions_pin_only_normattiva_links_with_a_real_date() -> None:
     assert link_version(TUEL, None) == TUEL
     assert link_version("https://example.it/a", "20251104") == "https://example.it/a"
     assert link_version(None, "20251104") is None
+
+
+def test_a_pinned_version_links_to_the_text_in_force_today() -> None:
+    assert link_today(TUEL + "~art50!vig=2025-11-04") == TUEL + "~art50!vig="
+    assert link_today(TUEL + "!vig=2025-11-04") == TUEL + "!vig="
+    # not pinned to a date: already today's (or the multi-version) text, nothing to compare
+    assert link_today(TUEL) is None and link_today(TUEL + "!vig=") is None
+    assert link_today(TUEL + "@originale") is None
+    assert link_today("https://example.it/a.pdf#page=3") is None and link_today(None) is None
 
 
 def test_a_normattiva_file_links_to_the_version_it_holds() -> None:

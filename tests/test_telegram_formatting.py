@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -116,6 +117,21 @@ def test_sources_name_the_version_and_explain_amendment_marks() -> None:
                             page=None, quote="q", url=None, chunk_id=2)
     [other] = paginate(source_blocks(plain_source, "q", None))
     assert "vigente" not in other.html and "((" not in other.html
+
+
+def test_a_quoted_version_links_to_todays_text_and_names_itself_in_the_answer() -> None:
+    url = ("https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
+           "2000-08-18;267~art50!vig=2025-11-04")
+    c = Citation(n=1, file="tuel.md", title="TUEL", kind="decree", locator="TUEL, art. 50",
+                 page=None, quote="Il sindaco nomina.", url=url, chunk_id=1,
+                 in_force="2025-11-04")
+    [sources] = paginate(source_blocks(c, c.quote, "dlgs:267/2000"))
+    assert (f'<i>Testo vigente al 4 novembre 2025: verificare eventuali modifiche successive.'
+            f'</i> <a href="{url[:-len("2025-11-04")]}">testo vigente oggi</a>') in sources.html
+    [answer] = paginate(answer_blocks(Answer("q", "Il sindaco [1].", (c,), False)))
+    assert "[1]</b> TUEL, art. 50 (testo vigente al 4 novembre 2025) — <a " in answer.html
+    guide = replace(c, url=None, in_force=None)
+    assert "vigente" not in paginate(answer_blocks(Answer("q", "r [1]", (guide,), False)))[0].html
 
 
 def test_only_http_links_are_rendered() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from index.models import Hit
+from ingest.links import link_today
 from ingest.version import italian_date
 
 AMENDED_NOTE = ("Tra (( )) le parole modificate o aggiunte da atti successivi, come le segna "
@@ -49,13 +50,20 @@ class Citation:
         return (f"Testo vigente al {italian_date(self.in_force)}: verificare eventuali "
                 "modifiche successive.")
 
+    @property
+    def current_url(self) -> str | None:
+        """The same place in the text in force on the day the link is opened (Normattiva), to
+        check the quoted version against: None when the source has no such link."""
+        return link_today(self.url) if self.in_force else None
+
     def to_json(self) -> dict[str, object]:
         """The citation contract of `raccordo ask --json`."""
         return {"n": self.n, "file": self.file, "title": self.title, "kind": self.kind,
                 "locator": self.locator, "page": self.page, "quote": self.quote,
                 "url": self.url, "chunk_id": self.chunk_id, "formal": self.formal,
                 "ocr": self.ocr, "references": list(self.references),
-                "in_force": self.in_force, "amended": self.amended}
+                "in_force": self.in_force, "current_url": self.current_url,
+                "amended": self.amended}
 
 
 @dataclass(frozen=True)

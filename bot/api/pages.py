@@ -17,6 +17,7 @@ from bot.answers.markup import plain
 from bot.answers.models import AMENDED_NOTE
 from bot.app.service import Raccordo
 from ingest.errors import RaccordoError
+from ingest.links import link_today
 from ingest.models import KINDS
 from ingest.version import italian_date
 
@@ -82,6 +83,7 @@ templates.env.filters["web_url"] = web_url
 templates.env.filters["place_url"] = place_url
 templates.env.filters["plain"] = plain
 templates.env.filters["italian_date"] = italian_date
+templates.env.filters["link_today"] = link_today
 templates.env.filters["link_citations"] = link_citations
 templates.env.globals["KIND_LABELS"] = KIND_LABELS
 templates.env.globals["AMENDED_NOTE"] = AMENDED_NOTE

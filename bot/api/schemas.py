@@ -86,6 +86,7 @@ class CitationOut(BaseModel):
     ocr: bool = False  # quote read by OCR: to check against the original
     references: list[dict[str, Any]] = []  # provisions the quote cites (chunk_id null: outside)
     in_force: str | None = None  # ISO date of the act's text version quoted ("vigente al")
+    current_url: str | None = None  # the same place in today's text (Normattiva), to compare
     amended: bool = False  # the quote holds words changed by amendments, marked "((...))"
 
 

@@ -66,6 +66,7 @@ def readable(answer: Answer) -> str:
     details = [f"[{c.n}] {c.file}" + (f" — {c.url}" if c.url else "")
                + (f"\n    cita come: {c.formal}" if c.formal else "")
                + (f"\n    {c.version}" if c.version else "")
+               + (f"\n    testo vigente oggi: {c.current_url}" if c.current_url else "")
                + (f"\n    {AMENDED_NOTE[0].lower()}{AMENDED_NOTE[1:]}" if c.amended else "")
                + ("\n    testo da OCR: verificare sull'originale" if c.ocr else "")
                for c in answer.citations]

@@ -192,8 +192,9 @@ def answer_blocks(answer: Answer) -> list[Block]:
 
 
 def citation_line(c: Citation) -> Block:
-    """'[n] short title, place' with a link to the source when there is one."""
-    text = f"[{c.n}] {c.locator}"
+    """'[n] short title, place (testo vigente al …)' with a link to the source when there is
+    one."""
+    text = f"[{c.n}] {c.locator}" + (f" ({c.version})" if c.version else "")
     url = c.url if link(c.url) else None
     full = text + (f" — {url}" if url else "")
 
@@ -231,7 +232,7 @@ def legal_blocks(c: Citation) -> list[Block]:
     if c.formal:
         blocks.append(Block(f"Cita come: {c.formal}", italic))
     if c.version_notice:
-        blocks.append(Block(c.version_notice, italic))
+        blocks.append(_version_block(c.version_notice, c.current_url))
     if c.amended:
         blocks.append(Block(AMENDED_NOTE, italic))
     if c.ocr:
@@ -241,6 +242,20 @@ def legal_blocks(c: Citation) -> list[Block]:
                  for r in c.references]
         blocks.append(Block("Rinvii: " + "; ".join(named), italic))
     return blocks
+
+
+def _version_block(notice: str, today: str | None) -> Block:
+    """The version notice, with a link to today's text when there is one."""
+    if not today or not link(today):
+        return Block(notice, italic)
+    full = f"{notice} Testo vigente oggi: {today}"
+
+    def render(piece: str) -> str:
+        if piece == full:
+            return f"{italic(notice)} {link(today, 'testo vigente oggi')}"
+        return italic(piece)
+
+    return Block(full, render)
 
 
 def reference_keyboard(answer: Answer, most: int = 6) -> InlineKeyboardMarkup | None:
