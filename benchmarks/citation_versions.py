@@ -1,15 +1,21 @@
-"""Do citations say which version of an act they quote, and what its amendment marks mean?
+"""Do citations say which version of an act they quote, what its amendment marks mean, and
+can an official open what they cite?
 
 Usage:
     python -m benchmarks.citation_versions --shared-data DIR [--json F]
 
 Counts, over the knowledge base, the documents that record the date of their text version
-(`DocumentMeta.in_force`, by kind), and over the answers of the default service to every
-question set on the shared corpus: the citations, those of an act (law, decree, regulation,
-statute), those that name the version they quote ("testo vigente al …"), and those whose
-quote holds Normattiva's "((…))" marks of amended words (`Citation.amended`). The knowledge
-base must have been ingested with chunking version 6 or later (older documents carry no
-version date: the column is then 0).
+(`DocumentMeta.in_force`, by kind) and the stored references to acts it does not hold, with
+how many of them link to their public text (`outside_links`); then, over the answers of the
+default service to every question set on the shared corpus: the citations, those of an act
+(law, decree, regulation, statute), those that name the version they quote ("testo vigente
+al …"), those whose quote holds Normattiva's "((…))" marks of amended words
+(`Citation.amended`) and those that link the same place in today's text
+(`Citation.current_url`); then the provisions the quotes cite (`Citation.references`): in
+the knowledge base, outside it with a link to their public text (Normattiva or EUR-Lex, dated
+from the corpus's own citations), outside without one. The knowledge base must have been
+ingested with chunking version 6 or later (older documents carry no version date: the
+column is then 0).
 """
 
 from __future__ import annotations
@@ -23,15 +29,36 @@ from bot.answers.citations import LEGAL_KINDS
 from bot.answers.models import Answer
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
+from ingest.links import act_link
 
 
 def count(answers: Sequence[Answer]) -> dict[str, int]:
     """Citations, of acts, naming their version, quoting amended words."""
     cited = [c for a in answers for c in a.citations]
+    refs = [r for c in cited for r in c.references]
     return {"citations": len(cited),
             "of_acts": sum(c.kind in LEGAL_KINDS for c in cited),
             "naming_version": sum(c.in_force is not None for c in cited),
-            "amended_quote": sum(c.amended for c in cited)}
+            "amended_quote": sum(c.amended for c in cited),
+            "today_link": sum(c.current_url is not None for c in cited),
+            "references": sum(len(c.references) for c in cited),
+            "ref_in_archive": sum(bool(r.get("chunk_id")) for r in refs),
+            "ref_outside_linked": sum(not r.get("chunk_id") and bool(r.get("url")) for r in refs),
+            "ref_outside_unlinked": sum(not r.get("chunk_id") and not r.get("url")
+                                        for r in refs)}
+
+
+def outside_links(service: Raccordo) -> dict[str, int]:
+    """Stored references to acts the knowledge base does not hold, and how many of them
+    link to their public text (the article is not looked up: the act is enough here)."""
+    held = {d.meta.act for d in service.store.documents() if d.meta.act}
+    dates = service.store.act_dates()
+    cited = [r for c in service.store.chunks() for r in c.references]
+    outside = [r for r in cited if r.act and r.act not in held]
+    return {"references": len(cited), "outside_acts": len(outside),
+            "outside_linked": sum(act_link(r.act, dates.get(r.act or "")) is not None
+                                  for r in outside),
+            "acts_dated": len(dates)}
 
 
 def main() -> None:
@@ -50,14 +77,22 @@ def main() -> None:
           f"({', '.join(f'{n} of {day}' for day, n in sorted(dates.items()))})")
     for kind in sorted({k for k, _ in by_kind}):
         print(f"  {kind:10s} with {by_kind[(kind, True)]:>3}  without {by_kind[(kind, False)]:>3}")
-    print(f"{'set':24s} {'cit.':>5s} {'acts':>5s} {'version':>7s} {'amended':>7s}")
+    stored = outside_links(service)
+    report["stored_references"] = stored
+    print(f"references stored: {stored['references']}, to acts outside the knowledge base: "
+          f"{stored['outside_acts']}, of which linked to their text: {stored['outside_linked']}"
+          f" ({stored['acts_dated']} acts dated from their citations)")
+    print(f"{'set':24s} {'cit.':>5s} {'acts':>5s} {'version':>7s} {'amended':>7s} "
+          f"{'today':>5s} | {'refs':>4s} {'in kb':>5s} {'linked':>6s} {'unlinked':>8s}")
     for name, (base, questions) in question_sets(args.shared).items():
         if base != "shared" or name == "dev + untrained half":
             continue
         m = count([service.ask(q.question) for q in questions])
         report[name] = m
         print(f"{name:24s} {m['citations']:>5} {m['of_acts']:>5} {m['naming_version']:>7} "
-              f"{m['amended_quote']:>7}")
+              f"{m['amended_quote']:>7} {m['today_link']:>5} | {m['references']:>4} "
+              f"{m['ref_in_archive']:>5} {m['ref_outside_linked']:>6} "
+              f"{m['ref_outside_unlinked']:>8}")
     finish(report, args.json, [service])
 
 

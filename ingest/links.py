@@ -11,6 +11,10 @@
   viewers honour). A page that wraps the PDF in a viewer of its own (GitHub's file pages,
   for instance) opens at the start: the citation's page number says where to look.
 Anything else is left as it is.
+
+`act_link` builds the link of an act the knowledge base does not hold, from its key and date:
+a Normattiva URN in the text in force when opened (at the article, when one is cited), or
+for an EU regulation its Italian text on EUR-Lex (CELEX number `3<year>R<number>`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,12 @@ _NORMATTIVA = re.compile(
     r"(?P<place>~[^!@#\s]*)?(?P<version>[!@][^#\s]*)?$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(\d+)(?:[-\s]?([a-z]+))?$", re.IGNORECASE)
 _DATE = re.compile(r"^(\d{4})-?(\d{2})-?(\d{2})$")
+NORMATTIVA = "https://www.normattiva.it/uri-res/N2Ls?urn:nir:"
+URN_TYPES = {"legge": "stato:legge", "dlgs": "stato:decreto.legislativo",
+             "dl": "stato:decreto.legge", "dpr": "presidente.repubblica:decreto",
+             "dpcm": "presidente.consiglio.ministri:decreto",
+             "lcost": "stato:legge.costituzionale", "rd": "stato:regio.decreto"}
+"""Act key kinds -> NIR authority and type (a ministerial decree's authority is not in its key)."""
 _PINNED = re.compile(r"^!vig=\d{4}-\d{2}-\d{2}$")
 
 
@@ -59,6 +69,37 @@ def link_today(url: str | None) -> str | None:
     if not act or not version or not _PINNED.match(version):
         return None
     return f"{act.group('base')}{act.group('place') or ''}!vig="
+
+
+def act_link(act: str | None, day: str | None, article: str | None = None) -> str | None:
+    """The public text of act `act` ('dlgs:179/2016') dated `day` (ISO), at `article` when
+    Normattiva can open it there; None when the key's kind or the date does not allow one."""
+    kind, _, rest = (act or "").partition(":")
+    number, _, year = rest.partition("/")
+    if kind == "reg-ue":
+        return _eur_lex(number, year)
+    if act == "costituzione":
+        base = f"{NORMATTIVA}stato:costituzione:1947-12-27"
+    elif kind in URN_TYPES and number.isdigit() and day and day[:4] == year \
+            and _DATE.match(day):
+        base = f"{NORMATTIVA}{URN_TYPES[kind]}:{day};{int(number)}"
+    else:
+        return None
+    parts = _NORMATTIVA.match(base)
+    assert parts is not None
+    return f"{_article_link(parts, article) if article else base}!vig="
+
+
+def _eur_lex(first: str, second: str) -> str | None:
+    """EUR-Lex's Italian text of a regulation keyed year/number (or number/year, the form
+    before 2015)."""
+    if not (first.isdigit() and second.isdigit()):
+        return None
+    year, number = (first, second) if 1950 <= int(first) <= 2099 else (second, first)
+    if not 1950 <= int(year) <= 2099:
+        return None
+    return ("https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:"
+            f"3{year}R{int(number):04d}")
 
 
 def _article_link(act: re.Match[str], article: str) -> str:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ingest.actdates import act_dates
 from ingest.errors import StoreError
 from ingest.models import Chunk, Document, DocumentMeta, Reference
 from ingest.pgdb import Database, apply_migrations
@@ -300,6 +301,10 @@ class PgStore:
     def references(self, chunk_ids: Sequence[int]) -> dict[int, list[ResolvedReference]]:
         """The references of the given chunks, each resolved to the chunk it cites."""
         return resolve_all(chunk_ids, self.chunks_by_ids(list(chunk_ids)), self._lookup)
+
+    def act_dates(self) -> dict[str, str]:
+        """Act key -> ISO date, as the stored references write it (`ingest.actdates`)."""
+        return act_dates(self._all("SELECT act, text FROM chunk_refs WHERE act IS NOT NULL"))
 
     def _lookup(self, ref: Reference, own_doc: int) -> Target:
         if ref.same_act:

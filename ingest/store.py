@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ingest.actdates import act_dates
 from ingest.errors import StoreError
 from ingest.models import Chunk, Document, DocumentMeta, Reference
 from ingest.storerefs import (
@@ -354,6 +355,13 @@ class Store:
         first chunk; an act cited without article resolves to its document's first chunk.
         """
         return resolve_all(chunk_ids, self.chunks_by_ids(list(chunk_ids)), self._lookup)
+
+    def act_dates(self) -> dict[str, str]:
+        """Act key -> ISO date, as the stored references write it (`ingest.actdates`)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT act, text FROM chunk_refs WHERE act IS NOT NULL").fetchall()
+        return act_dates(rows)
 
     def _lookup(self, ref: Reference, own_doc: int) -> Target:
         with self._lock:

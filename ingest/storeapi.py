@@ -124,6 +124,10 @@ class DocumentStore(Protocol):
         """The references of the given chunks, each resolved to the chunk it cites."""
         ...
 
+    def act_dates(self) -> dict[str, str]:
+        """Act key -> ISO date, as the stored references write it (`ingest.actdates`)."""
+        ...
+
     def counts(self) -> dict[str, int]:
         """Numbers of indexed documents, skipped documents and chunks."""
         ...

@@ -72,3 +72,54 @@ def test_the_search_page_shows_the_state_and_the_formal_citation(service: Raccor
         page = client.get("/", params={"q": "art. 41-bis TUEL trasparenza"}).text
     assert "non in vigore" in page and "ARTICOLO ABROGATO" in page
     assert "d.lgs. 18 agosto 2000, n. 267" in page
+
+
+SEGRETARIO = """# Testo unico delle leggi sull'ordinamento degli enti locali
+
+### Art. 98. - Albo dei segretari comunali e provinciali
+
+1. L'albo dei segretari comunali e' tenuto ai sensi dell'articolo 10 del d.lgs. n. 165/2001.
+"""
+CIRCOLARE = """# Circolare sul personale
+
+Il rapporto di lavoro e' regolato dal decreto legislativo 30 marzo 2001, n. 165.
+"""
+URN = ("https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
+       "2001-03-30;165~art10!vig=")
+
+
+def test_a_provision_outside_the_archive_links_its_act_once_a_source_dates_it(
+        tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.cli.answers import readable
+    from bot.cli.server import http_app
+    from bot.telegram.formatting import paginate, source_blocks
+
+    folder = tmp_path / "leggi"
+    folder.mkdir()
+    (folder / "tuel.md").write_text(SEGRETARIO, encoding="utf-8")
+    service = Raccordo(make_settings(tmp_path / "data"))
+    try:
+        service.ingest(folder)
+        question = "Dove è tenuto l'albo dei segretari comunali?"
+        [ref] = service.ask(question).citations[0].references
+        assert ref["chunk_id"] is None and ref["url"] is None  # no source dates the act yet
+        (folder / "circolare.md").write_text(CIRCOLARE, encoding="utf-8")
+        service.ingest(folder)  # the running service reads the new date: no restart
+        citation = service.ask(question).citations[0]
+        [ref] = citation.references
+        assert ref["url"] == URN and citation.to_json()["references"][0]["url"] == URN
+        assert (f"rinvii: articolo 10 del d.lgs. n. 165/2001 (non in archivio: {URN})"
+                in readable(service.ask(question)))
+        [sources] = paginate(source_blocks(citation, citation.quote, "dlgs:267/2000"))
+        assert (f'<i>Rinvii: <a href="{URN}">articolo 10 del d.lgs. n. 165/2001</a> '
+                "(non in archivio)</i>") in sources.html
+        assert f"(non in archivio): {URN}" in sources.plain  # if Telegram refuses the HTML
+        with TestClient(http_app(service)) as client:
+            page = client.get("/", params={"q": question, "mode": "chiedi"}).text
+        assert (f'<a href="{URN}" rel="noopener noreferrer">articolo 10 del d.lgs. n. 165/2001'
+                '</a> <span title="fuori dalla base di conoscenza">(non in archivio: '
+                "Normattiva)</span>") in page
+    finally:
+        service.close()

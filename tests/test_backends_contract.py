@@ -7,6 +7,7 @@ search, filters, deletion, documents, similar practices, application state and t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -113,19 +114,47 @@ def test_a_quote_is_cited_on_the_page_it_is_on(backend_settings: Settings,
         service.close()
 
 
-def test_a_citation_names_the_version_of_the_act(backend_settings: Settings,
-                                                tmp_path: Path) -> None:
-    folder = tmp_path / "atti"
+VERSIONED_ACT = """---
+url: https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:2000-08-18;267
+dataVigenza: 20251104
+---
+
+# Testo unico delle leggi sull'ordinamento degli enti locali
+
+### Art. 50. - Competenze del sindaco
+
+1. Il sindaco e' l'organo responsabile dell'amministrazione del comune.
+"""
+CITING_ACT = """# Testo unico delle leggi sull'ordinamento degli enti locali
+
+### Art. 97. - Ruolo e funzioni del segretario
+
+1. Il segretario comunale svolge compiti di collaborazione ai sensi del decreto legislativo
+30 marzo 2001, n. 165.
+
+### Art. 98. - Albo dei segretari
+
+1. L'albo dei segretari comunali e' tenuto ai sensi dell'articolo 10 del d.lgs. n. 165/2001,
+con rinvio all'articolo 28 del d.lgs. 165/2001 per l'accesso al ruolo.
+"""
+
+
+@contextmanager
+def _one_act(settings: Settings, folder: Path, text: str) -> Iterator[Raccordo]:
+    """A service on `settings` over one act, `tuel.md`, written with `text`."""
     folder.mkdir()
-    (folder / "tuel.md").write_text(
-        "---\nurl: https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
-        "2000-08-18;267\ndataVigenza: 20251104\n---\n\n# Testo unico delle leggi "
-        "sull'ordinamento degli enti locali\n\n### Art. 50. - Competenze del sindaco\n\n"
-        "1. Il sindaco e' l'organo responsabile dell'amministrazione del comune.\n",
-        encoding="utf-8")
-    service = Raccordo(backend_settings)
+    (folder / "tuel.md").write_text(text, encoding="utf-8")
+    service = Raccordo(settings)
     try:
         assert not service.ingest(folder).failed
+        yield service
+    finally:
+        service.close()
+
+
+def test_a_citation_names_the_version_of_the_act(backend_settings: Settings,
+                                                tmp_path: Path) -> None:
+    with _one_act(backend_settings, tmp_path / "atti", VERSIONED_ACT) as service:
         [doc] = service.store.documents()
         assert doc.meta.in_force == "2025-11-04"
         answer = service.ask("Chi è l'organo responsabile dell'amministrazione del comune?")
@@ -134,8 +163,19 @@ def test_a_citation_names_the_version_of_the_act(backend_settings: Settings,
         assert citation.to_json()["in_force"] == "2025-11-04"
         assert citation.version == "testo vigente al 4 novembre 2025"
         assert citation.url is not None and citation.url.endswith("~art50!vig=2025-11-04")
-    finally:
-        service.close()
+
+
+def test_a_provision_outside_the_archive_links_its_public_text(backend_settings: Settings,
+                                                                tmp_path: Path) -> None:
+    with _one_act(backend_settings, tmp_path / "atti", CITING_ACT) as service:
+        assert service.store.act_dates() == {"dlgs:165/2001": "2001-03-30"}
+        answer = service.ask("Dove è tenuto l'albo dei segretari comunali?")
+        refs = {r["text"]: r for c in answer.citations for r in c.references}
+        urn = ("https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
+               "2001-03-30;165")
+        # the article says no date: the knowledge base's other mention of the act gives it
+        assert refs["articolo 10 del d.lgs. n. 165/2001"]["url"] == urn + "~art10!vig="
+        assert refs["articolo 10 del d.lgs. n. 165/2001"]["chunk_id"] is None
 
 
 def test_documents_chunks_and_references(service: Raccordo) -> None:

@@ -1,7 +1,13 @@
-"""What legal staff need beside a quote: the provisions it cites, and what is no longer law."""
+"""What legal staff need beside a quote: the provisions it cites, and what is no longer law.
+
+A cited provision the knowledge base holds opens there; one it does not hold links its act's
+public text (Normattiva or EUR-Lex, `ingest.links.act_link`), dated from how the knowledge
+base's own documents cite that act (`ingest.actdates`), so that an official can still check it.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
@@ -9,6 +15,7 @@ from typing import Protocol
 from bot.answers.citations import locator_text
 from bot.answers.models import Answer
 from index.models import Hit
+from ingest.links import act_link
 from ingest.storetypes import ResolvedReference
 from ingest.vigenza import repeal_message
 
@@ -20,14 +27,50 @@ class ReferenceSource(Protocol):
         """The references of the given chunks, each resolved to the chunk it cites."""
         ...
 
+    def act_dates(self) -> dict[str, str]:
+        """Act key -> ISO date, as the stored references write it."""
+        ...
 
-def legal_context(answer: Answer, store: ReferenceSource, repealed: Sequence[Hit] = ()
-                  ) -> Answer:
-    """The answer with each citation's resolved references and a notice for repealed
-    provisions the question named (they are never quoted as law in force)."""
+    def version(self) -> int:
+        """A counter bumped by every change."""
+        ...
+
+
+class ActLinks:
+    """`link(ref)`: the public text of a provision outside the knowledge base, or None; the
+    acts' dates are read again when the store's version changes."""
+
+    def __init__(self, store: ReferenceSource) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._dates: tuple[int, dict[str, str]] | None = None
+
+    def link(self, ref: ResolvedReference) -> str | None:
+        """None for a provision in the knowledge base (it opens there) or an act that cannot
+        be linked (no known date, a ministerial decree, no act)."""
+        if ref.in_store or not ref.reference.act:
+            return None
+        act = ref.reference.act
+        return act_link(act, self._dates_now().get(act), ref.reference.article)
+
+    def _dates_now(self) -> dict[str, str]:
+        version = self.store.version()
+        with self._lock:
+            if self._dates is None or self._dates[0] != version:
+                self._dates = (version, self.store.act_dates())
+            return self._dates[1]
+
+
+def legal_context(answer: Answer, store: ReferenceSource, repealed: Sequence[Hit] = (),
+                  links: ActLinks | None = None) -> Answer:
+    """The answer with each citation's resolved references (with `url`, the public text of
+    those outside the knowledge base) and a notice for repealed provisions the question named
+    (they are never quoted as law in force)."""
     refs = store.references([c.chunk_id for c in answer.citations]) if answer.citations else {}
+    linker = links or ActLinks(store)
     citations = tuple(
-        replace(c, references=tuple(r.to_json() for r in refs.get(c.chunk_id, [])
+        replace(c, references=tuple({**r.to_json(), "url": linker.link(r)}
+                                    for r in refs.get(c.chunk_id, [])
                                     if r.reference.text in c.quote))
         for c in answer.citations)
     notices = repeal_notices(repealed)

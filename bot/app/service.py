@@ -11,7 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.answers.legal import legal_context
+from bot.answers.legal import ActLinks, legal_context
 from bot.answers.llm import LLMClient
 from bot.app.gate import QueryGate, gated
 from bot.app.settings import Settings
@@ -70,6 +70,11 @@ class Raccordo:
 
         indexer = CachedIndexer(lambda: self.writer_embedder, self.settings.embedding_cache_dir)
         return PgStore(url.get_secret_value(), indexer)
+
+    @cached_property
+    def act_links(self) -> ActLinks:
+        """Links to the public text of provisions the quotes cite outside the archive."""
+        return ActLinks(self.store)
 
     @cached_property
     def appdb(self) -> AppDB:
@@ -339,7 +344,7 @@ class Raccordo:
         if asked.vigente is None:  # answers quote law in force unless asked otherwise
             asked = replace(asked, vigente=True)
         answer = self.answerer.answer(self.cut_query(question), history=recent, filters=asked)
-        return legal_context(answer, self.store, self._repealed(answer, asked))
+        return legal_context(answer, self.store, self._repealed(answer, asked), self.act_links)
 
     def _repealed(self, answer: Answer, asked: Filters) -> list[Hit]:
         """Provisions the question names that are no longer in force (for the notice)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
@@ -60,6 +61,17 @@ def validate_question(question: str, max_chars: int) -> str:
     return text
 
 
+def references_text(references: Sequence[dict[str, object]]) -> str:
+    """'art. 5; art. 20 d.lgs. 179/2016 (non in archivio: <link>)'."""
+    def one(r: dict[str, object]) -> str:
+        name = " ".join(str(r["text"]).split())
+        if r.get("chunk_id"):
+            return name
+        return f"{name} (non in archivio{': ' + str(r['url']) if r.get('url') else ''})"
+
+    return "; ".join(one(r) for r in references)
+
+
 def readable(answer: Answer) -> str:
     """The answer with its sources and, for each, the file and link."""
     lines = [render_text(answer)]
@@ -69,6 +81,7 @@ def readable(answer: Answer) -> str:
                + (f"\n    testo vigente oggi: {c.current_url}" if c.current_url else "")
                + (f"\n    {AMENDED_NOTE[0].lower()}{AMENDED_NOTE[1:]}" if c.amended else "")
                + ("\n    testo da OCR: verificare sull'originale" if c.ocr else "")
+               + (f"\n    rinvii: {references_text(c.references)}" if c.references else "")
                for c in answer.citations]
     if details:
         lines.append("\nDocumenti:\n" + "\n".join(details))

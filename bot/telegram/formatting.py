@@ -238,10 +238,34 @@ def legal_blocks(c: Citation) -> list[Block]:
     if c.ocr:
         blocks.append(Block("Testo da OCR: verificare sull'originale.", italic))
     if c.references:
-        named = [f"{r['text']}" + ("" if r.get("chunk_id") else " (non in archivio)")
-                 for r in c.references]
-        blocks.append(Block("Rinvii: " + "; ".join(named), italic))
+        blocks.append(_references_block(c.references))
     return blocks
+
+
+def _references_block(references: Sequence[dict[str, object]]) -> Block:
+    """'Rinvii: …', a provision outside the archive linked to its public text when it has
+    one (the plain text, sent if Telegram refuses the HTML, carries the address)."""
+    def outside(r: dict[str, object]) -> str:
+        return "" if r.get("chunk_id") else " (non in archivio)"
+
+    def url(r: dict[str, object]) -> str | None:
+        found = r.get("url")
+        return found if isinstance(found, str) and link(found) else None
+
+    def name(r: dict[str, object]) -> str:
+        return " ".join(str(r["text"]).split())
+
+    full = "Rinvii: " + "; ".join(
+        f"{name(r)}{outside(r)}" + (f": {url(r)}" if url(r) else "") for r in references)
+
+    def render(piece: str) -> str:
+        if piece != full:
+            return italic(piece)
+        parts = [(link(url(r), name(r)) if url(r) else esc(name(r)))
+                 + esc(outside(r)) for r in references]
+        return "<i>Rinvii: " + "; ".join(parts) + "</i>"
+
+    return Block(full, render)
 
 
 def _version_block(notice: str, today: str | None) -> Block:

@@ -1,0 +1,39 @@
+"""The dates of the acts a knowledge base cites, read from how its documents cite them.
+
+A reference often names its act by number and year only ("d.lgs. 179/2016"), while a link to
+the act needs its date ("26 agosto 2016"). Documents usually write the full form somewhere
+("decreto legislativo 26 agosto 2016, n. 179"): the date of an act is the one its stored
+references write most often, among those of the act's own year (a date of another year is
+a misreading, not the act's). Ties go to the date met first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+
+from ingest.version import MONTHS, parse_date
+
+_DATE = re.compile(rf"\b(\d{{1,2}})\s*[°º]?\s+({'|'.join(MONTHS)})\s+(\d{{4}})\b", re.IGNORECASE)
+
+
+def written_date(text: str, act: str) -> str | None:
+    """The ISO date written in a reference's words for act key `act` ('dlgs:179/2016'), when
+    it is of the act's year; None otherwise."""
+    year = act.rpartition("/")[2]
+    for match in _DATE.finditer(text):
+        if match.group(3) == year:
+            return parse_date(f"{match.group(1)} {match.group(2).lower()} {year}")
+    return None
+
+
+def act_dates(references: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Act key -> ISO date, from (act key, reference text) pairs: each act's most written
+    date of its own year."""
+    seen: dict[str, Counter[str]] = {}
+    for act, text in references:
+        found = written_date(text, act) if act else None
+        if found:
+            seen.setdefault(act, Counter())[found] += 1
+    return {act: counts.most_common(1)[0][0] for act, counts in seen.items()}
