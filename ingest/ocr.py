@@ -36,6 +36,17 @@ def ocr_available(languages: str = OCR_LANGUAGES) -> bool:
     return all(lang in installed for lang in languages.split("+"))
 
 
+@lru_cache(maxsize=1)
+def engine_version() -> str:
+    """'tesseract 5.3.0' (what reads the pages: a new one may read them otherwise)."""
+    try:
+        import pytesseract
+
+        return f"tesseract {pytesseract.get_tesseract_version()}"
+    except (ImportError, OSError, RuntimeError):
+        return "tesseract ?"
+
+
 def readable(text: str) -> bool:
     """True when OCR output holds words, not just scan noise."""
     return len(_WORD.findall(text)) >= MIN_WORDS

@@ -41,7 +41,6 @@ from ingest.metadata import (
     meta_matches,
 )
 from ingest.models import Chunk
-from ingest.ocr import OCR_LANGUAGES
 from ingest.prepare import (
     MAX_FILE_MB,
     Limits,
@@ -146,23 +145,21 @@ def list_files(root: Path, manifest: Mapping[str, object]) -> list[str]:
 
 
 def ingest_path(root: Path, store: DocumentStore, *, rebuild: bool = False, progress: bool = False,
-                pdf_timeout_s: float = 120, pdf_memory_mb: int = 1024,
-                max_file_mb: int = MAX_FILE_MB, ocr: str | None = OCR_LANGUAGES,
-                executor: Executor | None = None, after_file: AfterFile | None = None
-                ) -> IngestReport:
+                limits: Limits | None = None, executor: Executor | None = None,
+                after_file: AfterFile | None = None) -> IngestReport:
     """Ingest a folder (or a single file) incrementally; bad files are skipped, not fatal.
 
-    Every file is parsed in a child process limited to `pdf_timeout_s` seconds and
-    `pdf_memory_mb` MB of extra address space; files over `max_file_mb` are skipped.
-    PDF pages without a text layer are read by Tesseract in that child, in the `ocr`
-    languages ("ita", "ita+eng"); None turns OCR off (scans are skipped as "needs OCR").
+    Every file is parsed in a child process within `limits` (`Limits`: seconds, MB of extra
+    address space; files over `max_file_mb` are skipped). PDF pages without a text layer are
+    read by Tesseract in that child, in the `ocr` languages ("ita", "ita+eng"); None turns
+    OCR off (scans are skipped as "needs OCR"); with `ocr_cache`, a page read once is not
+    read again (`ingest.ocrcache`).
     With an `executor` (one worker process), files are parsed and chunked there, up to
     `LOOKAHEAD` ahead, while this process stores each parsed file and calls `after_file`
     with its chunks (to embed them meanwhile); a dead worker skips its file and the rest is
     parsed here.
     """
-    limits = Limits(timeout_s=pdf_timeout_s, memory_mb=pdf_memory_mb, max_file_mb=max_file_mb,
-                    ocr=ocr)
+    limits = limits or Limits()
     plan = plan_run(root, store, rebuild=rebuild)
     report = IngestReport(source=plan.source)
     run = _Run(store, plan.source, _Parser(executor), after_file,

@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ingest.chunker import Chunker
 from ingest.crossrefs import find_references
@@ -22,6 +23,7 @@ from ingest.legal import parse_units
 from ingest.metadata import build_meta
 from ingest.models import Block, Chunk, Document
 from ingest.ocr import OCR_LANGUAGES
+from ingest.ocrcache import OcrCache, ocr_setting
 from ingest.sandbox import parse_isolated
 from ingest.sniff import sniff
 
@@ -33,7 +35,8 @@ PARENT_CHECK_S = 1.0
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-file limits of a run, and the Tesseract languages of OCR (None: no OCR)."""
+    """Per-file limits of a run, the Tesseract languages of OCR (None: no OCR) and where OCR
+    output is kept between runs (`ingest.ocrcache`; None: nowhere)."""
 
     timeout_s: float = 120
     memory_mb: int = 1024
@@ -41,6 +44,7 @@ class Limits:
     max_chars: int | None = None  # extracted text; None = no limit (folders are trusted)
     max_chunks: int | None = None
     ocr: str | None = OCR_LANGUAGES
+    ocr_cache: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,14 @@ def prepare(job: ParseJob) -> Prepared:
 def _parse(job: ParseJob) -> tuple[Document, list[Chunk]]:
     limits = job.limits
     fmt = sniff(job.data, job.name)
+    cache = OcrCache(limits.ocr_cache) if limits.ocr_cache and limits.ocr and fmt == "pdf" \
+        else None
+    setting = ocr_setting(limits.ocr) if cache and limits.ocr else ""
+    known = cache.pages(job.digest, setting) if cache else {}
     parsed = parse_isolated(job.data, fmt, timeout_s=limits.timeout_s,
-                            memory_mb=limits.memory_mb, ocr=limits.ocr)
+                            memory_mb=limits.memory_mb, ocr=limits.ocr, ocr_known=known)
+    if cache and parsed.ocr_text.keys() - known.keys():
+        cache.keep(job.digest, setting, parsed.ocr_text)
     meta = build_meta(job.rel, job.fields, parsed)
     check_text_size(parsed.blocks, limits)
     chunks = annotate(Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt),

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import resource
 import signal
+from collections.abc import Mapping
 from typing import Any
 
 from ingest.errors import IngestError, NeedsOCR
@@ -27,7 +28,8 @@ def to_json(parsed: Parsed) -> dict[str, Any]:
     """Plain-data form of a Parsed (what crosses the pipe)."""
     return {"ok": True, "pages": parsed.pages, "title": parsed.title, "props": parsed.props,
             "blocks": [[b.text, b.page, b.heading_level] for b in parsed.blocks],
-            "ocr_pages": list(parsed.ocr_pages)}
+            "ocr_pages": list(parsed.ocr_pages),
+            "ocr_text": {str(i): text for i, text in parsed.ocr_text.items()}}
 
 
 def from_json(payload: dict[str, Any]) -> Parsed:
@@ -38,7 +40,8 @@ def from_json(payload: dict[str, Any]) -> Parsed:
     blocks = tuple(Block(str(t), page=p, heading_level=h) for t, p, h in payload["blocks"])
     props = {str(k): str(v) for k, v in (payload.get("props") or {}).items()}
     return Parsed(blocks=blocks, pages=payload.get("pages"), title=payload.get("title"),
-                  props=props, ocr_pages=tuple(int(p) for p in payload.get("ocr_pages") or ()))
+                  props=props, ocr_pages=tuple(int(p) for p in payload.get("ocr_pages") or ()),
+                  ocr_text={int(i): str(t) for i, t in (payload.get("ocr_text") or {}).items()})
 
 
 def _vm_bytes() -> int:
@@ -61,7 +64,8 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None,
-           receiver: Any = None, parent: int = 0) -> None:
+           receiver: Any = None, parent: int = 0,
+           ocr_known: Mapping[int, str] | None = None) -> None:
     if receiver is not None:  # the read end stays with the parent only: a write to a pipe
         receiver.close()      # whose reader died fails instead of blocking forever
     _die_with_parent(parent)
@@ -72,7 +76,7 @@ def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None,
         limit = _vm_bytes() + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         os.environ["OMP_THREAD_LIMIT"] = "1"
-        payload = to_json(read_bytes(data, fmt, ocr=ocr))
+        payload = to_json(read_bytes(data, fmt, ocr=ocr, ocr_known=ocr_known))
     except NeedsOCR as exc:
         payload = {"ok": False, "ocr": True, "reason": str(exc)}
     except IngestError as exc:
@@ -100,17 +104,18 @@ def _kill_group(pid: int | None) -> None:
 
 
 def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
-                   memory_mb: int = 1024, ocr: str | None = OCR_LANGUAGES) -> Parsed:
+                   memory_mb: int = 1024, ocr: str | None = OCR_LANGUAGES,
+                   ocr_known: Mapping[int, str] | None = None) -> Parsed:
     """Run the reader for `fmt` in a forked child; raise IngestError on any failure.
 
     Scanned PDF pages are read by Tesseract in the `ocr` languages inside the same child and
-    limits (None: no OCR).
+    limits (None: no OCR), except the pages `ocr_known` already holds (`ingest.ocrcache`).
     """
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child,
                        args=(data, fmt, sender, memory_mb * 1024 * 1024, ocr, receiver,
-                             os.getpid()), daemon=True)
+                             os.getpid(), ocr_known), daemon=True)
     proc.start()
     sender.close()
     try:

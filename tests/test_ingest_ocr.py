@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from pathlib import Path
 
 import pytest
@@ -9,13 +11,16 @@ from fixtures.ingest.makers import join_pdfs, make_pdf, make_scanned_pdf
 
 from ingest.errors import NeedsOCR
 from ingest.ocr import INSTALL_HINT, OCR_NOTICE, ocr_available
-from ingest.pipeline import ingest_path
+from ingest.ocrcache import OcrCache, ocr_setting
+from ingest.pipeline import Limits, ingest_path
 from ingest.readers.pdf import NEEDS_OCR
 from ingest.sandbox import parse_isolated
 from ingest.store import Store
 
 pytestmark = pytest.mark.skipif(not ocr_available(), reason="Tesseract (ita) non installato")
 
+SLOW = Limits(timeout_s=300)
+UNINSTALLED = Limits(timeout_s=300, ocr="zzz")  # no such traineddata: as if not installed
 LINES = ["Art. 1 - Oggetto",
          "1. Il presente regolamento disciplina il servizio di trasporto scolastico",
          "comunale per gli alunni residenti nel territorio metropolitano.",
@@ -57,7 +62,7 @@ def test_ocr_pages_reach_the_store_and_the_chunks(tmp_path: Path) -> None:
         join_pdfs(make_pdf([["Regolamento del trasporto scolastico: premessa."]]),
                   make_scanned_pdf([LINES])))
     store = Store(tmp_path / "raccordo.db")
-    report = ingest_path(root, store, pdf_timeout_s=300)
+    report = ingest_path(root, store, limits=SLOW)
     assert report.count("indexed") == 1
     doc = store.documents()[0]
     assert doc.ocr and doc.ocr_pages == (2,)
@@ -74,14 +79,14 @@ def test_a_scan_skipped_for_want_of_ocr_is_read_once_tesseract_is_there(tmp_path
     root.mkdir()
     (root / "scansione.pdf").write_bytes(make_scanned_pdf([LINES]))
     store = Store(tmp_path / "raccordo.db")
-    first = ingest_path(root, store, pdf_timeout_s=300, ocr="zzz")  # as if not installed
+    first = ingest_path(root, store, limits=UNINSTALLED)  # as if not installed
     assert first.count("skipped") == 1 and INSTALL_HINT in (first.outcomes[0].reason or "")
-    again = ingest_path(root, store, pdf_timeout_s=300, ocr="zzz")  # tried again, not "unchanged"
+    again = ingest_path(root, store, limits=UNINSTALLED)  # tried again, not "unchanged"
     assert again.count("skipped") == 1 and again.count("unchanged") == 0
-    installed = ingest_path(root, store, pdf_timeout_s=300)
+    installed = ingest_path(root, store, limits=SLOW)
     assert installed.count("indexed") == 1
     assert any("tariffe" in c.text for c in store.chunks(store.documents()[0].id))
-    assert ingest_path(root, store, pdf_timeout_s=300).count("unchanged") == 1
+    assert ingest_path(root, store, limits=SLOW).count("unchanged") == 1
 
 
 @pytest.mark.slow
@@ -100,3 +105,46 @@ def test_the_shared_scan_is_indexed_and_found(shared_service: object) -> None:
     hits = shared_service.search("il processo di concertazione potrà essere svolto da un unico "
                                  "utente per ciascun comune", k=5)
     assert any(h.document.file == scan for h in hits)
+
+
+def test_a_page_read_once_is_not_read_again(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    second = [line.replace("scolastico", "urbano") for line in LINES]
+    scan = make_scanned_pdf([LINES, second])
+    (root / "scansione.pdf").write_bytes(scan)
+    store = Store(tmp_path / "raccordo.db")
+    limits = Limits(timeout_s=300, ocr_cache=tmp_path / "ocr")
+    assert ingest_path(root, store, limits=limits).count("indexed") == 1
+    cache = OcrCache(tmp_path / "ocr")
+    digest = hashlib.sha256(scan).hexdigest()
+    read = cache.pages(digest, ocr_setting("ita"))
+    assert sorted(read) == [0, 1] and "tariffe" in read[0] and "urbano" in read[1]
+    # the cache answers for page 1 (marked, to see it used); page 2 is forgotten
+    (tmp_path / "ocr" / f"{digest}.json").unlink()
+    cache.keep(digest, ocr_setting("ita"), {0: read[0].replace("tariffe", "tariffe MARCATE")})
+    again = ingest_path(root, store, limits=limits, rebuild=True)
+    assert again.count("indexed") == 1
+    text = " ".join(c.text for c in store.chunks(store.documents()[0].id))
+    assert "tariffe MARCATE" in text  # page 1 came from the cache, not from Tesseract
+    assert "urbano" in text  # page 2 was read by OCR again, and kept
+    assert sorted(cache.pages(digest, ocr_setting("ita"))) == [0, 1]
+    assert cache.pages(digest, ocr_setting("ita+eng")) == {}  # another setting reads anew
+
+
+def test_the_service_keeps_ocr_output_in_its_cache_folder(tmp_path: Path) -> None:
+    from bot.app.service import Raccordo
+    from tests.conftest import make_settings
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    scan = make_scanned_pdf([[*LINES, f"Protocollo {uuid.uuid4().hex}"]])  # bytes never seen
+    (root / "scansione.pdf").write_bytes(scan)
+    service = Raccordo(make_settings(tmp_path / "data"))  # the cache folder is shared
+    try:
+        assert service.ingest(root).count("indexed") == 1
+        kept = OcrCache(service.settings.ocr_cache_dir).pages(
+            hashlib.sha256(scan).hexdigest(), ocr_setting("ita"))
+        assert list(kept) == [0] and "tariffe" in kept[0]
+    finally:
+        service.close()

@@ -18,7 +18,7 @@ from fixtures.ingest.makers import (
 )
 
 from ingest.ocr import NO_READABLE_TEXT
-from ingest.pipeline import ingest_file, ingest_path
+from ingest.pipeline import Limits, ingest_file, ingest_path
 from ingest.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -176,14 +176,15 @@ def test_time_memory_and_size_limits(tmp_path: Path) -> None:
     root.mkdir()
     (root / "a.pdf").write_bytes(make_pdf([["Un documento qualsiasi con del testo utile."]]))
     store = Store(tmp_path / "raccordo.db")
-    slow = ingest_path(root, store, pdf_timeout_s=0.0001)
+    slow = ingest_path(root, store, limits=Limits(timeout_s=0.0001))
     assert "tempo scaduto" in (slow.outcomes[0].reason or "")
     (root / "bomba.pdf").write_bytes(make_flate_bomb_pdf(100))
     # The memory limit is counted from the parser's parent: a fresh interpreter, so that free
     # heap left by earlier tests in this process cannot absorb the bomb (deterministic).
     script = ("import json, sys; from pathlib import Path; sys.path.insert(0, sys.argv[3]);"
-              "from ingest.pipeline import ingest_path; from ingest.store import Store;"
-              "r = ingest_path(Path(sys.argv[1]), Store(Path(sys.argv[2])), pdf_memory_mb=8);"
+              "from ingest.pipeline import Limits, ingest_path; from ingest.store import Store;"
+              "r = ingest_path(Path(sys.argv[1]), Store(Path(sys.argv[2])),"
+              " limits=Limits(memory_mb=8));"
               "print(json.dumps({o.file: [o.status, o.reason] for o in r.outcomes}))")
     store.close()
     done = subprocess.run([sys.executable, "-c", script, str(root), str(tmp_path / "raccordo.db"),
@@ -195,7 +196,7 @@ def test_time_memory_and_size_limits(tmp_path: Path) -> None:
     store = Store(tmp_path / "raccordo.db")
     (root / "bomba.pdf").unlink()
     (root / "b.txt").write_bytes(b"x" * (2 * 1024 * 1024))
-    big = ingest_path(root, store, max_file_mb=1)
+    big = ingest_path(root, store, limits=Limits(max_file_mb=1))
     assert {o.file: o.status for o in big.outcomes} == {
         "a.pdf": "unchanged", "b.txt": "skipped", "bomba.pdf": "removed"}
     assert "troppo grande" in (big.outcomes[1].reason or "")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from index.ranking import CrossEncoderRanker
     from index.searcher import Searcher
     from ingest.pgqueue import Enqueued
-    from ingest.pipeline import IngestReport
+    from ingest.pipeline import IngestReport, Limits
 
 log = logging.getLogger(__name__)
 
@@ -224,9 +224,16 @@ class Raccordo:
               parse_worker() as parser,
               CacheFiller(self.writer_embedder, self.settings.embedding_cache_dir) as filler):
             report = ingest_path(path, self.store, rebuild=rebuild, progress=progress,
-                                 executor=parser, after_file=filler)
+                                 limits=self.ingest_limits(), executor=parser,
+                                 after_file=filler)
             self.build_index(force=rebuild or reembed, progress=progress)
         return report
+
+    def ingest_limits(self) -> Limits:
+        """Limits of every ingestion of this service; OCR output kept in the cache folder."""
+        from ingest.pipeline import Limits
+
+        return Limits(ocr_cache=self.settings.ocr_cache_dir)
 
     def enqueue(self, path: Path, *, rebuild: bool = False) -> Enqueued:
         """PostgreSQL: queue the folder's new and changed files for `raccordo worker`."""
@@ -265,11 +272,11 @@ class Raccordo:
         Searches keep being served from the old generation meanwhile. A file that cannot be
         read is forgotten again and raises IngestError with the reason.
         """
-        from ingest.pipeline import Limits, ingest_file
+        from ingest.pipeline import ingest_file
 
         source = str(path.parent)
-        limits = Limits(max_chars=self.settings.max_upload_chars,
-                        max_chunks=self.settings.max_upload_chunks)
+        limits = replace(self.ingest_limits(), max_chars=self.settings.max_upload_chars,
+                         max_chunks=self.settings.max_upload_chunks)
         with self._write_lock:
             ingest_file(path, self.store, source=source, file=path.name, meta=dict(meta),
                         limits=limits)

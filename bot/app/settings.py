@@ -113,6 +113,11 @@ class Settings(BaseSettings):
         return self.cache_dir if self.cache_dir is not None else self.data_dir / "cache"
 
     @property
+    def ocr_cache_dir(self) -> Path:
+        """OCR output of scanned PDF pages, kept so that a page is read once."""
+        return self.embedding_cache_dir / "ocr"
+
+    @property
     def engines_dir(self) -> Path:
         """Where built model files live (the int8 ONNX engine is built here at first use)."""
         return self.embedding_cache_dir / "engines"

@@ -15,7 +15,7 @@ from bot.errors import BadRequest
 from ingest.errors import RaccordoError
 from ingest.pgqueue import Job, JobQueue
 from ingest.pgstore import PgStore
-from ingest.pipeline import FileOutcome, ingest_file
+from ingest.pipeline import FileOutcome, Limits, ingest_file
 
 if TYPE_CHECKING:
     import psycopg
@@ -97,7 +97,7 @@ class Worker:
     def _run(self, conn: psycopg.Connection[Any], job: Job, report: WorkerReport
              ) -> FileOutcome | str:
         try:
-            outcome = run_job(job, self.store)
+            outcome = run_job(job, self.store, self.service.ingest_limits())
         except RaccordoError as exc:  # e.g. the database went away mid-job: try again later
             log.warning("job %s: %s", job.id, exc)
             self.queue.fail(conn, job, str(exc))
@@ -108,10 +108,10 @@ class Worker:
         return outcome
 
 
-def run_job(job: Job, store: PgStore) -> FileOutcome:
+def run_job(job: Job, store: PgStore, limits: Limits | None = None) -> FileOutcome:
     """Parse, embed and store one queued file (its bytes come with the job)."""
     with tempfile.TemporaryDirectory(prefix="raccordo-job-") as tmp:
         path = Path(tmp) / Path(job.file).name
         path.write_bytes(job.content)
         return ingest_file(path, store, source=job.source, file=job.file, meta=job.fields,
-                           rebuild=job.rebuild)
+                           limits=limits, rebuild=job.rebuild)

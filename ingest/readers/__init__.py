@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ingest.errors import UnsupportedFormat
@@ -20,6 +20,7 @@ class Parsed:
     title: str | None = None  # <title>, core properties, PDF info, front matter
     props: dict[str, str] = field(default_factory=dict)  # front matter, core properties
     ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR
+    ocr_text: dict[int, str] = field(default_factory=dict)  # 0-based page -> raw OCR output
 
 
 _READERS = {
@@ -33,14 +34,16 @@ _READERS = {
 }
 
 
-def read_bytes(data: bytes, fmt: str, *, ocr: str | None = OCR_LANGUAGES) -> Parsed:
+def read_bytes(data: bytes, fmt: str, *, ocr: str | None = OCR_LANGUAGES,
+               ocr_known: Mapping[int, str] | None = None) -> Parsed:
     """Parse `data` of a sniffed format in this process (see `ingest.sandbox` for isolation).
 
     `ocr`: Tesseract languages for PDF pages without a text layer (see `ingest.ocr`); None
-    turns OCR off.
+    turns OCR off. `ocr_known`: pages already read in those languages (0-based page -> raw
+    OCR text, `ingest.ocrcache`), not read again.
     """
     if fmt not in _READERS:
         raise UnsupportedFormat(f"formato non gestito: {fmt}")
     module, name = _READERS[fmt]
     reader: Callable[..., Parsed] = getattr(importlib.import_module(module), name)
-    return reader(data, ocr=ocr) if fmt == "pdf" else reader(data)
+    return reader(data, ocr=ocr, known=ocr_known) if fmt == "pdf" else reader(data)

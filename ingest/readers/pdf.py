@@ -9,6 +9,7 @@ import io
 import logging
 import re
 from collections import Counter
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ingest.errors import IngestError, NeedsOCR
@@ -93,38 +94,44 @@ def _chars(text: str) -> int:
     return len("".join(text.split()))
 
 
-def _with_ocr(data: bytes, pages: list[str], ocr: str | None
-              ) -> tuple[list[str], tuple[int, ...]]:
-    """Pages without a text layer read by OCR (when enabled and installed); OCR'd pages."""
+def _with_ocr(data: bytes, pages: list[str], ocr: str | None, known: Mapping[int, str]
+              ) -> tuple[list[str], tuple[int, ...], dict[int, str]]:
+    """Pages without a text layer read by OCR (when enabled and installed; pages in `known`
+    are not read again): the pages, the OCR'd ones, and the raw OCR output of each."""
     scan = sum(_chars(p) for p in pages) < MIN_CHARS_PER_PAGE * len(pages)
     empty = [i for i, text in enumerate(pages) if _chars(text) < MIN_CHARS_PER_PAGE]
     if not empty:
-        return pages, ()
+        return pages, (), {}
     if not ocr:
         if scan:
             raise NeedsOCR(NEEDS_OCR)
-        return pages, ()
-    if not ocr_available(ocr):
+        return pages, (), {}
+    raw = {i: known[i] for i in empty if i in known}
+    todo = [i for i in empty if i not in raw]
+    if todo and not ocr_available(ocr):
         if scan:
             raise NeedsOCR(f"{NEEDS_OCR} ({INSTALL_HINT})")
-        return pages, ()
-    read = {i: normalise_text(t) for i, t in ocr_pdf_pages(data, empty, languages=ocr).items()
-            if readable(t)}
+        return pages, (), {}
+    raw.update(ocr_pdf_pages(data, todo, languages=ocr) if todo else {})
+    read = {i: normalise_text(t) for i, t in raw.items() if readable(t)}
     if scan and not read:
         raise IngestError(NO_READABLE_TEXT)
-    return [read.get(i, text) for i, text in enumerate(pages)], tuple(i + 1 for i in sorted(read))
+    return ([read.get(i, text) for i, text in enumerate(pages)],
+            tuple(i + 1 for i in sorted(read)), raw)
 
 
-def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES) -> Parsed:
+def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES,
+                known: Mapping[int, str] | None = None) -> Parsed:
     """Extract page-numbered lines from a PDF in this process (raises IngestError).
 
     Pages without a text layer are read by Tesseract in the `ocr` languages when it is
-    installed (None: no OCR); pages with a text layer are never re-read.
+    installed (None: no OCR), except those whose OCR output `known` holds (0-based page ->
+    raw text, read before in the same languages); pages with a text layer are never re-read.
     """
     pages, title = _pdf_text_pages(data)
     if not pages:
         raise IngestError("PDF senza pagine")
-    pages, ocr_pages = _with_ocr(data, pages, ocr)
+    pages, ocr_pages, ocr_text = _with_ocr(data, pages, ocr, known or {})
     page_lines = [[ln.rstrip() for ln in text.split("\n") if ln.strip()] for text in pages]
     furniture = running_lines(page_lines)
     blocks = [Block(line, page=n)
@@ -132,7 +139,7 @@ def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES) -> Parsed:
               for i, line in enumerate(lines)
               if not _is_furniture(line, i, len(lines), furniture)]
     return Parsed(blocks=tuple(blocks), pages=len(pages), title=_clean_title(title),
-                  ocr_pages=ocr_pages)
+                  ocr_pages=ocr_pages, ocr_text=ocr_text)
 
 
 _EDGE = 3  # running headers/footers sit among the first or last lines of a page
