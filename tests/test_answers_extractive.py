@@ -48,7 +48,8 @@ def test_json_contract(store: Store) -> None:
     cit = payload["citations"][0]
     assert set(cit) == {"n", "file", "title", "kind", "locator", "page", "quote", "url",
                         "chunk_id", "formal", "ocr", "references",  # issue 14 added these 3
-                        "in_force", "amended"}  # the act's text version (issue 11)
+                        "in_force", "amended",  # the act's text version (issue 11)
+                        "current_url"}  # the same place in today's text
     assert cit["formal"] == "art. 2, comma 2, l. 7 agosto 1990, n. 241"
     assert cit["locator"].startswith("L. 241/1990") and "art. 2, comma 2" in cit["locator"]
     assert "trenta giorni" in cit["quote"]
