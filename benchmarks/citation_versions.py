@@ -48,6 +48,11 @@ def count(answers: Sequence[Answer]) -> dict[str, int]:
                                         for r in refs)}
 
 
+CODES = {"rd:262/1942", "rd:1398/1930", "rd:1443/1940", "dpr:447/1988", "dlgs:285/1992",
+         "dlgs:42/2004"}
+"""The codes keyed since chunking version 7 (civil, penal, both procedures, road, heritage)."""
+
+
 def outside_links(service: Raccordo) -> dict[str, int]:
     """Stored references to acts the knowledge base does not hold, and how many of them
     link to their public text (the article is not looked up: the act is enough here)."""
@@ -56,6 +61,7 @@ def outside_links(service: Raccordo) -> dict[str, int]:
     cited = [r for c in service.store.chunks() for r in c.references]
     outside = [r for r in cited if r.act and r.act not in held]
     return {"references": len(cited), "outside_acts": len(outside),
+            "to_codes": sum(r.act in CODES for r in cited),
             "outside_linked": sum(act_link(r.act, dates.get(r.act or "")) is not None
                                   for r in outside),
             "acts_dated": len(dates)}
@@ -81,7 +87,8 @@ def main() -> None:
     report["stored_references"] = stored
     print(f"references stored: {stored['references']}, to acts outside the knowledge base: "
           f"{stored['outside_acts']}, of which linked to their text: {stored['outside_linked']}"
-          f" ({stored['acts_dated']} acts dated from their citations)")
+          f" ({stored['acts_dated']} acts dated); to the codes (civil, penal, road...): "
+          f"{stored['to_codes']}")
     print(f"{'set':24s} {'cit.':>5s} {'acts':>5s} {'version':>7s} {'amended':>7s} "
           f"{'today':>5s} | {'refs':>4s} {'in kb':>5s} {'linked':>6s} {'unlinked':>8s}")
     for name, (base, questions) in question_sets(args.shared).items():

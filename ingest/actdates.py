@@ -4,7 +4,9 @@ A reference often names its act by number and year only ("d.lgs. 179/2016"), whi
 the act needs its date ("26 agosto 2016"). Documents usually write the full form somewhere
 ("decreto legislativo 26 agosto 2016, n. 179"): the date of an act is the one its stored
 references write most often, among those of the act's own year (a date of another year is
-a misreading, not the act's). Ties go to the date met first.
+a misreading, not the act's). Ties go to the date met first. The acts known by a common
+name ("codice civile", "TUEL": `ingest.acts.KNOWN_DATES`) have their date whatever the
+documents write.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from ingest.acts import KNOWN_DATES
 from ingest.version import MONTHS, parse_date
 
 _DATE = re.compile(rf"\b(\d{{1,2}})\s*[°º]?\s+({'|'.join(MONTHS)})\s+(\d{{4}})\b", re.IGNORECASE)
@@ -30,10 +33,10 @@ def written_date(text: str, act: str) -> str | None:
 
 def act_dates(references: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Act key -> ISO date, from (act key, reference text) pairs: each act's most written
-    date of its own year."""
+    date of its own year, and the known dates of the acts with a common name."""
     seen: dict[str, Counter[str]] = {}
     for act, text in references:
         found = written_date(text, act) if act else None
         if found:
             seen.setdefault(act, Counter())[found] += 1
-    return {act: counts.most_common(1)[0][0] for act, counts in seen.items()}
+    return {**{act: counts.most_common(1)[0][0] for act, counts in seen.items()}, **KNOWN_DATES}

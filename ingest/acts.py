@@ -39,12 +39,34 @@ ALIASES: dict[str, str] = {
     "costituzione": "costituzione",
     "gdpr": "reg-ue:2016/679",
     "tusp": "dlgs:175/2016",
+    "codice civile": "rd:262/1942",
+    "codice penale": "rd:1398/1930",
+    "codice di procedura civile": "rd:1443/1940",
+    "codice di procedura penale": "dpr:447/1988",
+    "codice della strada": "dlgs:285/1992",
+    "codice dei beni culturali": "dlgs:42/2004",
+    "codice dei beni culturali e del paesaggio": "dlgs:42/2004",
 }
+CODE_ABBREVIATIONS: dict[str, str] = {"c.c.": "rd:262/1942", "c.p.": "rd:1398/1930",
+                                      "c.p.c.": "rd:1443/1940", "c.p.p.": "dpr:447/1988"}
+"""'art. 2359 c.c.': read only right after an article ('C.C.' alone is a consiglio comunale)."""
+KNOWN_DATES: dict[str, str] = {
+    "dlgs:267/2000": "2000-08-18", "dlgs:82/2005": "2005-03-07", "dlgs:196/2003": "2003-06-30",
+    "legge:56/2014": "2014-04-07", "dlgs:36/2023": "2023-03-31", "dlgs:150/2009": "2009-10-27",
+    "dlgs:165/2001": "2001-03-30", "dlgs:33/2013": "2013-03-14", "legge:124/2015": "2015-08-07",
+    "legge:4/2004": "2004-01-09", "legge:241/1990": "1990-08-07", "dlgs:175/2016": "2016-08-19",
+    "rd:262/1942": "1942-03-16", "rd:1398/1930": "1930-10-19", "rd:1443/1940": "1940-10-28",
+    "dpr:447/1988": "1988-09-22", "dlgs:285/1992": "1992-04-30", "dlgs:42/2004": "2004-01-22",
+}
+"""The dates of the acts named by `ALIASES`, which their common names do not say."""
 SHORT_NAMES: dict[str, str] = {
     "dlgs:267/2000": "TUEL", "dlgs:82/2005": "CAD", "dlgs:196/2003": "Codice privacy",
     "dlgs:33/2013": "trasparenza", "dlgs:165/2001": "pubblico impiego",
     "dlgs:150/2009": "performance", "legge:241/1990": "procedimento amministrativo",
     "dlgs:175/2016": "TUSP", "legge:4/2004": "Legge Stanca", "dlgs:36/2023": "Codice contratti",
+    "rd:262/1942": "Codice civile", "rd:1398/1930": "Codice penale",
+    "rd:1443/1940": "Codice di procedura civile", "dpr:447/1988": "Codice di procedura penale",
+    "dlgs:285/1992": "Codice della strada", "dlgs:42/2004": "Codice dei beni culturali",
 }
 _LABELS = {"dlgs": "D.Lgs.", "legge": "L.", "dpr": "D.P.R.", "dl": "D.L.", "dpcm": "D.P.C.M.",
            "dm": "D.M.", "rd": "R.D.", "lcost": "L. cost.", "reg-ue": "Reg. UE"}
@@ -71,6 +93,14 @@ _ACT = re.compile(
     re.I)
 _REG_UE = re.compile(r"\b(?:regolamento|reg\.)\s*\(?\s*(?:ue|ce)\s*\)?\s*(?:n\.\s*)?"
                      r"(?P<a>\d{2,4})\s*/\s*(?P<b>\d{2,4})", re.I)
+_CODE = re.compile(r"(?<![\w.])(?P<code>c\.\s?p\.\s?[cp]\.|c\.\s?[cp]\.)(?!\w)", re.I)
+# what must come right before such an abbreviation: "art. 2359", "artt. 1341 e 1342",
+# "art. 2, comma 3,"; numbers are always apart (no backtracking), looked for in a short window
+_NUMBER = r"\d{1,4}(?:-?[a-z]{3,12})?"
+_ARTICLE_BEFORE_CODE = re.compile(
+    rf"\bart(?:icol[oi]|t)?\.?\s*{_NUMBER}(?:(?:\s*,\s*|\s+e\s+|\s+ed\s+|\s*,?\s*"
+    rf"(?:comma|c\.|co\.)\s*){_NUMBER})*\s*,?\s*$", re.I)
+_CODE_WINDOW = 80
 _ALIAS_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len,
                                                                           reverse=True))
                        + r")\b", re.I)
@@ -152,6 +182,10 @@ def _acts(text: str) -> list[tuple[int, int, str]]:
             continue
         if not any(s <= m.start() < e for s, e, _ in out):
             out.append((m.start(), m.end(), ALIASES[m.group(0).lower()]))
+    for m in _CODE.finditer(text):
+        if _ARTICLE_BEFORE_CODE.search(text, max(0, m.start() - _CODE_WINDOW), m.start()):
+            key = CODE_ABBREVIATIONS[re.sub(r"\s+", "", m.group("code")).lower()]
+            out.append((m.start(), m.end(), key))
     return sorted(out)
 
 

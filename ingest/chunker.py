@@ -33,8 +33,9 @@ OVERLAP = 120
 # bump when chunks change: stored documents are re-chunked. "4": fake-bold glyphs collapsed
 # (11 chunks of 2 PDFs), in-force state and cross-references on chunks, OCR'd pages;
 # "5": where each page begins inside a chunk that spans several (`Chunk.page_breaks`);
-# "6": documents record the date of their text version (`DocumentMeta.in_force`), read again
-CHUNKING_VERSION = "6"
+# "6": documents record the date of their text version (`DocumentMeta.in_force`), read again;
+# "7": references to the codes (civil, penal, procedure, road, cultural heritage) keyed
+CHUNKING_VERSION = "7"
 
 
 @dataclass(frozen=True)

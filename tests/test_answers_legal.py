@@ -4,6 +4,7 @@ carry a formal citation and the provisions their quote cites."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,15 +34,24 @@ esterna secondo le modalita' ed i criteri stabiliti dall'articolo 42, comma 1.
 """
 
 
-@pytest.fixture()
-def service(tmp_path: Path) -> Iterator[Raccordo]:
+@contextmanager
+def law_service(tmp_path: Path, file: str, text: str) -> Iterator[Raccordo]:
+    """A service over one law, `leggi/<file>`, in `tmp_path`."""
     folder = tmp_path / "leggi"
     folder.mkdir()
-    (folder / "tuel.md").write_text(TUEL, encoding="utf-8")
+    (folder / file).write_text(text, encoding="utf-8")
     running = Raccordo(make_settings(tmp_path / "data"))
-    running.ingest(folder)
-    yield running
-    running.close()
+    try:
+        running.ingest(folder)
+        yield running
+    finally:
+        running.close()
+
+
+@pytest.fixture()
+def service(tmp_path: Path) -> Iterator[Raccordo]:
+    with law_service(tmp_path, "tuel.md", TUEL) as running:
+        yield running
 
 
 def test_a_repealed_article_is_never_quoted_as_law_in_force(service: Raccordo) -> None:
@@ -78,14 +88,14 @@ SEGRETARIO = """# Testo unico delle leggi sull'ordinamento degli enti locali
 
 ### Art. 98. - Albo dei segretari comunali e provinciali
 
-1. L'albo dei segretari comunali e' tenuto ai sensi dell'articolo 10 del d.lgs. n. 165/2001.
+1. L'albo dei segretari comunali e' tenuto ai sensi dell'articolo 10 del d.lgs. n. 300/1999.
 """
 CIRCOLARE = """# Circolare sul personale
 
-Il rapporto di lavoro e' regolato dal decreto legislativo 30 marzo 2001, n. 165.
+L'organizzazione del Governo e' regolata dal decreto legislativo 30 luglio 1999, n. 300.
 """
 URN = ("https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
-       "2001-03-30;165~art10!vig=")
+       "1999-07-30;300~art10!vig=")
 
 
 def test_a_provision_outside_the_archive_links_its_act_once_a_source_dates_it(
@@ -96,12 +106,8 @@ def test_a_provision_outside_the_archive_links_its_act_once_a_source_dates_it(
     from bot.cli.server import http_app
     from bot.telegram.formatting import paginate, source_blocks
 
-    folder = tmp_path / "leggi"
-    folder.mkdir()
-    (folder / "tuel.md").write_text(SEGRETARIO, encoding="utf-8")
-    service = Raccordo(make_settings(tmp_path / "data"))
-    try:
-        service.ingest(folder)
+    with law_service(tmp_path, "tuel.md", SEGRETARIO) as service:
+        folder = tmp_path / "leggi"
         question = "Dove è tenuto l'albo dei segretari comunali?"
         [ref] = service.ask(question).citations[0].references
         assert ref["chunk_id"] is None and ref["url"] is None  # no source dates the act yet
@@ -110,16 +116,39 @@ def test_a_provision_outside_the_archive_links_its_act_once_a_source_dates_it(
         citation = service.ask(question).citations[0]
         [ref] = citation.references
         assert ref["url"] == URN and citation.to_json()["references"][0]["url"] == URN
-        assert (f"rinvii: articolo 10 del d.lgs. n. 165/2001 (non in archivio: {URN})"
+        assert (f"rinvii: articolo 10 del d.lgs. n. 300/1999 (non in archivio: {URN})"
                 in readable(service.ask(question)))
         [sources] = paginate(source_blocks(citation, citation.quote, "dlgs:267/2000"))
-        assert (f'<i>Rinvii: <a href="{URN}">articolo 10 del d.lgs. n. 165/2001</a> '
+        assert (f'<i>Rinvii: <a href="{URN}">articolo 10 del d.lgs. n. 300/1999</a> '
                 "(non in archivio)</i>") in sources.html
         assert f"(non in archivio): {URN}" in sources.plain  # if Telegram refuses the HTML
         with TestClient(http_app(service)) as client:
             page = client.get("/", params={"q": question, "mode": "chiedi"}).text
-        assert (f'<a href="{URN}" rel="noopener noreferrer">articolo 10 del d.lgs. n. 165/2001'
+        assert (f'<a href="{URN}" rel="noopener noreferrer">articolo 10 del d.lgs. n. 300/1999'
                 '</a> <span title="fuori dalla base di conoscenza">(non in archivio: '
                 "Normattiva)</span>") in page
-    finally:
-        service.close()
+
+
+PARTECIPATE = """# D.Lgs. 19 agosto 2016, n. 175 - Testo unico in materia di societa' \
+a partecipazione pubblica
+
+### Art. 2. - Definizioni
+
+1. Ai fini del presente decreto si intendono per:
+b) "controllo": la situazione descritta nell'articolo 2359 del codice civile;
+"""
+
+
+def test_a_code_a_passage_cites_is_not_a_missing_act(tmp_path: Path) -> None:
+    with law_service(tmp_path, "tusp.md", PARTECIPATE) as service:
+        cited = service.ask("Nel TUSP il controllo di una società è quello dell'articolo 2359 "
+                            "del codice civile?")
+        assert not cited.abstained and "articolo 2359 del codice civile" in \
+            cited.citations[0].quote
+        [ref] = cited.citations[0].references
+        assert ref["act"] == "rd:262/1942" and ref["url"] == (
+            "https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:regio.decreto:1942-03-16;262"
+            "~art2359!vig=")
+        road = service.ask("Quale articolo del codice della strada disciplina i passi "
+                           "carrabili delle società?")
+        assert road.abstained and road.notes == ("atto non presente nelle fonti: dlgs:285/1992",)

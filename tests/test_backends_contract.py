@@ -130,12 +130,12 @@ CITING_ACT = """# Testo unico delle leggi sull'ordinamento degli enti locali
 ### Art. 97. - Ruolo e funzioni del segretario
 
 1. Il segretario comunale svolge compiti di collaborazione ai sensi del decreto legislativo
-30 marzo 2001, n. 165.
+30 luglio 1999, n. 300.
 
 ### Art. 98. - Albo dei segretari
 
-1. L'albo dei segretari comunali e' tenuto ai sensi dell'articolo 10 del d.lgs. n. 165/2001,
-con rinvio all'articolo 28 del d.lgs. 165/2001 per l'accesso al ruolo.
+1. L'albo dei segretari comunali e' tenuto ai sensi dell'articolo 10 del d.lgs. n. 300/1999,
+con rinvio all'articolo 28 del d.lgs. 300/1999 per l'accesso al ruolo.
 """
 
 
@@ -168,14 +168,14 @@ def test_a_citation_names_the_version_of_the_act(backend_settings: Settings,
 def test_a_provision_outside_the_archive_links_its_public_text(backend_settings: Settings,
                                                                 tmp_path: Path) -> None:
     with _one_act(backend_settings, tmp_path / "atti", CITING_ACT) as service:
-        assert service.store.act_dates() == {"dlgs:165/2001": "2001-03-30"}
+        assert service.store.act_dates()["dlgs:300/1999"] == "1999-07-30"
         answer = service.ask("Dove è tenuto l'albo dei segretari comunali?")
         refs = {r["text"]: r for c in answer.citations for r in c.references}
         urn = ("https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
-               "2001-03-30;165")
+               "1999-07-30;300")
         # the article says no date: the knowledge base's other mention of the act gives it
-        assert refs["articolo 10 del d.lgs. n. 165/2001"]["url"] == urn + "~art10!vig="
-        assert refs["articolo 10 del d.lgs. n. 165/2001"]["chunk_id"] is None
+        assert refs["articolo 10 del d.lgs. n. 300/1999"]["url"] == urn + "~art10!vig="
+        assert refs["articolo 10 del d.lgs. n. 300/1999"]["chunk_id"] is None
 
 
 def test_documents_chunks_and_references(service: Raccordo) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.actdates import act_dates, written_date
+from ingest.acts import KNOWN_DATES
 from ingest.links import act_link
 
 NIR = "https://www.normattiva.it/uri-res/N2Ls?urn:nir:"
@@ -34,9 +35,17 @@ def test_an_acts_date_is_the_one_its_citations_write_most() -> None:
         ("dlgs:165/2001", "D.Lgs. 30 marzo 2001 n. 165"),
         ("legge:241/1990", "legge n. 241 del 1990"),
     ])
-    assert dates == {"dlgs:165/2001": "2001-03-30"}  # 241/1990 never has its date written
+    assert dates["dlgs:165/2001"] == "2001-03-30"
     assert act_dates([("dl:1/2020", "d.l. 2 gennaio 2020"), ("dl:1/2020", "d.l. 3 gennaio 2020")]
-                     ) == {"dl:1/2020": "2020-01-02"}  # a tie: the date met first
+                     )["dl:1/2020"] == "2020-01-02"  # a tie: the date met first
+    assert "dl:9/2020" not in act_dates([("dl:9/2020", "d.l. n. 9/2020")])  # none written
+
+
+def test_acts_known_by_a_common_name_have_their_date() -> None:
+    dates = act_dates([("legge:241/1990", "legge 8 agosto 1990, n. 241")])  # a typing error
+    assert dates["legge:241/1990"] == "1990-08-07"
+    assert dates["rd:262/1942"] == "1942-03-16"  # the civil code, never cited with its date
+    assert set(KNOWN_DATES.values()) <= set(dates.values())
 
 
 @pytest.mark.parametrize(("act", "day", "article", "url"), [
@@ -49,6 +58,7 @@ def test_an_acts_date_is_the_one_its_citations_write_most() -> None:
      NIR + "presidente.repubblica:decreto:2000-12-28;445~art53!vig="),
     ("rd:639/1910", "1910-04-14", "2", NIR + "stato:regio.decreto:1910-04-14;639~art2!vig="),
     ("costituzione", None, "117", NIR + "stato:costituzione:1947-12-27~art117!vig="),
+    ("rd:262/1942", "1942-03-16", "2359", NIR + "stato:regio.decreto:1942-03-16;262~art2359!vig="),
     ("reg-ue:2016/679", None, "6",
      "https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32016R0679"),
     ("reg-ue:1049/2001", None, None,  # "reg. (CE) n. 1049/2001": number first, before 2015

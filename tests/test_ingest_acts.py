@@ -8,6 +8,7 @@ from ingest.acts import (
     ALIASES,
     act_key,
     act_label,
+    act_spans,
     find_act_references,
     short_title,
     title_act,
@@ -84,3 +85,29 @@ def test_costituzione_the_noun_is_not_the_constitution(text: str, acts: list[str
     """"Costituzione di/del…/in" sets something up; only the Constitution's own title keeps
     "della Repubblica" after it."""
     assert [r.act for r in find_act_references(text)] == acts
+
+
+@pytest.mark.parametrize(("text", "refs"), [
+    ("ai sensi dell'articolo 2359 del codice civile", [("rd:262/1942", "2359")]),
+    ("art. 2359 c.c.", [("rd:262/1942", "2359")]),
+    ("art. 2, comma 3, c.c.", [("rd:262/1942", "2")]),
+    ("art. 640 c.p. e art. 414 c.p.p.", [("rd:1398/1930", "640"), ("dpr:447/1988", "414")]),
+    ("l'art. 700 c.p.c.", [("rd:1443/1940", "700")]),
+    ("il Codice della strada", [("dlgs:285/1992", None)]),
+    ("il codice dei beni culturali e del paesaggio", [("dlgs:42/2004", None)]),
+    # "C.C." without an article before it is the consiglio comunale, "C.P." a post box
+    ("con deliberazione di C.C. n. 45 del 2020", []),
+    ("l'articolo 5 e la delibera di C.C. n. 3", [(None, "5")]),
+    ("C.P. 123, 70100 Bari", []),
+])
+def test_the_codes_are_acts(text: str, refs: list[tuple[str | None, str | None]]) -> None:
+    assert [(r.act, r.article) for r in find_act_references(text)] == refs
+
+
+def test_a_long_run_of_numbers_before_an_abbreviation_is_read_at_once() -> None:
+    # numbers that could be split in many ways must not make the reading backtrack (a first
+    # draft of the rule took minutes on the first line); the article is looked for in the
+    # 80 characters before the abbreviation
+    assert act_spans("art. 1 " + "2 " * 30 + "c.c.") == []  # not a list of articles
+    assert act_spans("art. 1" + ", 2" * 20 + " c.c.")[-1][2] == "rd:262/1942"
+    assert act_spans("art. 1" + ", 2" * 40 + " c.c.") == []  # the article is too far back

@@ -214,12 +214,18 @@ def missing_city(question: str, hits: Sequence[Hit]) -> str | None:
 
 
 def missing_act(question: str, hits: Sequence[Hit]) -> str | None:
-    """The first act named in `question` that no hit comes from (None when all are there)."""
+    """The first act named in `question` that no hit comes from (None when all are there).
+
+    When the question also names an act the hits come from, an act those passages cite
+    counts as there: "secondo il TUSP, … ai sensi dell'art. 2359 c.c." is answered from the
+    TUSP's passage that cites the civil code. An act named alone is not: passages that only
+    cite the codice dei contratti do not answer a question about it.
+    """
     present = {h.document.meta.act for h in hits}
-    for ref in find_act_references(question):
-        if ref.act is not None and ref.act not in present:
-            return ref.act
-    return None
+    named = [ref.act for ref in find_act_references(question) if ref.act is not None]
+    if any(act in present for act in named):
+        present |= {r.act for h in hits for r in h.chunk.references if r.act}
+    return next((act for act in named if act not in present), None)
 
 
 def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:
