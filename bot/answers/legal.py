@@ -37,28 +37,29 @@ class ReferenceSource(Protocol):
 
 
 class ActLinks:
-    """`link(ref)`: the public text of a provision outside the knowledge base, or None; the
-    acts' dates are read again when the store's version changes."""
+    """`dates()`: the dates of the acts the knowledge base cites, read again when the store's
+    version changes."""
 
     def __init__(self, store: ReferenceSource) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._dates: tuple[int, dict[str, str]] | None = None
 
-    def link(self, ref: ResolvedReference) -> str | None:
-        """None for a provision in the knowledge base (it opens there) or an act that cannot
-        be linked (no known date, a ministerial decree, no act)."""
-        if ref.in_store or not ref.reference.act:
-            return None
-        act = ref.reference.act
-        return act_link(act, self._dates_now().get(act), ref.reference.article)
-
-    def _dates_now(self) -> dict[str, str]:
+    def dates(self) -> dict[str, str]:
+        """Act key -> ISO date (`ingest.actdates`), as of the store's current version."""
         version = self.store.version()
         with self._lock:
             if self._dates is None or self._dates[0] != version:
                 self._dates = (version, self.store.act_dates())
             return self._dates[1]
+
+
+def outside_link(ref: ResolvedReference, dates: dict[str, str]) -> str | None:
+    """The public text of a provision outside the knowledge base; None for one inside it (it
+    opens there) or an act that cannot be linked (no known date, a ministerial decree)."""
+    if ref.in_store or not ref.reference.act:
+        return None
+    return act_link(ref.reference.act, dates.get(ref.reference.act), ref.reference.article)
 
 
 def legal_context(answer: Answer, store: ReferenceSource, repealed: Sequence[Hit] = (),
@@ -67,9 +68,10 @@ def legal_context(answer: Answer, store: ReferenceSource, repealed: Sequence[Hit
     those outside the knowledge base) and a notice for repealed provisions the question named
     (they are never quoted as law in force)."""
     refs = store.references([c.chunk_id for c in answer.citations]) if answer.citations else {}
-    linker = links or ActLinks(store)
+    outside = any(not r.in_store for found in refs.values() for r in found)
+    dates = (links or ActLinks(store)).dates() if outside else {}
     citations = tuple(
-        replace(c, references=tuple({**r.to_json(), "url": linker.link(r)}
+        replace(c, references=tuple({**r.to_json(), "url": outside_link(r, dates)}
                                     for r in refs.get(c.chunk_id, [])
                                     if r.reference.text in c.quote))
         for c in answer.citations)
