@@ -8,7 +8,7 @@ time and address-space limits of the parse apply to the OCR too.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from ingest.errors import IngestError
@@ -19,6 +19,8 @@ PAGE_TIMEOUT_S = 90.0
 INSTALL_HINT = "installare Tesseract: apt-get install tesseract-ocr tesseract-ocr-ita"
 NO_READABLE_TEXT = "PDF senza testo (scansione): l'OCR non ha trovato testo leggibile"
 OCR_NOTICE = "testo da OCR: verificare sull'originale"
+PageSink = Callable[[int, str], None]
+"""Told each page's raw OCR text as soon as it is read (0-based page, text)."""
 _WORD = re.compile(r"[^\W\d_]{3,}")
 MIN_WORDS = 5  # fewer words of 3+ letters on a page: noise, not text
 
@@ -53,8 +55,10 @@ def readable(text: str) -> bool:
 
 
 def ocr_pdf_pages(data: bytes, pages: Sequence[int], *, languages: str = OCR_LANGUAGES,
-                  dpi: int = OCR_DPI, page_timeout_s: float = PAGE_TIMEOUT_S) -> dict[int, str]:
-    """Text read by OCR from the given 0-based pages of a PDF (page index → raw text)."""
+                  dpi: int = OCR_DPI, page_timeout_s: float = PAGE_TIMEOUT_S,
+                  on_page: PageSink | None = None) -> dict[int, str]:
+    """Text read by OCR from the given 0-based pages of a PDF (page index → raw text);
+    `on_page` is told each page as soon as it is read."""
     import pypdfium2 as pdfium
     import pytesseract
 
@@ -78,6 +82,8 @@ def ocr_pdf_pages(data: bytes, pages: Sequence[int], *, languages: str = OCR_LAN
                                   f"{page_timeout_s:g} s") from exc
             except pytesseract.TesseractError as exc:
                 raise IngestError(f"OCR non riuscito (Tesseract: {exc.message})") from exc
+            if on_page is not None:
+                on_page(index, out[index])
     finally:
         pdf.close()
     return out

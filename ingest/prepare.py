@@ -24,6 +24,7 @@ from ingest.metadata import build_meta
 from ingest.models import Block, Chunk, Document
 from ingest.ocr import OCR_LANGUAGES
 from ingest.ocrcache import OcrCache, ocr_setting
+from ingest.readers import Parsed
 from ingest.sandbox import parse_isolated
 from ingest.sniff import sniff
 
@@ -113,14 +114,7 @@ def prepare(job: ParseJob) -> Prepared:
 def _parse(job: ParseJob) -> tuple[Document, list[Chunk]]:
     limits = job.limits
     fmt = sniff(job.data, job.name)
-    cache = OcrCache(limits.ocr_cache) if limits.ocr_cache and limits.ocr and fmt == "pdf" \
-        else None
-    setting = ocr_setting(limits.ocr) if cache and limits.ocr else ""
-    known = cache.pages(job.digest, setting) if cache else {}
-    parsed = parse_isolated(job.data, fmt, timeout_s=limits.timeout_s,
-                            memory_mb=limits.memory_mb, ocr=limits.ocr, ocr_known=known)
-    if cache and parsed.ocr_text.keys() - known.keys():
-        cache.keep(job.digest, setting, parsed.ocr_text)
+    parsed = _parse_keeping_ocr(job, fmt)
     meta = build_meta(job.rel, job.fields, parsed)
     check_text_size(parsed.blocks, limits)
     chunks = annotate(Chunker().chunk(parse_units(parsed.blocks, fmt), meta, fmt),
@@ -133,6 +127,30 @@ def _parse(job: ParseJob) -> tuple[Document, list[Chunk]]:
     document = Document(file=job.rel, sha256=job.digest, format=fmt, meta=meta,
                         blocks=parsed.blocks, pages=parsed.pages, ocr_pages=parsed.ocr_pages)
     return document, chunks
+
+
+def _parse_keeping_ocr(job: ParseJob, fmt: str) -> Parsed:
+    """Parse in the sandbox; with an OCR cache, pages read before are not read again and each
+    page read now is kept, also when the file then runs out of time (the next run resumes)."""
+    limits = job.limits
+    cache = OcrCache(limits.ocr_cache) if limits.ocr_cache and limits.ocr and fmt == "pdf" \
+        else None
+    setting = ocr_setting(limits.ocr) if cache and limits.ocr else ""
+    known = cache.pages(job.digest, setting) if cache else {}
+    read: dict[int, str] = {}
+    try:
+        return parse_isolated(job.data, fmt, timeout_s=limits.timeout_s,
+                              memory_mb=limits.memory_mb, ocr=limits.ocr, ocr_known=known,
+                              on_page=read.__setitem__ if cache else None)
+    except IngestError as exc:
+        if cache and read:
+            pages = f"{len(read)} pagin{'a' if len(read) == 1 else 'e'}"
+            raise IngestError(f"{exc} (OCR conservato per {pages}: la prossima acquisizione "
+                              "riprende da lì)") from exc
+        raise
+    finally:
+        if cache and read:
+            cache.keep(job.digest, setting, read)
 
 
 def _since(start: float) -> float:

@@ -1,7 +1,9 @@
 """Parse a file in a forked child with a time limit and an address-space limit.
 
 The child sends back plain JSON (blocks, pages, title), never pickles. A crash, a memory
-blow-up or a hang in a parser ends as an `IngestError` with an Italian reason.
+blow-up or a hang in a parser ends as an `IngestError` with an Italian reason. Each page read
+by OCR is sent as soon as it is read (`{"page": i, "text": …}`), before the final message, so
+that the caller keeps the pages of a scan that runs out of time (`on_page`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import multiprocessing
 import os
 import resource
 import signal
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from ingest.errors import IngestError, NeedsOCR
 from ingest.models import Block
-from ingest.ocr import OCR_LANGUAGES
+from ingest.ocr import OCR_LANGUAGES, PageSink
 from ingest.readers import Parsed, read_bytes
 
 PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
@@ -76,7 +79,9 @@ def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None,
         limit = _vm_bytes() + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         os.environ["OMP_THREAD_LIMIT"] = "1"
-        payload = to_json(read_bytes(data, fmt, ocr=ocr, ocr_known=ocr_known))
+        payload = to_json(read_bytes(data, fmt, ocr=ocr, ocr_known=ocr_known,
+                                     on_page=lambda i, text: _send(conn, {"page": i,
+                                                                          "text": text})))
     except NeedsOCR as exc:
         payload = {"ok": False, "ocr": True, "reason": str(exc)}
     except IngestError as exc:
@@ -95,6 +100,10 @@ def _child(data: bytes, fmt: str, conn: Any, memory_bytes: int, ocr: str | None,
         conn.close()
 
 
+def _send(conn: Any, message: Mapping[str, object]) -> None:
+    conn.send_bytes(json.dumps(message).encode("utf-8"))
+
+
 def _kill_group(pid: int | None) -> None:
     """Kill the child's process group (the child and any Tesseract it started)."""
     if pid is None:
@@ -105,11 +114,13 @@ def _kill_group(pid: int | None) -> None:
 
 def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
                    memory_mb: int = 1024, ocr: str | None = OCR_LANGUAGES,
-                   ocr_known: Mapping[int, str] | None = None) -> Parsed:
+                   ocr_known: Mapping[int, str] | None = None,
+                   on_page: PageSink | None = None) -> Parsed:
     """Run the reader for `fmt` in a forked child; raise IngestError on any failure.
 
     Scanned PDF pages are read by Tesseract in the `ocr` languages inside the same child and
-    limits (None: no OCR), except the pages `ocr_known` already holds (`ingest.ocrcache`).
+    limits (None: no OCR), except the pages `ocr_known` already holds (`ingest.ocrcache`);
+    `on_page` is told each page read, as it arrives, also when the parse then fails.
     """
     ctx = multiprocessing.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
@@ -118,10 +129,16 @@ def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
                              os.getpid(), ocr_known), daemon=True)
     proc.start()
     sender.close()
+    deadline = time.monotonic() + timeout_s
     try:
-        if not receiver.poll(timeout_s):
-            raise IngestError(f"tempo scaduto: analisi oltre {timeout_s:g} s")
-        raw = receiver.recv_bytes()
+        while True:
+            if not receiver.poll(max(0.0, deadline - time.monotonic())):
+                raise IngestError(f"tempo scaduto: analisi oltre {timeout_s:g} s")
+            message = json.loads(receiver.recv_bytes().decode("utf-8"))
+            if "page" not in message:
+                break
+            if on_page is not None:
+                on_page(int(message["page"]), str(message["text"]))
     except EOFError as exc:
         raise IngestError("analisi interrotta (limite di memoria superato o crash)") from exc
     finally:
@@ -130,4 +147,4 @@ def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
             _kill_group(proc.pid)
             proc.kill()
         proc.join(5)
-    return from_json(json.loads(raw.decode("utf-8")))
+    return from_json(message)

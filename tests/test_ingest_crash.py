@@ -80,7 +80,7 @@ def test_kill_during_ingest(tmp_path: Path) -> None:
 HANGING_PARSE = """
 import os, time
 import ingest.sandbox as sandbox
-def hang(data, fmt, ocr=None, ocr_known=None):
+def hang(data, fmt, **options):
     print(os.getpid(), flush=True)
     time.sleep(600)
 sandbox.read_bytes = hang

@@ -148,3 +148,34 @@ def test_the_service_keeps_ocr_output_in_its_cache_folder(tmp_path: Path) -> Non
         assert list(kept) == [0] and "tariffe" in kept[0]
     finally:
         service.close()
+
+
+def test_a_scan_out_of_time_keeps_its_pages_and_the_next_run_resumes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import ingest.readers.pdf as pdf_reader
+
+    def first_page_then_stuck(data: bytes, pages: list[int], **options: object) -> dict:
+        on_page = options["on_page"]
+        assert callable(on_page)
+        on_page(pages[0], "Pagina letta prima dello stop: tariffe deliberate dalla giunta.")
+        time.sleep(600)  # the second page never ends: the parse runs out of time
+        return {}
+
+    root = tmp_path / "docs"
+    root.mkdir()
+    second = [line.replace("scolastico", "urbano") for line in LINES]
+    (root / "scansione.pdf").write_bytes(make_scanned_pdf([LINES, second]))
+    store = Store(tmp_path / "raccordo.db")
+    with monkeypatch.context() as patched:
+        patched.setattr(pdf_reader, "ocr_pdf_pages", first_page_then_stuck)  # the forked child's
+        stopped = ingest_path(root, store, limits=Limits(timeout_s=10, ocr_cache=tmp_path / "ocr"))
+    [outcome] = stopped.outcomes
+    assert outcome.status == "skipped" and "tempo scaduto" in (outcome.reason or "")
+    assert "(OCR conservato per 1 pagina: la prossima acquisizione riprende da lì)" in (
+        outcome.reason or "")
+    resumed = ingest_path(root, store, limits=Limits(timeout_s=300, ocr_cache=tmp_path / "ocr"))
+    assert resumed.count("indexed") == 1  # tried again (a time-out is not final), not re-read
+    text = " ".join(c.text for c in store.chunks(store.documents()[0].id))
+    assert "Pagina letta prima dello stop" in text and "urbano" in text

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from ingest.errors import UnsupportedFormat
 from ingest.models import Block
-from ingest.ocr import OCR_LANGUAGES
+from ingest.ocr import OCR_LANGUAGES, PageSink
 
 
 @dataclass(frozen=True)
@@ -35,15 +35,18 @@ _READERS = {
 
 
 def read_bytes(data: bytes, fmt: str, *, ocr: str | None = OCR_LANGUAGES,
-               ocr_known: Mapping[int, str] | None = None) -> Parsed:
+               ocr_known: Mapping[int, str] | None = None,
+               on_page: PageSink | None = None) -> Parsed:
     """Parse `data` of a sniffed format in this process (see `ingest.sandbox` for isolation).
 
     `ocr`: Tesseract languages for PDF pages without a text layer (see `ingest.ocr`); None
     turns OCR off. `ocr_known`: pages already read in those languages (0-based page -> raw
-    OCR text, `ingest.ocrcache`), not read again.
+    OCR text, `ingest.ocrcache`), not read again; `on_page` is told each page read now.
     """
     if fmt not in _READERS:
         raise UnsupportedFormat(f"formato non gestito: {fmt}")
     module, name = _READERS[fmt]
     reader: Callable[..., Parsed] = getattr(importlib.import_module(module), name)
-    return reader(data, ocr=ocr, known=ocr_known) if fmt == "pdf" else reader(data)
+    if fmt == "pdf":
+        return reader(data, ocr=ocr, known=ocr_known, on_page=on_page)
+    return reader(data)

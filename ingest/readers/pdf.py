@@ -19,6 +19,7 @@ from ingest.ocr import (
     INSTALL_HINT,
     NO_READABLE_TEXT,
     OCR_LANGUAGES,
+    PageSink,
     ocr_available,
     ocr_pdf_pages,
     readable,
@@ -94,7 +95,8 @@ def _chars(text: str) -> int:
     return len("".join(text.split()))
 
 
-def _with_ocr(data: bytes, pages: list[str], ocr: str | None, known: Mapping[int, str]
+def _with_ocr(data: bytes, pages: list[str], ocr: str | None, known: Mapping[int, str],
+              on_page: PageSink | None = None
               ) -> tuple[list[str], tuple[int, ...], dict[int, str]]:
     """Pages without a text layer read by OCR (when enabled and installed; pages in `known`
     are not read again): the pages, the OCR'd ones, and the raw OCR output of each."""
@@ -112,7 +114,7 @@ def _with_ocr(data: bytes, pages: list[str], ocr: str | None, known: Mapping[int
         if scan:
             raise NeedsOCR(f"{NEEDS_OCR} ({INSTALL_HINT})")
         return pages, (), {}
-    raw.update(ocr_pdf_pages(data, todo, languages=ocr) if todo else {})
+    raw.update(ocr_pdf_pages(data, todo, languages=ocr, on_page=on_page) if todo else {})
     read = {i: normalise_text(t) for i, t in raw.items() if readable(t)}
     if scan and not read:
         raise IngestError(NO_READABLE_TEXT)
@@ -121,17 +123,19 @@ def _with_ocr(data: bytes, pages: list[str], ocr: str | None, known: Mapping[int
 
 
 def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES,
-                known: Mapping[int, str] | None = None) -> Parsed:
+                known: Mapping[int, str] | None = None, on_page: PageSink | None = None
+                ) -> Parsed:
     """Extract page-numbered lines from a PDF in this process (raises IngestError).
 
     Pages without a text layer are read by Tesseract in the `ocr` languages when it is
     installed (None: no OCR), except those whose OCR output `known` holds (0-based page ->
     raw text, read before in the same languages); pages with a text layer are never re-read.
+    `on_page` is told each page's OCR text as soon as it is read.
     """
     pages, title = _pdf_text_pages(data)
     if not pages:
         raise IngestError("PDF senza pagine")
-    pages, ocr_pages, ocr_text = _with_ocr(data, pages, ocr, known or {})
+    pages, ocr_pages, ocr_text = _with_ocr(data, pages, ocr, known or {}, on_page)
     page_lines = [[ln.rstrip() for ln in text.split("\n") if ln.strip()] for text in pages]
     furniture = running_lines(page_lines)
     blocks = [Block(line, page=n)
