@@ -37,3 +37,16 @@ def test_auc_is_the_share_of_pairs_ordered_right() -> None:
     assert auc([0.1], [0.9]) == 0.0
     assert auc([0.5, 0.9], [0.5]) == pytest.approx(0.75)  # a tie counts half
     assert auc([], [0.5]) != auc([], [0.5])  # nan: nothing to compare
+
+
+def test_late_interaction_orders() -> None:
+    import numpy as np
+
+    from benchmarks.late_interaction import fused, maxsim, ranked, top_two
+
+    question = np.array([[1.0, 0.0], [0.0, 1.0]])
+    assert maxsim(question, np.array([[1.0, 0.0], [0.6, 0.8]])) == pytest.approx(0.9)
+    assert maxsim(question, np.zeros((0, 2))) == 0.0
+    assert ranked([0.1, 0.9, 0.9]) == [1, 2, 0]  # ties keep the service's order
+    assert top_two([0.1, 0.9, 0.95]) == [1, 0, 2]  # only the first two change places
+    assert fused([0.1, 0.2, 0.3])[0] in (0, 2) and fused([0.9, 0.1, 0.0])[0] == 0
