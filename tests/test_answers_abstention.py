@@ -100,3 +100,23 @@ def test_passages_no_embedding_relates_to_the_question_are_not_an_answer(store: 
     # without a floor (another embedder, or none) the similarity is not read
     assert not Answerer(_Similar(store, 0.78)).answer(question).abstained
     assert not Answerer(_Similar(store, None), dense_floor=0.80).answer(question).abstained
+
+
+def test_an_abstention_says_which_act_or_city_is_missing_and_where_the_act_is() -> None:
+    from bot.answers.abstention import abstention_text
+
+    road = abstention_text((), str, act="dlgs:285/1992")
+    assert road.startswith(ABSTENTION_TEXT)
+    assert road.endswith(
+        " La domanda riguarda il D.Lgs. 285/1992 (Codice della strada), di cui non ho trovato "
+        "passi nella base di conoscenza: il testo vigente è su Normattiva, "
+        "https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
+        "1992-04-30;285!vig=")
+    assert abstention_text((), str, act="reg-ue:2016/679").endswith(
+        "su EUR-Lex, https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32016R0679")
+    # an act whose date is not known here is named without a link
+    assert abstention_text((), str, act="dlgs:300/1999").endswith(
+        "La domanda riguarda il D.Lgs. 300/1999, di cui non ho trovato passi nella base di "
+        "conoscenza.")
+    assert abstention_text((), str, city="Genova").endswith(
+        " Nessuno dei passi trovati riguarda la Città metropolitana di Genova.")

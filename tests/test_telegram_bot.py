@@ -185,7 +185,10 @@ def test_filtro_sets_shows_applies_and_clears(bot: RunningBot, demo_service: Any
     reply = bot.ask(uid, QUESTION)  # a Torino question, restricted to Genova
     answer = demo_service.ask(QUESTION, filters=demo_service_filters(city="Genova"))
     assert reply.text == rendered(answer)
-    assert "Torino" not in reply.text.split("<b>Fonti</b>")[-1]
+    # nothing from Genova answers a Torino question: no Torino source, and the reply says why
+    assert answer.abstained and not answer.citations
+    assert "Nessuno dei passi trovati riguarda la Città metropolitana di Torino." in reply.text
+    assert "Torino" not in reply.text.split("Potrebbero esserti utili")[-1]
     [bad] = bot.say(uid, "/filtro tipo=sconosciuto")
     assert "Tipo sconosciuto" in bad.text
     assert bot.appdb.chat_filters(uid) == {"city": "Genova"}

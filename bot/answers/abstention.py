@@ -31,7 +31,8 @@ from index.coverage import coverage, in_family
 from index.models import Hit
 from index.quantities import asked_quantity
 from index.tokenizer import term_set
-from ingest.acts import find_act_references
+from ingest.acts import KNOWN_DATES, SHORT_NAMES, act_label, find_act_references
+from ingest.links import act_link
 from ingest.metadata import METROPOLITAN_CITIES, city_key
 
 DEFAULT_THRESHOLD = 0.41  # dev.jsonl, full shared index: between no_answer 0.38 and answerable 0.44
@@ -228,6 +229,20 @@ def missing_act(question: str, hits: Sequence[Hit]) -> str | None:
     return next((act for act in named if act not in present), None)
 
 
+def missing_act_sentence(act: str) -> str:
+    """'La domanda riguarda il D.Lgs. 285/1992 (Codice della strada), di cui non ho trovato
+    passi nella base di conoscenza: il testo vigente è su Normattiva, <link>'."""
+    name = act_label(act) + (f" ({SHORT_NAMES[act]})" if act in SHORT_NAMES else "")
+    article = "la" if act == "costituzione" else "il"
+    sentence = (f"La domanda riguarda {article} {name}, di cui non ho trovato passi nella base "
+                "di conoscenza")
+    url = act_link(act, KNOWN_DATES.get(act))
+    if not url:
+        return sentence + "."
+    where = "EUR-Lex" if "eur-lex" in url else "Normattiva"
+    return f"{sentence}: il testo vigente è su {where}, {url}"
+
+
 def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:
     """The best hit of each of the closest distinct documents."""
     seen: set[int] = set()
@@ -243,10 +258,17 @@ def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:
 
 
 def abstention_text(closest: Sequence[Hit], label: Callable[[Hit], str],
-                    missing: str | None = None) -> str:
+                    missing: str | None = None, *, act: str | None = None,
+                    city: str | None = None) -> str:
     """The Italian abstention message with the closest documents (not cited as support);
-    `missing` names the figure the question asked for that no passage states."""
+    `missing` names the figure the question asked for that no passage states, `act` the act
+    it names that no passage comes from (with its public text when known), `city` the Città
+    metropolitana no passage concerns."""
     text = ABSTENTION_TEXT
+    if act:
+        text += f" {missing_act_sentence(act)}"
+    elif city:
+        text += f" Nessuno dei passi trovati riguarda la Città metropolitana di {city}."
     if missing:
         text += f" I passi più vicini trattano l'argomento, ma nessuno indica {missing}."
     if not closest:

@@ -171,8 +171,9 @@ class Answerer:
     def _abstain(self, question: str, hits: Sequence[Hit], evidence: Evidence,
                  rewritten: str | None) -> Answer:
         closest = suggestions(hits)
-        return Answer(question=question, text=abstention_text(closest, locator_text,
-                                                              evidence.unstated_figure),
+        text = abstention_text(closest, locator_text, evidence.unstated_figure,
+                               act=evidence.missing_act, city=evidence.missing_city)
+        return Answer(question=question, text=text,
                       citations=(), abstained=True, hits=tuple(hits), suggestions=closest,
                       rewritten_question=rewritten,
                       notes=(_why(evidence, self.threshold, self.dense_floor,
