@@ -170,8 +170,7 @@ def act_spans(text: str) -> list[tuple[int, int, str]]:
 def _acts(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for m in _REG_UE.finditer(text):
-        a, b = m.group("a"), m.group("b")
-        year, num = (a, b) if len(a) == 4 else (b, a)
+        year, num = _regulation_year(m.group("a"), m.group("b"))
         out.append((m.start(), m.end(), f"reg-ue:{year}/{int(num)}"))
     for m in _ACT.finditer(text):
         key = _key_of(m)
@@ -187,6 +186,14 @@ def _acts(text: str) -> list[tuple[int, int, str]]:
             key = CODE_ABBREVIATIONS[re.sub(r"\s+", "", m.group("code")).lower()]
             out.append((m.start(), m.end(), key))
     return sorted(out)
+
+
+def _regulation_year(a: str, b: str) -> tuple[str, str]:
+    """(year, number) of an EU regulation written "a/b": year first since 2015 ("(UE)
+    2016/679"), number first before ("(CE) n. 1998/2006", "(UE) n. 910/2014")."""
+    if len(b) == 4 and 1950 <= int(b) <= 2014:
+        return b, a
+    return (a, b) if len(a) == 4 else (b, a)
 
 
 def _clean(num: str | None) -> str | None:

@@ -90,13 +90,10 @@ def act_link(act: str | None, day: str | None, article: str | None = None) -> st
     return f"{_article_link(parts, article) if article else base}!vig="
 
 
-def _eur_lex(first: str, second: str) -> str | None:
-    """EUR-Lex's Italian text of a regulation keyed year/number (or number/year, the form
-    before 2015)."""
-    if not (first.isdigit() and second.isdigit()):
-        return None
-    year, number = (first, second) if 1950 <= int(first) <= 2099 else (second, first)
-    if not 1950 <= int(year) <= 2099:
+def _eur_lex(year: str, number: str) -> str | None:
+    """EUR-Lex's Italian text of a regulation keyed year/number (`ingest.acts` reads both
+    the form since 2015, "2016/679", and the older "n. 1998/2006" into that order)."""
+    if not (year.isdigit() and number.isdigit()) or not 1950 <= int(year) <= 2099:
         return None
     return ("https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:"
             f"3{year}R{int(number):04d}")

@@ -43,7 +43,7 @@ class OcrCache:
         if not isinstance(found, dict):
             return {}
         return {int(page): text for page, text in found.items()
-                if page.isdigit() and isinstance(text, str)}
+                if page.isascii() and page.isdecimal() and isinstance(text, str)}
 
     def keep(self, digest: str, setting: str, pages: Mapping[int, str]) -> None:
         """Add the pages read now; a cache that cannot be written is skipped (logged)."""
@@ -82,6 +82,7 @@ class OcrCache:
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 json.dump(entry, out, ensure_ascii=False)
+            os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide it from a service of another user
             os.replace(tmp, self._path(digest))
         finally:
             with contextlib.suppress(FileNotFoundError):

@@ -42,6 +42,7 @@ from ingest.metadata import (
 )
 from ingest.models import Chunk
 from ingest.prepare import (
+    LIMIT_REASONS,
     MAX_FILE_MB,
     Limits,
     ParseJob,
@@ -243,7 +244,7 @@ def ingest_file(path: Path, store: DocumentStore, *, source: str, file: str,
     return run.finish_all()[0]
 
 
-_TRANSIENT = ("tempo scaduto", "memoria", "analisi interrotta", NEEDS_OCR)
+_TRANSIENT = (*LIMIT_REASONS, NEEDS_OCR)
 
 
 def _retry(reason: str | None) -> bool:

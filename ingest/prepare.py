@@ -31,6 +31,8 @@ from ingest.sniff import sniff
 log = logging.getLogger(__name__)
 
 MAX_FILE_MB = 200
+LIMIT_REASONS = ("tempo scaduto", "memoria", "analisi interrotta")
+"""Skip reasons of a file that hit a run's limits: tried again by the next run."""
 PARENT_CHECK_S = 1.0
 
 
@@ -143,7 +145,7 @@ def _parse_keeping_ocr(job: ParseJob, fmt: str) -> Parsed:
                               memory_mb=limits.memory_mb, ocr=limits.ocr, ocr_known=known,
                               on_page=read.__setitem__ if cache else None)
     except IngestError as exc:
-        if cache and read:
+        if cache and read and any(reason in str(exc) for reason in LIMIT_REASONS):
             pages = f"{len(read)} pagin{'a' if len(read) == 1 else 'e'}"
             raise IngestError(f"{exc} (OCR conservato per {pages}: la prossima acquisizione "
                               "riprende da lì)") from exc

@@ -31,8 +31,7 @@ def to_json(parsed: Parsed) -> dict[str, Any]:
     """Plain-data form of a Parsed (what crosses the pipe)."""
     return {"ok": True, "pages": parsed.pages, "title": parsed.title, "props": parsed.props,
             "blocks": [[b.text, b.page, b.heading_level] for b in parsed.blocks],
-            "ocr_pages": list(parsed.ocr_pages),
-            "ocr_text": {str(i): text for i, text in parsed.ocr_text.items()}}
+            "ocr_pages": list(parsed.ocr_pages)}
 
 
 def from_json(payload: dict[str, Any]) -> Parsed:
@@ -43,8 +42,7 @@ def from_json(payload: dict[str, Any]) -> Parsed:
     blocks = tuple(Block(str(t), page=p, heading_level=h) for t, p, h in payload["blocks"])
     props = {str(k): str(v) for k, v in (payload.get("props") or {}).items()}
     return Parsed(blocks=blocks, pages=payload.get("pages"), title=payload.get("title"),
-                  props=props, ocr_pages=tuple(int(p) for p in payload.get("ocr_pages") or ()),
-                  ocr_text={int(i): str(t) for i, t in (payload.get("ocr_text") or {}).items()})
+                  props=props, ocr_pages=tuple(int(p) for p in payload.get("ocr_pages") or ()))
 
 
 def _vm_bytes() -> int:

@@ -113,7 +113,10 @@ def test_an_abstention_says_which_act_or_city_is_missing_and_where_the_act_is() 
         "https://www.normattiva.it/uri-res/N2Ls?urn:nir:stato:decreto.legislativo:"
         "1992-04-30;285!vig=")
     assert abstention_text((), str, act="reg-ue:2016/679").endswith(
-        "su EUR-Lex, https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32016R0679")
+        "il testo è su EUR-Lex, https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:"
+        "32016R0679")
+    assert "La domanda riguarda la L. 241/1990 (procedimento amministrativo), di cui" in \
+        abstention_text((), str, act="legge:241/1990")
     # an act whose date is not known here is named without a link
     assert abstention_text((), str, act="dlgs:300/1999").endswith(
         "La domanda riguarda il D.Lgs. 300/1999, di cui non ho trovato passi nella base di "

@@ -61,8 +61,9 @@ def test_acts_known_by_a_common_name_have_their_date() -> None:
     ("rd:262/1942", "1942-03-16", "2359", NIR + "stato:regio.decreto:1942-03-16;262~art2359!vig="),
     ("reg-ue:2016/679", None, "6",
      "https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32016R0679"),
-    ("reg-ue:1049/2001", None, None,  # "reg. (CE) n. 1049/2001": number first, before 2015
-     "https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32001R1049"),
+    ("reg-ue:2006/1998", None, None,  # "reg. (CE) n. 1998/2006" (de minimis), keyed year first
+     "https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32006R1998"),
+    ("reg-ue:1049/2001", None, None, None),  # not a year: no link rather than a wrong one
     ("dlgs:179/2016", None, "20", None),  # no date known
     ("dlgs:179/2016", "2015-08-26", None, None),  # a date of another year
     ("dm:5/2020", "2020-01-10", None, None),  # which ministry: not in the key

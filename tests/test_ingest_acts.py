@@ -111,3 +111,14 @@ def test_a_long_run_of_numbers_before_an_abbreviation_is_read_at_once() -> None:
     assert act_spans("art. 1 " + "2 " * 30 + "c.c.") == []  # not a list of articles
     assert act_spans("art. 1" + ", 2" * 20 + " c.c.")[-1][2] == "rd:262/1942"
     assert act_spans("art. 1" + ", 2" * 40 + " c.c.") == []  # the article is too far back
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("Regolamento (UE) 2016/679", "reg-ue:2016/679"),
+    ("regolamento (CE) n. 1998/2006 sugli aiuti de minimis", "reg-ue:2006/1998"),
+    ("Reg. (CE) n. 1049/2001", "reg-ue:2001/1049"),
+    ("regolamento (UE) n. 910/2014 (eIDAS)", "reg-ue:2014/910"),
+    ("Regolamento (UE) 2019/1150", "reg-ue:2019/1150"),
+])
+def test_eu_regulations_are_keyed_year_first(text: str, key: str) -> None:
+    assert act_key(text) == key

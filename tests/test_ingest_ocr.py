@@ -143,9 +143,10 @@ def test_the_service_keeps_ocr_output_in_its_cache_folder(tmp_path: Path) -> Non
     service = Raccordo(make_settings(tmp_path / "data"))  # the cache folder is shared
     try:
         assert service.ingest(root).count("indexed") == 1
-        kept = OcrCache(service.settings.ocr_cache_dir).pages(
-            hashlib.sha256(scan).hexdigest(), ocr_setting("ita"))
+        digest = hashlib.sha256(scan).hexdigest()
+        kept = OcrCache(service.settings.ocr_cache_dir).pages(digest, ocr_setting("ita"))
         assert list(kept) == [0] and "tariffe" in kept[0]
+        (service.settings.ocr_cache_dir / f"{digest}.json").unlink()  # the folder is shared
     finally:
         service.close()
 
@@ -179,3 +180,16 @@ def test_a_scan_out_of_time_keeps_its_pages_and_the_next_run_resumes(
     assert resumed.count("indexed") == 1  # tried again (a time-out is not final), not re-read
     text = " ".join(c.text for c in store.chunks(store.documents()[0].id))
     assert "Pagina letta prima dello stop" in text and "urbano" in text
+
+
+def test_only_a_run_stopped_by_a_limit_promises_to_resume(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    root.mkdir()
+    (root / "rumore.pdf").write_bytes(make_scanned_pdf([["12 34 56 78", "90 12"]]))
+    store = Store(tmp_path / "raccordo.db")
+    limits = Limits(timeout_s=300, ocr_cache=tmp_path / "ocr")
+    [outcome] = ingest_path(root, store, limits=limits).outcomes
+    assert outcome.status == "skipped" and outcome.reason is not None
+    assert "l'OCR non ha trovato testo leggibile" in outcome.reason
+    assert "riprende" not in outcome.reason  # not a limit: nothing to resume
+    assert ingest_path(root, store, limits=limits).count("unchanged") == 1  # and not retried

@@ -233,14 +233,16 @@ def missing_act_sentence(act: str) -> str:
     """'La domanda riguarda il D.Lgs. 285/1992 (Codice della strada), di cui non ho trovato
     passi nella base di conoscenza: il testo vigente è su Normattiva, <link>'."""
     name = act_label(act) + (f" ({SHORT_NAMES[act]})" if act in SHORT_NAMES else "")
-    article = "la" if act == "costituzione" else "il"
+    feminine = act == "costituzione" or act.partition(":")[0] in ("legge", "lcost")
+    article = "la" if feminine else "il"  # la L. 241/1990, il D.Lgs. 285/1992
     sentence = (f"La domanda riguarda {article} {name}, di cui non ho trovato passi nella base "
                 "di conoscenza")
     url = act_link(act, KNOWN_DATES.get(act))
     if not url:
         return sentence + "."
-    where = "EUR-Lex" if "eur-lex" in url else "Normattiva"
-    return f"{sentence}: il testo vigente è su {where}, {url}"
+    if "eur-lex" in url:  # the text as published, not a consolidated one
+        return f"{sentence}: il testo è su EUR-Lex, {url}"
+    return f"{sentence}: il testo vigente è su Normattiva, {url}"
 
 
 def suggestions(hits: Sequence[Hit], limit: int = 3) -> tuple[Hit, ...]:

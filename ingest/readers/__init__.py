@@ -20,7 +20,6 @@ class Parsed:
     title: str | None = None  # <title>, core properties, PDF info, front matter
     props: dict[str, str] = field(default_factory=dict)  # front matter, core properties
     ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was read by OCR
-    ocr_text: dict[int, str] = field(default_factory=dict)  # 0-based page -> raw OCR output
 
 
 _READERS = {

@@ -96,30 +96,28 @@ def _chars(text: str) -> int:
 
 
 def _with_ocr(data: bytes, pages: list[str], ocr: str | None, known: Mapping[int, str],
-              on_page: PageSink | None = None
-              ) -> tuple[list[str], tuple[int, ...], dict[int, str]]:
+              on_page: PageSink | None = None) -> tuple[list[str], tuple[int, ...]]:
     """Pages without a text layer read by OCR (when enabled and installed; pages in `known`
-    are not read again): the pages, the OCR'd ones, and the raw OCR output of each."""
+    are not read again, `on_page` is told each page read now): the pages, the OCR'd ones."""
     scan = sum(_chars(p) for p in pages) < MIN_CHARS_PER_PAGE * len(pages)
     empty = [i for i, text in enumerate(pages) if _chars(text) < MIN_CHARS_PER_PAGE]
     if not empty:
-        return pages, (), {}
+        return pages, ()
     if not ocr:
         if scan:
             raise NeedsOCR(NEEDS_OCR)
-        return pages, (), {}
+        return pages, ()
     raw = {i: known[i] for i in empty if i in known}
     todo = [i for i in empty if i not in raw]
     if todo and not ocr_available(ocr):
         if scan:
             raise NeedsOCR(f"{NEEDS_OCR} ({INSTALL_HINT})")
-        return pages, (), {}
+        return pages, ()
     raw.update(ocr_pdf_pages(data, todo, languages=ocr, on_page=on_page) if todo else {})
     read = {i: normalise_text(t) for i, t in raw.items() if readable(t)}
     if scan and not read:
         raise IngestError(NO_READABLE_TEXT)
-    return ([read.get(i, text) for i, text in enumerate(pages)],
-            tuple(i + 1 for i in sorted(read)), raw)
+    return [read.get(i, text) for i, text in enumerate(pages)], tuple(i + 1 for i in sorted(read))
 
 
 def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES,
@@ -135,7 +133,7 @@ def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES,
     pages, title = _pdf_text_pages(data)
     if not pages:
         raise IngestError("PDF senza pagine")
-    pages, ocr_pages, ocr_text = _with_ocr(data, pages, ocr, known or {}, on_page)
+    pages, ocr_pages = _with_ocr(data, pages, ocr, known or {}, on_page)
     page_lines = [[ln.rstrip() for ln in text.split("\n") if ln.strip()] for text in pages]
     furniture = running_lines(page_lines)
     blocks = [Block(line, page=n)
@@ -143,7 +141,7 @@ def extract_pdf(data: bytes, *, ocr: str | None = OCR_LANGUAGES,
               for i, line in enumerate(lines)
               if not _is_furniture(line, i, len(lines), furniture)]
     return Parsed(blocks=tuple(blocks), pages=len(pages), title=_clean_title(title),
-                  ocr_pages=ocr_pages, ocr_text=ocr_text)
+                  ocr_pages=ocr_pages)
 
 
 _EDGE = 3  # running headers/footers sit among the first or last lines of a page
