@@ -11,24 +11,18 @@ documents write.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 
 from ingest.acts import KNOWN_DATES
-from ingest.version import MONTHS, parse_date
-
-_DATE = re.compile(rf"\b(\d{{1,2}})\s*[°º]?\s+({'|'.join(MONTHS)})\s+(\d{{4}})\b", re.IGNORECASE)
+from ingest.version import written_dates
 
 
 def written_date(text: str, act: str) -> str | None:
     """The ISO date written in a reference's words for act key `act` ('dlgs:179/2016'), when
     it is of the act's year; None otherwise."""
     year = act.rpartition("/")[2]
-    for match in _DATE.finditer(text):
-        if match.group(3) == year:
-            return parse_date(f"{match.group(1)} {match.group(2).lower()} {year}")
-    return None
+    return next((day for day in written_dates(text) if day[:4] == year), None)
 
 
 def act_dates(references: Iterable[tuple[str, str]]) -> dict[str, str]:

@@ -251,15 +251,19 @@ def act_label(key: str) -> str:
     return f"{_LABELS.get(kind, kind)} {rest}".strip()
 
 
+def act_title(key: str) -> str:
+    """An act's label with its common name: "D.Lgs. 267/2000 (TUEL)", "D.Lgs. 300/1999"."""
+    name = SHORT_NAMES.get(key)
+    return f"{act_label(key)} ({name})" if name else act_label(key)
+
+
 def short_title(meta: DocumentMeta, limit: int = 80) -> str:
     """Short document title for chunk context.
 
     Acts: "D.Lgs. 267/2000 (TUEL)"; otherwise the title cut at a word boundary to `limit`.
     """
     if meta.act:
-        label = act_label(meta.act)
-        name = SHORT_NAMES.get(meta.act)
-        return f"{label} ({name})" if name else label
+        return act_title(meta.act)
     title = " ".join(meta.title.split())
     if len(title) <= limit:
         return title

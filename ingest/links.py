@@ -85,9 +85,7 @@ def act_link(act: str | None, day: str | None, article: str | None = None) -> st
         base = f"{NORMATTIVA}{URN_TYPES[kind]}:{day};{int(number)}"
     else:
         return None
-    parts = _NORMATTIVA.match(base)
-    assert parts is not None
-    return f"{_article_link(parts, article) if article else base}!vig="
+    return f"{base}{_article_place(article or '')}!vig="
 
 
 def _eur_lex(year: str, number: str) -> str | None:
@@ -100,11 +98,16 @@ def _eur_lex(year: str, number: str) -> str | None:
 
 
 def _article_link(act: re.Match[str], article: str) -> str:
-    number = _ARTICLE.match(article.strip())
-    if act.group("place") or not number:  # already narrowed, or an article we cannot write
+    place = _article_place(article)
+    if act.group("place") or not place:  # already narrowed, or an article we cannot write
         return act.group(0)
-    suffix = (number.group(2) or "").lower()
-    return f"{act.group('base')}~art{number.group(1)}{suffix}{act.group('version') or ''}"
+    return f"{act.group('base')}{place}{act.group('version') or ''}"
+
+
+def _article_place(article: str) -> str:
+    """'~art10bis' for article "10-bis"; '' for none or one Normattiva cannot address."""
+    number = _ARTICLE.match(article.strip())
+    return f"~art{number.group(1)}{(number.group(2) or '').lower()}" if number else ""
 
 
 def _is_pdf(url: str) -> bool:

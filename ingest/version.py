@@ -24,6 +24,8 @@ _DATE_TEXT = (r"\d{1,2}[./-]\d{1,2}[./-]\d{4}|\d{4}-\d{2}-\d{2}"
               rf"|\d{{1,2}}{_DAY_MONTH}(?:{'|'.join(MONTHS)})\s+\d{{4}}")
 _IN_TITLE = re.compile(rf"\bvigente\s+(?:(?:al(?:la\s+data\s+del)?|il)\s*:?\s+|all['’]\s*)"
                        rf"({_DATE_TEXT})\b", re.IGNORECASE)
+_WRITTEN = re.compile(rf"\b(\d{{1,2}}){_DAY_MONTH}({'|'.join(MONTHS)})\s+(\d{{4}})\b",
+                      re.IGNORECASE)
 DECLARED = ("in_force", "vigente_al", "data_vigenza", "datavigenza")
 """Manifest or sidecar fields that declare the date (the first one present wins)."""
 
@@ -43,6 +45,13 @@ def parse_date(value: str | None) -> str | None:
         except ValueError:
             return None
     return None
+
+
+def written_dates(text: str) -> list[str]:
+    """The ISO dates written in words in `text` ('4 novembre 2025', '1° gennaio 2024'), in
+    order; a day that does not exist is skipped."""
+    found = (parse_date(" ".join(m.groups())) for m in _WRITTEN.finditer(text))
+    return [d for d in found if d]
 
 
 def in_force_on(fields: Mapping[str, str], props: Mapping[str, str], title: str | None

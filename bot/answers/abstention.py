@@ -31,7 +31,7 @@ from index.coverage import coverage, in_family
 from index.models import Hit
 from index.quantities import asked_quantity
 from index.tokenizer import term_set
-from ingest.acts import KNOWN_DATES, SHORT_NAMES, act_label, find_act_references
+from ingest.acts import KNOWN_DATES, act_title, find_act_references
 from ingest.links import act_link
 from ingest.metadata import METROPOLITAN_CITIES, city_key
 
@@ -232,11 +232,10 @@ def missing_act(question: str, hits: Sequence[Hit]) -> str | None:
 def missing_act_sentence(act: str) -> str:
     """'La domanda riguarda il D.Lgs. 285/1992 (Codice della strada), di cui non ho trovato
     passi nella base di conoscenza: il testo vigente è su Normattiva, <link>'."""
-    name = act_label(act) + (f" ({SHORT_NAMES[act]})" if act in SHORT_NAMES else "")
     feminine = act == "costituzione" or act.partition(":")[0] in ("legge", "lcost")
     article = "la" if feminine else "il"  # la L. 241/1990, il D.Lgs. 285/1992
-    sentence = (f"La domanda riguarda {article} {name}, di cui non ho trovato passi nella base "
-                "di conoscenza")
+    sentence = (f"La domanda riguarda {article} {act_title(act)}, di cui non ho trovato passi "
+                "nella base di conoscenza")
     url = act_link(act, KNOWN_DATES.get(act))
     if not url:
         return sentence + "."

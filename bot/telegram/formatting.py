@@ -195,15 +195,9 @@ def citation_line(c: Citation) -> Block:
     """'[n] short title, place (testo vigente al …)' with a link to the source when there is
     one."""
     text = f"[{c.n}] {c.locator}" + (f" ({c.version})" if c.version else "")
-    url = c.url if link(c.url) else None
-    full = text + (f" — {url}" if url else "")
-
-    def render(piece: str) -> str:
-        if url and piece == full:
-            return f"{marked(text)} — {link(url)}"
-        return marked(piece)
-
-    return Block(full, render)
+    if not link(c.url):
+        return Block(text, marked)
+    return _linked(f"{text} — {c.url}", f"{marked(text)} — {link(c.url)}", marked)
 
 
 def source_blocks(c: Citation, passage: str, act: str | None) -> list[Block]:
@@ -257,29 +251,24 @@ def _references_block(references: Sequence[dict[str, object]]) -> Block:
 
     full = "Rinvii: " + "; ".join(
         f"{name(r)}{outside(r)}" + (f": {url(r)}" if url(r) else "") for r in references)
-
-    def render(piece: str) -> str:
-        if piece != full:
-            return italic(piece)
-        parts = [(link(url(r), name(r)) if url(r) else esc(name(r)))
-                 + esc(outside(r)) for r in references]
-        return "<i>Rinvii: " + "; ".join(parts) + "</i>"
-
-    return Block(full, render)
+    parts = [(link(url(r), name(r)) if url(r) else esc(name(r))) + esc(outside(r))
+             for r in references]
+    return _linked(full, "<i>Rinvii: " + "; ".join(parts) + "</i>", italic)
 
 
 def _version_block(notice: str, today: str | None) -> Block:
     """The version notice, with a link to today's text when there is one."""
     if not today or not link(today):
         return Block(notice, italic)
-    full = f"{notice} Testo vigente oggi: {today}"
+    return _linked(f"{notice} Testo vigente oggi: {today}",
+                   f"{italic(notice)} {link(today, 'testo vigente oggi')}", italic)
 
-    def render(piece: str) -> str:
-        if piece == full:
-            return f"{italic(notice)} {link(today, 'testo vigente oggi')}"
-        return italic(piece)
 
-    return Block(full, render)
+def _linked(full: str, whole: str, piece: Render) -> Block:
+    """A block whose whole text renders as the HTML `whole` (with its links), and a piece of
+    it, when a long block is split across messages, with `piece`; the plain text, sent if
+    Telegram refuses the HTML, carries the addresses."""
+    return Block(full, lambda text: whole if text == full else piece(text))
 
 
 def reference_keyboard(answer: Answer, most: int = 6) -> InlineKeyboardMarkup | None:
@@ -312,10 +301,7 @@ def reference_blocks(stored: StoredChunk) -> list[Block]:
 
 
 def _link_block(url: str) -> Block:
-    def render(text: str) -> str:
-        return link(url, "Apri la fonte") if text == url else esc(text)
-
-    return Block(url, render)
+    return _linked(url, link(url, "Apri la fonte"), esc)
 
 
 def hit_blocks(hits: Sequence[Hit], start: int = 1, snippet: int = SNIPPET_CHARS) -> list[Block]:
