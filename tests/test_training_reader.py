@@ -18,8 +18,10 @@ from training.reader import (  # noqa: E402
     batch,
     encode,
     evidence_span,
+    load_examples,
     span_scores,
     squad_examples,
+    write_examples,
 )
 
 PASSAGE = ("D.Lgs. 267/2000 — art. 43\n1. Il sindaco o il presidente della provincia o gli "
@@ -102,3 +104,11 @@ def test_squad_examples_never_use_a_held_out_article(tmp_path: Path) -> None:
     negatives = [e for e in examples if e.span is None]
     assert negatives and all(e.passage.startswith("Roma\n") for e in negatives)
     assert not any("Lazio" in e.passage for e in negatives if e.question == "Dove?")
+
+
+def test_examples_survive_the_file_whatever_their_line_separators(tmp_path: Path) -> None:
+    examples = [Example("domain", "Chi?", "Prima riga\u2028seconda riga", (0, 5)),
+                Example("domain-neg", "Chi?", "Altro\u2029testo", None)]
+    path = tmp_path / "data.jsonl"
+    write_examples(path, examples)
+    assert load_examples(path) == {"domain": [examples[0]], "domain-neg": [examples[1]]}

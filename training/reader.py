@@ -280,18 +280,34 @@ def learning_rate(peak: float, elapsed: float, budget: float) -> float:
     return peak * max(f, 0.02)
 
 
+def load_examples(path: Path) -> dict[str, list[Example]]:
+    """The examples written by `data`, by source (split on newlines only: a passage may hold
+    other line separators)."""
+    by_source: dict[str, list[Example]] = {}
+    for line in path.read_text(encoding="utf-8").split("\n"):
+        if line:
+            row = json.loads(line)
+            span = (int(row["span"][0]), int(row["span"][1])) if row["span"] else None
+            by_source.setdefault(row["src"], []).append(
+                Example(row["src"], row["q"], row["p"], span))
+    return by_source
+
+
+def write_examples(path: Path, examples: Sequence[Example]) -> None:
+    """One JSON object a line: source, question, passage, span (null: no answer)."""
+    rows = [{"src": e.source, "q": e.question, "p": e.passage, "span": e.span}
+            for e in examples]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
+                    encoding="utf-8")
+
+
 def train(args: argparse.Namespace) -> None:
     """The training loop: start and end cross-entropy, stops at the wall-clock budget."""
     rng = random.Random(SEED)
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
-    by_source: dict[str, list[Example]] = {}
-    for line in args.data.read_text(encoding="utf-8").split("\n"):
-        if line:
-            row = json.loads(line)
-            span = tuple(row["span"]) if row["span"] else None
-            by_source.setdefault(row["src"], []).append(
-                Example(row["src"], row["q"], row["p"], span))
+    by_source = load_examples(args.data)
     model, tok = build_reader(args.layers, args.cache)
     model.bert.embeddings.requires_grad_(False)
     for layer in model.bert.encoder.layer[:args.freeze]:
@@ -356,10 +372,7 @@ def main() -> None:
     if args.hybrid_data_dir is None:
         parser.error("data: --hybrid-data-dir (the shared corpus, indexed) is needed")
     examples, manifest = build_examples(args.shared, args.hybrid_data_dir)
-    rows = [{"src": e.source, "q": e.question, "p": e.passage, "span": e.span} for e in examples]
-    args.data.parent.mkdir(parents=True, exist_ok=True)
-    args.data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows),
-                         encoding="utf-8")
+    write_examples(args.data, examples)
     args.data.with_suffix(".manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(manifest["examples"])
