@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import json
 import multiprocessing
 import os
@@ -110,6 +111,17 @@ def _kill_group(pid: int | None) -> None:
         os.killpg(pid, signal.SIGKILL)
 
 
+def _start_without_parent_garbage(proc: Any) -> None:
+    """Fork with every object of this process frozen: the child's garbage collector then
+    never finalises one (an ONNX Runtime session left in a cycle waits, when finalised, for
+    threads the child does not have, and the child hung until its time limit)."""
+    gc.freeze()
+    try:
+        proc.start()
+    finally:
+        gc.unfreeze()
+
+
 def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
                    memory_mb: int = 1024, ocr: str | None = OCR_LANGUAGES,
                    ocr_known: Mapping[int, str] | None = None,
@@ -125,7 +137,7 @@ def parse_isolated(data: bytes, fmt: str, *, timeout_s: float = 120,
     proc = ctx.Process(target=_child,
                        args=(data, fmt, sender, memory_mb * 1024 * 1024, ocr, receiver,
                              os.getpid(), ocr_known), daemon=True)
-    proc.start()
+    _start_without_parent_garbage(proc)
     sender.close()
     deadline = time.monotonic() + timeout_s
     try:
