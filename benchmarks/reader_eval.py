@@ -22,32 +22,38 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks.coverage_rerank import question_sets
+from benchmarks.late_interaction import fused as rrf_with_service
+from benchmarks.late_interaction import ranked
+from benchmarks.ranker_view import auc
 from benchmarks.report import announce, finish, knowledge_base_arguments, run_header
 from bot.app.service import Raccordo
 from bot.app.settings import Settings
 from index.evaluation import Question, is_relevant
+
+if TYPE_CHECKING:
+    from training.reader import ReaderScorer
 
 SETS = ("dev (tuning)", "domain, untrained half", "squad-it held-out")
 Scored = tuple[list[bool], list[float]]  # relevance of the first 10 hits, reader scores
 Order = Callable[[list[float]], list[int]]
 
 
+def _first(n: int, order: Callable[[Sequence[float]], list[int]]) -> Order:
+    """`order` over the first `n` hits' scores, the rest in the service's order."""
+    return lambda s: order(s[:n]) + list(range(min(n, len(s)), len(s)))
+
+
 def by_reader(n: int) -> Order:
     """The first `n` hits in the reader's order, the rest in the service's."""
-    return lambda s: sorted(range(min(n, len(s))), key=lambda i: (-s[i], i)) + list(
-        range(min(n, len(s)), len(s)))
+    return _first(n, ranked)
 
 
-def fused(n: int, k: int = 60) -> Order:
+def fused(n: int) -> Order:
     """Reciprocal-rank fusion of the service's and the reader's order of the first `n`."""
-    def order(s: list[float]) -> list[int]:
-        head = by_reader(n)(s)[:min(n, len(s))]
-        place = {j: r for r, j in enumerate(head)}
-        fuse = sorted(head, key=lambda i: (-(1 / (k + i) + 1 / (k + place[i])), i))
-        return fuse + list(range(len(head), len(s)))
-    return order
+    return _first(n, rrf_with_service)
 
 
 def margin(m: float) -> Order:
@@ -67,13 +73,13 @@ ORDERS: dict[str, Order] = {
     "margin 4": margin(4.0)}
 
 
-def score_set(service: Raccordo, reader: object, questions: Sequence[Question]
+def score_set(service: Raccordo, reader: ReaderScorer, questions: Sequence[Question]
               ) -> list[tuple[bool, Scored]]:
     """(answerable, (relevance, reader scores)) of each question's first 10 hits."""
     out = []
     for q in questions:
         hits = service.search(q.question, k=10)
-        scores = reader.score(q.question, [h.chunk.indexed_text() for h in hits])  # type: ignore[attr-defined]
+        scores = reader.score(q.question, [h.chunk.indexed_text() for h in hits])
         out.append((q.answerable, ([is_relevant(q, h) for h in hits], scores)))
     return out
 
@@ -103,10 +109,7 @@ def separation(rows: Sequence[tuple[bool, Scored]]) -> float | None:
     """ROC AUC of the best reader score of the first 5 hits, answerable vs `no_answer`."""
     yes = [max(s[:5], default=-1e9) for a, (_, s) in rows if a]
     no = [max(s[:5], default=-1e9) for a, (_, s) in rows if not a]
-    if not yes or not no:
-        return None
-    wins = sum((y > n) + 0.5 * (y == n) for y in yes for n in no)
-    return wins / (len(yes) * len(no))
+    return auc(yes, no) if yes and no else None
 
 
 def main() -> None:
@@ -129,13 +132,12 @@ def main() -> None:
         if name not in SETS or kb not in services:
             continue
         rows = score_set(services[kb], reader, questions)
-        auc = separation(rows)
-        report[name] = {"orders": {o: recall(rows, f) for o, f in ORDERS.items()}, "auc": auc,
-                        "chance_r1": chance(rows)}
-        print(name + ("" if auc is None else f"  (abstention AUC {auc:.3f})")
+        area = separation(rows)
+        orders = {o: recall(rows, f) for o, f in ORDERS.items()}
+        report[name] = {"orders": orders, "auc": area, "chance_r1": chance(rows)}
+        print(name + ("" if area is None else f"  (abstention AUC {area:.3f})")
               + f"  (R@1 of a random order of the first 10: {chance(rows):.3f})")
-        for o, f in ORDERS.items():
-            m = recall(rows, f)
+        for o, m in orders.items():
             print(f"  {o:18s} {m['questions']:>4}  R@1 {m['recall@1']:.3f}  "
                   f"R@5 {m['recall@5']:.3f}  MRR@10 {m['mrr@10']:.3f}")
     finish(report, args.json, services.values())

@@ -13,27 +13,47 @@ import unicodedata
 _WORD = re.compile(r"\w+")
 
 
+def _folded(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word tokens of NFKC-normalised text."""
-    return _WORD.findall(unicodedata.normalize("NFKC", text).lower())
+    return _WORD.findall(_folded(text))
 
 
-def longest_run(needle: list[str], haystack: list[str]) -> int:
-    """Length of the longest contiguous run of `needle` tokens that appears in `haystack`."""
+def token_spans(text: str) -> list[tuple[str, int, int]]:
+    """`tokens(text)` with the start and end of each in the normalised text."""
+    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(_folded(text))]
+
+
+def needed_run(count: int) -> int:
+    """The run of evidence tokens the rule needs for evidence of `count` tokens."""
+    return count if count < 5 else max(5, (count + 1) // 2)
+
+
+def longest_run_at(needle: list[str], haystack: list[str]) -> tuple[int, int]:
+    """(start in `haystack`, length) of the first longest contiguous run of `needle` tokens
+    found in `haystack`; (0, 0) when none is."""
     positions: dict[str, list[int]] = {}
     for i, token in enumerate(needle):
         positions.setdefault(token, []).append(i)
-    best = 0
+    best, start = 0, 0
     prev: dict[int, int] = {}  # needle index -> run length ending at the previous token
-    for token in haystack:
+    for j, token in enumerate(haystack):
         cur: dict[int, int] = {}
         for i in positions.get(token, ()):
             run = prev.get(i - 1, 0) + 1
             cur[i] = run
             if run > best:
-                best = run
+                best, start = run, j - run + 1
         prev = cur
-    return best
+    return start, best
+
+
+def longest_run(needle: list[str], haystack: list[str]) -> int:
+    """Length of the longest contiguous run of `needle` tokens that appears in `haystack`."""
+    return longest_run_at(needle, haystack)[1]
 
 
 def evidence_found(evidence: str, passage: str) -> bool:
@@ -41,6 +61,4 @@ def evidence_found(evidence: str, passage: str) -> bool:
     ev = tokens(evidence)
     if not ev:
         return False
-    need = len(ev) if len(ev) < 5 else max(5, (len(ev) + 1) // 2)
-    words = tokens(passage)
-    return longest_run(ev, words) >= need
+    return longest_run(ev, tokens(passage)) >= needed_run(len(ev))

@@ -29,9 +29,7 @@ import argparse
 import json
 import logging
 import random
-import re
 import time
-import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -44,6 +42,7 @@ from transformers import BertModel
 from index.evaluation import Question, is_relevant, load_questions
 from index.models import Hit
 from index.pieces import PASSAGE_PREFIX, QUERY_PREFIX, PieceTokenizer
+from index.relevance import longest_run_at, needed_run, token_spans, tokens
 from index.weightdelta import tuned_e5
 from ingest.store import Store
 from training.convert import load_bert
@@ -55,7 +54,6 @@ SEED = 20261202
 MAX_QUERY = 64
 MIX = {"squad": 0.30, "squad-neg": 0.15, "domain": 0.12, "domain-neg": 0.13,
        "written": 0.15, "written-neg": 0.15}
-_WORD = re.compile(r"\w+")
 Search = Callable[[str, int], Sequence[Hit]]
 
 
@@ -69,29 +67,14 @@ class Example:
     span: tuple[int, int] | None
 
 
-def _tokens(text: str) -> list[tuple[str, int, int]]:
-    folded = unicodedata.normalize("NFKC", text).lower()
-    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(folded)]
-
-
 def evidence_span(text: str, evidence: str) -> tuple[int, int] | None:
-    """Characters of `text` holding the longest run of `evidence`'s words (the shared
-    relevance rule's run: at least half of them and at least 5), or None."""
-    words, ev = _tokens(text), [w for w, _, _ in _tokens(evidence)]
-    where: dict[str, list[int]] = {}
-    for j, w in enumerate(ev):
-        where.setdefault(w, []).append(j)
-    start, best = 0, 0
-    for i, (w, _, _) in enumerate(words):
-        for j in where.get(w, ()):
-            n = 0
-            while i + n < len(words) and j + n < len(ev) and words[i + n][0] == ev[j + n]:
-                n += 1
-            if n > best:
-                start, best = i, n
-    if not ev or best < max(min(5, len(ev)), len(ev) / 2):
+    """Characters of `text` holding the longest run of `evidence`'s words, when the shared
+    relevance rule counts it (`index.relevance`), or None."""
+    words, ev = token_spans(text), tokens(evidence)
+    start, run = longest_run_at(ev, [w for w, _, _ in words])
+    if not ev or run < needed_run(len(ev)):
         return None
-    return words[start][1], words[start + best - 1][2]
+    return words[start][1], words[start + run - 1][2]
 
 
 def squad_examples(squad: Path, rng: random.Random) -> list[Example]:
