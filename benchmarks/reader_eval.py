@@ -59,6 +59,8 @@ def fused(n: int) -> Order:
 def margin(m: float) -> Order:
     """The reader's best of the first three first, only when it beats the first by `m`."""
     def order(s: list[float]) -> list[int]:
+        if not s:
+            return []
         best = max(range(min(3, len(s))), key=lambda i: (s[i], -i))
         if best and s[best] - s[0] > m:
             return [best, *(i for i in range(len(s)) if i != best)]

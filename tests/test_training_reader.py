@@ -112,3 +112,11 @@ def test_examples_survive_the_file_whatever_their_line_separators(tmp_path: Path
     path = tmp_path / "data.jsonl"
     write_examples(path, examples)
     assert load_examples(path) == {"domain": [examples[0]], "domain-neg": [examples[1]]}
+
+
+def test_the_margin_order_keeps_the_service_order_unless_the_reader_is_sure() -> None:
+    from benchmarks.reader_eval import margin
+    order = margin(2.0)
+    assert order([]) == []
+    assert order([1.0, 2.5, 9.0, 20.0]) == [2, 0, 1, 3]  # only the first three compete
+    assert order([1.0, 2.5, 2.9]) == [0, 1, 2]  # no reader score beats the first by 2
