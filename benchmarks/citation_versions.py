@@ -55,12 +55,14 @@ CODES = {"rd:262/1942", "rd:1398/1930", "rd:1443/1940", "dpr:447/1988", "dlgs:28
 
 def outside_links(service: Raccordo) -> dict[str, int]:
     """Stored references to acts the knowledge base does not hold, and how many of them
-    link to their public text (the article is not looked up: the act is enough here)."""
+    link to their public text (the article is not looked up: the act is enough here); and
+    the references whose act could not be told (`unknown_act`: no link, no passage)."""
     held = {d.meta.act for d in service.store.documents() if d.meta.act}
     dates = service.store.act_dates()
     cited = [r for c in service.store.chunks() for r in c.references]
     outside = [r for r in cited if r.act and r.act not in held]
-    return {"references": len(cited), "outside_acts": len(outside),
+    return {"references": len(cited), "unknown_act": sum(r.act is None for r in cited),
+            "outside_acts": len(outside),
             "to_codes": sum(r.act in CODES for r in cited),
             "outside_linked": sum(act_link(r.act, dates.get(r.act or "")) is not None
                                   for r in outside),
@@ -88,7 +90,7 @@ def main() -> None:
     print(f"references stored: {stored['references']}, to acts outside the knowledge base: "
           f"{stored['outside_acts']}, of which linked to their text: {stored['outside_linked']}"
           f" ({stored['acts_dated']} acts dated); to the codes (civil, penal, road...): "
-          f"{stored['to_codes']}")
+          f"{stored['to_codes']}; of an act that could not be told: {stored['unknown_act']}")
     print(f"{'set':24s} {'cit.':>5s} {'acts':>5s} {'version':>7s} {'amended':>7s} "
           f"{'today':>5s} | {'refs':>4s} {'in kb':>5s} {'linked':>6s} {'unlinked':>8s}")
     for name, (base, questions) in question_sets(args.shared).items():

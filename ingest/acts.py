@@ -46,6 +46,20 @@ ALIASES: dict[str, str] = {
     "codice della strada": "dlgs:285/1992",
     "codice dei beni culturali": "dlgs:42/2004",
     "codice dei beni culturali e del paesaggio": "dlgs:42/2004",
+    "codice della navigazione": "rd:327/1942",
+    "codice del processo amministrativo": "dlgs:104/2010",
+    "codice del consumo": "dlgs:206/2005",
+    "codice dell'ambiente": "dlgs:152/2006",
+    "codice del terzo settore": "dlgs:117/2017",
+    "codice della protezione civile": "dlgs:1/2018",
+    "testo unico bancario": "dlgs:385/1993",
+    "testo unico delle leggi in materia bancaria e creditizia": "dlgs:385/1993",
+    "testo unico delle leggi di pubblica sicurezza": "rd:773/1931",
+    "testo unico dell'edilizia": "dpr:380/2001",
+    "testo unico delle disposizioni legislative e regolamentari in materia edilizia":
+        "dpr:380/2001",
+    "testo unico delle disposizioni legislative e regolamentari in materia di "
+    "documentazione amministrativa": "dpr:445/2000",
 }
 CODE_ABBREVIATIONS: dict[str, str] = {"c.c.": "rd:262/1942", "c.p.": "rd:1398/1930",
                                       "c.p.c.": "rd:1443/1940", "c.p.p.": "dpr:447/1988"}
@@ -57,6 +71,10 @@ KNOWN_DATES: dict[str, str] = {
     "legge:4/2004": "2004-01-09", "legge:241/1990": "1990-08-07", "dlgs:175/2016": "2016-08-19",
     "rd:262/1942": "1942-03-16", "rd:1398/1930": "1930-10-19", "rd:1443/1940": "1940-10-28",
     "dpr:447/1988": "1988-09-22", "dlgs:285/1992": "1992-04-30", "dlgs:42/2004": "2004-01-22",
+    "rd:327/1942": "1942-03-30", "dlgs:104/2010": "2010-07-02", "dlgs:206/2005": "2005-09-06",
+    "dlgs:152/2006": "2006-04-03", "dlgs:117/2017": "2017-07-03", "dlgs:1/2018": "2018-01-02",
+    "dlgs:385/1993": "1993-09-01", "rd:773/1931": "1931-06-18", "dpr:380/2001": "2001-06-06",
+    "dpr:445/2000": "2000-12-28",
 }
 """The dates of the acts named by `ALIASES`, which their common names do not say."""
 SHORT_NAMES: dict[str, str] = {
@@ -101,9 +119,15 @@ _ARTICLE_BEFORE_CODE = re.compile(
     rf"\bart(?:icol[oi]|t)?\.?\s*{_NUMBER}(?:(?:\s*,\s*|\s+e\s+|\s+ed\s+|\s*,?\s*"
     rf"(?:comma|c\.|co\.)\s*){_NUMBER})*\s*,?\s*$", re.I)
 _CODE_WINDOW = 80
-_ALIAS_RE = re.compile(r"\b(?:" + "|".join(re.escape(a) for a in sorted(ALIASES, key=len,
-                                                                          reverse=True))
-                       + r")\b", re.I)
+
+
+def _name_pattern(name: str) -> str:
+    """A common name as written in text: any apostrophe, any run of spaces or line breaks."""
+    return re.escape(name).replace("'", "['’]").replace(r"\ ", r"\s+")
+
+
+_ALIAS_RE = re.compile(r"\b(?:" + "|".join(_name_pattern(a) for a in sorted(
+    ALIASES, key=len, reverse=True)) + r")\b", re.I)
 # "costituzione" is also the common noun for setting something up: "costituzione di una
 # società", "della commissione", "in giudizio". Followed by "di"/"del…" (or "in giudizio",
 # "in mora", "in forma") it is that noun, except in the Constitution's own title
@@ -128,6 +152,7 @@ class ActRef:
     article: str | None
     comma: str | None
     span: tuple[int, int]
+    article_end: int | None = None  # where "art. N[, comma M]" itself ends in the text
 
 
 def _year(raw: str) -> str:
@@ -142,8 +167,8 @@ def _key_of(match: re.Match[str]) -> str | None:
     year = match.group("dyear") or match.group("syear") or match.group("lyear")
     if kind is None or not year:
         return None
-    if kind == "reg-ue":
-        return None
+    if kind == "reg-ue":  # "regolamento (UE) 23 luglio 2014 n. 910"; "(UE) 2016/679" is _REG_UE's
+        return f"reg-ue:{year}/{int(match.group('num'))}" if match.group("dyear") else None
     return f"{kind}:{int(match.group('num'))}/{_year(year)}"
 
 
@@ -177,15 +202,47 @@ def _acts(text: str) -> list[tuple[int, int, str]]:
         if key and not any(s <= m.start() < e for s, e, _ in out):
             out.append((m.start(), m.end(), key))
     for m in _ALIAS_RE.finditer(text):
-        if ALIASES[m.group(0).lower()] == "costituzione" and _NOUN_USE.match(text, m.end()):
+        key = ALIASES[" ".join(m.group(0).lower().replace("’", "'").split())]
+        if key == "costituzione" and _NOUN_USE.match(text, m.end()):
             continue
         if not any(s <= m.start() < e for s, e, _ in out):
-            out.append((m.start(), m.end(), ALIASES[m.group(0).lower()]))
+            out.append((m.start(), m.end(), key))
     for m in _CODE.finditer(text):
         if _ARTICLE_BEFORE_CODE.search(text, max(0, m.start() - _CODE_WINDOW), m.start()):
             key = CODE_ABBREVIATIONS[re.sub(r"\s+", "", m.group("code")).lower()]
             out.append((m.start(), m.end(), key))
     return sorted(out)
+
+
+# "regolamento (UE) 2016/679 ..., di seguito «Regolamento»": a name the act gives another
+_DEFINED = re.compile(
+    r"(?:di\s+seguito|in\s+seguito|d['’]ora\s+in\s+(?:poi|avanti))\s*,?\s*(?:anche\s+)?"
+    r"(?:(?:denominat|definit|indicat|richiamat)[oaie]\s+)?(?:(?:il|la|lo|l['’])\s*)?"
+    r"[«\"“](?P<term>[^»\"”\n]{2,40})[»\"”]", re.I)
+# the kinds of act a defined name's first word can stand for
+_NAMED_KINDS = {"regolamento": ("reg-ue", "dpr"), "codice": ("dlgs", "dpr", "rd"),
+                "decreto": ("dlgs", "dl", "dpr", "dpcm", "dm"), "legge": ("legge", "lcost"),
+                "testo": ("dlgs", "dpr")}
+_DEFINITION_REACH = 300
+
+
+def defined_acts(text: str) -> dict[str, str]:
+    """Names a text gives the acts it cites ("..., di seguito «Regolamento»"), lower-cased,
+    each with the act's key: the last act of the name's kind before it, in the same sentence."""
+    out: dict[str, str] = {}
+    for m in _DEFINED.finditer(text):
+        term = " ".join(m.group("term").split())
+        kinds = _NAMED_KINDS.get(term.split()[0].lower())
+        if kinds is None or term.lower() in out:
+            continue
+        start = max(0, m.start() - _DEFINITION_REACH)
+        clause = re.split(r"[.;]\s+(?=[A-Z])", text[start:m.start()])[-1]
+        offset = m.start() - len(clause)
+        named = [k for s, _, k in _acts(text[start:m.start()])
+                 if start + s >= offset and k.split(":")[0] in kinds]
+        if named:
+            out[term.lower()] = named[-1]
+    return out
 
 
 def _regulation_year(a: str, b: str) -> tuple[str, str]:
@@ -222,16 +279,21 @@ def find_act_references(text: str) -> list[ActRef]:
             used.add(found)
             s, e, key = acts[found]
             span = (min(s, span[0]), max(e, span[1]))
-        refs.append(ActRef(key, art, comma, span))
+        refs.append(ActRef(key, art, comma, span, m.end()))
     refs.extend(ActRef(k, None, None, (s, e)) for i, (s, e, k) in enumerate(acts)
                 if i not in used)
     return sorted(refs, key=lambda r: r.span)
 
 
+# The dots of "lett. c)", "n. 3", "par. 2" between an article and its act end no sentence.
+_ABBREVIATION = re.compile(r"\b(?:lett|let|nn|n|num|par|pt|co|c)\.", re.I)
+
+
 def _following(text: str, end: int, acts: list[tuple[int, int, str]]) -> int | None:
     for i, (s, _, _) in enumerate(acts):
         gap = text[end:s]
-        if s >= end and len(gap) <= 40 and not re.search(r"[.;?!]\s|\bart", gap, re.I):
+        if s >= end and len(gap) <= 40 and not re.search(
+                r"[.;?!]\s|\bart", _ABBREVIATION.sub("", gap), re.I):
             return i
     return None
 

@@ -34,8 +34,10 @@ OVERLAP = 120
 # (11 chunks of 2 PDFs), in-force state and cross-references on chunks, OCR'd pages;
 # "5": where each page begins inside a chunk that spans several (`Chunk.page_breaks`);
 # "6": documents record the date of their text version (`DocumentMeta.in_force`), read again;
-# "7": references to the codes (civil, penal, procedure, road, cultural heritage) keyed
-CHUNKING_VERSION = "7"
+# "7": references to the codes (civil, penal, procedure, road, cultural heritage) keyed;
+# "8": names acts give ("di seguito «Regolamento»"), "art. 1, comma 44, lett. c), della legge
+# 56/2014" of that law with its letter, acts after long lists, more codes known by name
+CHUNKING_VERSION = "8"
 
 
 @dataclass(frozen=True)

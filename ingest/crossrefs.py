@@ -6,9 +6,11 @@ Builds on `ingest.acts` (acts, "articolo N[, comma M]" and "comma M dell'articol
 - a bare article ("ai sensi dell'articolo 5, comma 2") is of the chunk's own act, unless what
   follows names an act the parser cannot key ("del decreto-legge ...", "del regolamento"):
   then the act is unknown; "del medesimo decreto"/"della stessa legge" take the last act named
-  before it; "del presente decreto" is the own act;
-- "articoli 46 e 47 del d.P.R. ..." gives one reference per article; in "dall'articolo 10,
-  comma 3, e dall'articolo 33 della legge ..." both articles are of that law;
+  before it (else the one act of that kind the document gave a name); "del presente decreto"
+  is the own act; "del Regolamento" is the act the document named so ("di seguito
+  «Regolamento»", `ingest.acts.defined_acts`, passed as `defined`);
+- "articoli 46 e 47 del d.P.R. ..." gives one reference per article, however long the list;
+  in "dall'articolo 10, comma 3, e dall'articolo 33 della legge ..." both are of that law;
 - a bare "comma 3" is of the chunk's article, a bare "lettera b)" of its comma (or of the comma
   just named: "lettera d) del comma 3");
 - nothing bare is read inside Normattiva's amendment notes ("AGGIORNAMENTO (52) Il D.Lgs. ...
@@ -20,6 +22,7 @@ Builds on `ingest.acts` (acts, "articolo N[, comma M]" and "comma M dell'articol
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from ingest.acts import act_spans, find_act_references
 from ingest.legal import SUFFIXES
@@ -100,25 +103,38 @@ def _quotes(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _bare_act(text: str, end: int, own: str | None) -> tuple[str | None, bool]:
+def _bare_act(text: str, end: int, own: str | None, defined: Mapping[str, str]
+              ) -> tuple[str | None, bool]:
     """(act, same_act) for an article cited without a keyed act, from the words after it."""
-    if _EU.match(text[end:end + 20]) or _CHANGES.match(text[end:end + 40]):
-        return None, False  # "articolo 6, paragrafo 1, del Regolamento"; "all'art. 114:"
     tail = _TAIL.match(text[end:])
-    end += tail.end() if tail else 0
-    after = text[end:end + 80]
+    rest = end + (tail.end() if tail else 0)
+    after = text[rest:rest + 80]
+    name = _defined_name(after, defined)
+    if name is not None:  # "articolo 6, paragrafo 1, del Regolamento", so named by the act
+        return name, name == own
+    if _EU.match(text[end:end + 20]) or _CHANGES.match(text[end:end + 40]):
+        return None, False  # an EU act's paragraph, of an act not named; "all'art. 114:"
+    end = rest
     if _AND_ARTICLE.match(after):  # "dall'articolo 10, comma 3, e dall'articolo 33 della legge"
         nxt = find_act_references(text[end:end + 200])
         if nxt and nxt[0].article and nxt[0].act:
             return nxt[0].act, nxt[0].act == own
     if _PRESENT.match(after):
         return own, True
+    of = re.match(_OF, after)
+    follows = act_spans(text[end + of.end():end + of.end() + 160]) if of else []
+    if follows and follows[0][0] == 0:  # "articoli 2, 3, 8, … e 43 del decreto legislativo …"
+        return follows[0][2], follows[0][2] == own
     same = _SAME.match(after)
     if same:
         kinds = _KINDS[same.group("kind").lower()]
         named = [k for _, _, k in act_spans(text[:end]) if k.split(":")[0] in kinds]
         if named:
             return named[-1], named[-1] == own
+        given = {k for k in defined.values() if k.split(":")[0] in kinds}
+        if len(given) == 1:  # "del medesimo regolamento": the one the document named
+            key = given.pop()
+            return key, key == own
         if same.group("kind").lower() == "testo" and own and own.split(":")[0] in kinds:
             return own, True  # "del medesimo testo unico" in a testo unico
         return None, False
@@ -127,9 +143,24 @@ def _bare_act(text: str, end: int, own: str | None) -> tuple[str | None, bool]:
     return own, True
 
 
+def _defined_name(after: str, defined: Mapping[str, str]) -> str | None:
+    """The act of a name the document defined ("del Regolamento"), when `after` opens with it."""
+    of = re.match(_OF, after)
+    if of is None or not defined:
+        return None
+    rest = after[of.end():]
+    for term in sorted(defined, key=len, reverse=True):
+        if re.match(re.escape(term) + r"(?![\w(])(?!\s*(?:\(|di\s+cui|recante|n\.))", rest,
+                    re.I):
+            return defined[term]
+    return None
+
+
 def find_references(text: str, *, act: str | None, article: str | None = None,
-                    comma: str | None = None) -> list[Reference]:
-    """The provisions a chunk of act `act` (in `article`, `comma` when known) cites, in order."""
+                    comma: str | None = None, defined: Mapping[str, str] | None = None
+                    ) -> list[Reference]:
+    """The provisions a chunk of act `act` (in `article`, `comma` when known) cites, in order;
+    `defined`: the names the whole document gave acts (`ingest.acts.defined_acts`)."""
     notes = _notes(text) + _quotes(text)
     out: list[tuple[int, Reference]] = []
     taken: list[tuple[int, int]] = []
@@ -146,17 +177,17 @@ def find_references(text: str, *, act: str | None, article: str | None = None,
             continue
         key: str | None = ref.act
         same = ref.act is not None and ref.act == act
-        if ref.act is not None:
-            pass
-        elif _inside(start, notes) or _AMENDING.search(text[max(0, start - 12):start]):
+        if ref.act is None and (_inside(start, notes)
+                                or _AMENDING.search(text[max(0, start - 12):start])):
             taken.append((start, end))
             continue
-        else:
+        if ref.act is None:
             key, same = _bare_act(text, _list_end(text, end) if _PLURAL.match(
-                text[start:end]) else end, act)
-        letter = _LETTER_AFTER.match(text[end:])
-        if letter is not None and ref.act is None:
-            end += letter.end()
+                text[start:end]) else end, act, defined or {})
+        after = end if ref.article_end is None else ref.article_end
+        letter = _LETTER_AFTER.match(text[after:])
+        if letter is not None:
+            end = max(end, after + letter.end())
         out.append((start, Reference(text[start:end], key, norm_number(ref.article),
                                      norm_number(ref.comma),
                                      letter.group("let").lower() if letter else None, same,

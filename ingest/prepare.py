@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from ingest.acts import defined_acts
 from ingest.chunker import Chunker
 from ingest.crossrefs import find_references
 from ingest.errors import IngestError
@@ -77,10 +78,12 @@ class Prepared:
 def annotate(chunks: list[Chunk], act: str | None, ocr_pages: tuple[int, ...]) -> list[Chunk]:
     """Chunks with their cross-references (of act `act`) and OCR flag filled in."""
     out = []
+    defined = defined_acts("\n".join(chunk.text for chunk in chunks))
     for chunk in chunks:
         loc = chunk.locator
         refs = find_references(chunk.text, act=act, article=loc.article,
-                               comma=loc.commi[0] if len(loc.commi) == 1 else None)
+                               comma=loc.commi[0] if len(loc.commi) == 1 else None,
+                               defined=defined)
         ocr = loc.page_start is not None and any(
             loc.page_start <= p <= (loc.page_end or loc.page_start) for p in ocr_pages)
         out.append(replace(chunk, references=tuple(refs), ocr=ocr))

@@ -9,6 +9,7 @@ from ingest.acts import (
     act_key,
     act_label,
     act_spans,
+    defined_acts,
     find_act_references,
     short_title,
     title_act,
@@ -119,6 +120,29 @@ def test_a_long_run_of_numbers_before_an_abbreviation_is_read_at_once() -> None:
     ("Reg. (CE) n. 1049/2001", "reg-ue:2001/1049"),
     ("regolamento (UE) n. 910/2014 (eIDAS)", "reg-ue:2014/910"),
     ("Regolamento (UE) 2019/1150", "reg-ue:2019/1150"),
+    ("regolamento (UE) 23 luglio 2014 n. 910 del Parlamento europeo", "reg-ue:2014/910"),
 ])
 def test_eu_regulations_are_keyed_year_first(text: str, key: str) -> None:
     assert act_key(text) == key
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    ("1. Il trattamento avviene secondo le norme del regolamento (UE) 2016/679 del Parlamento "
+     "europeo e del Consiglio, del 27 aprile 2016, di seguito «Regolamento», e del presente "
+     "codice.", {"regolamento": "reg-ue:2016/679"}),
+    # the act of the name's kind, not the directive the regulation repeals
+    ("regolamento (UE) n. 910/2014 del Parlamento europeo e del Consiglio del 23 luglio 2014 "
+     "... che abroga la direttiva 1999/93/CE, di seguito «Regolamento eIDAS»",
+     {"regolamento eidas": "reg-ue:2014/910"}),
+    ("definito dal regolamento (UE) 23 luglio 2014 n. 910 del Parlamento europeo e del "
+     "Consiglio in materia di identificazione elettronica, di seguito \"Regolamento eIDAS\",",
+     {"regolamento eidas": "reg-ue:2014/910"}),
+    ("il decreto legislativo 18 agosto 2000, n. 267, di seguito denominato \"Testo unico\"",
+     {"testo unico": "dlgs:267/2000"}),
+    # a name that is no act's; an act of another sentence; an act of another kind
+    ("presso il Garante per la protezione dei dati personali, di seguito «Garante»", {}),
+    ("Vista la legge 7 agosto 1990, n. 241. Il presente decreto, di seguito «Decreto»", {}),
+    ("ai sensi della legge 7 agosto 1990, n. 241, di seguito «Regolamento»", {}),
+])
+def test_names_an_act_gives_the_acts_it_cites(text: str, names: dict[str, str]) -> None:
+    assert defined_acts(text) == names

@@ -39,6 +39,77 @@ def test_references_and_their_acts(text: str, expected: list[tuple[object, ...]]
     assert _refs(text) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # the dots of "lett." and "n." end no sentence: the act after them is the article's
+    ("prevista dall'art. 1, comma 44,\nlett. c), della legge 56/2014: d'intesa",
+     [("legge:56/2014", "1", "44", "c", False)]),
+    ("ai sensi dell'art. 5, n. 3, del d.lgs. 33/2013", [("dlgs:33/2013", "5", None, None, False)]),
+    # the letter of an article cited with its act, before or after it
+    ("dall'articolo 1, comma 44, lettera c), della legge 56/2014",
+     [("legge:56/2014", "1", "44", "c", False)]),
+    ("D.Lgs. 50/2016, art. 24, comma 4, lett. a), e altro",
+     [("dlgs:50/2016", "24", "4", "a", False)]),
+    # a full stop still ends the sentence: the article stays bare (of the chunk's own act)
+    ("si veda l'art. 5. Il d.lgs. 33/2013 dispone",
+     [(None, "5", None, None, True), ("dlgs:33/2013", None, None, None, False)]),
+])
+def test_an_article_s_act_and_letter_across_abbreviations(
+        text: str, expected: list[tuple[object, ...]]) -> None:
+    found = find_references(text, act=None)
+    assert [(r.act, r.article, r.comma, r.letter, r.same_act) for r in found] == expected
+    assert all(text[r.start:r.end] == r.text for r in found)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a list too long for the act to sit next to its first article
+    ("di cui agli articoli 2, 3, 8, 15, 16, 18, 25, 37, 41, 42 e 43 del decreto legislativo 18 "
+     "maggio 2018, n. 51.", [("dlgs:51/2018", n) for n in
+                             ("2", "3", "8", "15", "16", "18", "25", "37", "41", "42", "43")]
+     + [("dlgs:51/2018", None)]),
+    # acts known by their name, with a typographic apostrophe or a line break inside it
+    ("ai sensi dell’art. 707 del Codice della navigazione", [("rd:327/1942", "707")]),
+    ("dell'art. 69 comma 1 del Codice dell’Amministrazione\nDigitale", [("dlgs:82/2005", "69")]),
+    ("dell'articolo 43, comma 2, del testo unico delle disposizioni legislative e regolamentari "
+     "in materia di documentazione amministrativa, di cui al", [("dpr:445/2000", "43")]),
+])
+def test_acts_named_after_a_list_or_by_their_name(
+        text: str, expected: list[tuple[object, ...]]) -> None:
+    assert [(r.act, r.article) for r in find_references(text, act=None)] == expected
+
+
+GDPR = "reg-ue:2016/679"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("di cui agli articoli 9 e 10 del regolamento, che devono",
+     [(GDPR, "9", None, None, False), (GDPR, "10", None, None, False)]),
+    ("fondato sull'articolo 6, paragrafo 1, lettera a), del Regolamento, e' lecito",
+     [(GDPR, "6", None, None, False)]),
+    ("dell'articolo 5 del regolamento (UE) 2016/679", [(GDPR, "5", None, None, False)]),
+    ("ai sensi dell'articolo 10 del medesimo regolamento", [(GDPR, "10", None, None, False)]),
+    # not the name: another regulation described after it; the own act's articles
+    ("dell'articolo 5 del regolamento di cui al decreto", [(None, "5", None, None, False)]),
+    ("ai sensi dell'articolo 5, comma 2", [("dlgs:196/2003", "5", "2", None, True)]),
+])
+def test_articles_of_a_name_the_document_defined(
+        text: str, expected: list[tuple[object, ...]]) -> None:
+    found = find_references(text, act="dlgs:196/2003", defined={"regolamento": GDPR})
+    assert [(r.act, r.article, r.comma, r.letter, r.same_act) for r in found] == expected
+
+
+def test_a_name_defined_in_one_article_serves_the_whole_act(tmp_path: Path) -> None:
+    store = ingest_texts(tmp_path / "leggi", {"privacy.md": (
+        "# D.Lgs. 30 giugno 2003, n. 196 - Codice in materia di protezione dei dati "
+        "personali\n\n### Art. 1. - Oggetto\n\n1. Il trattamento dei dati personali avviene "
+        "secondo le norme del regolamento (UE) 2016/679 del Parlamento europeo e del "
+        "Consiglio, del 27 aprile 2016, di seguito «Regolamento».\n\n### Art. 2-ter. - Base "
+        "giuridica\n\n1. La base giuridica prevista dall'articolo 6, paragrafo 3, lettera b), "
+        "del Regolamento e' costituita da una norma di legge.\n")}, tmp_path / "raccordo.db")
+    chunk = next(c for c in store.chunks() if c.locator.article == "2-ter")
+    assert [(r.act, r.article, r.same_act) for r in chunk.references] == [
+        (GDPR, "6", False)]
+
+
 def test_bare_commi_and_letters_are_of_the_chunk_article() -> None:
     text = "Ai fini del comma 3, e della lettera b), nonche' della lettera d) del comma 4."
     assert _refs(text, article="50", comma="5") == [
