@@ -152,3 +152,42 @@ def test_a_code_a_passage_cites_is_not_a_missing_act(tmp_path: Path) -> None:
         road = service.ask("Quale articolo del codice della strada disciplina i passi "
                            "carrabili delle società?")
         assert road.abstained and road.notes == ("atto non presente nelle fonti: dlgs:285/1992",)
+
+
+PRIVACY = """# D.Lgs. 30 giugno 2003, n. 196 - Codice in materia di protezione dei dati personali
+
+### Art. 1. - Oggetto
+
+1. Il trattamento dei dati personali avviene secondo le norme del regolamento (UE) 2016/679
+del Parlamento europeo e del Consiglio, del 27 aprile 2016, di seguito «Regolamento».
+
+### Art. 2-bis. - Autorita' di controllo
+
+1. L'Autorita' di controllo di cui all'articolo 51 del regolamento e' individuata nel Garante
+per la protezione dei dati personali.
+"""
+CELEX = "https://eur-lex.europa.eu/legal-content/IT/TXT/?uri=CELEX:32016R0679"
+
+
+def test_an_article_of_a_name_the_act_gave_says_which_act_it_is(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from bot.cli.answers import readable
+    from bot.cli.server import http_app
+    from bot.telegram.formatting import paginate, source_blocks
+
+    with law_service(tmp_path, "privacy.md", PRIVACY) as service:
+        question = "Chi è l'autorità di controllo per la protezione dei dati personali?"
+        answer = service.ask(question)
+        citation = answer.citations[0]
+        [ref] = citation.references
+        assert (ref["act"], ref["article"], ref["url"]) == ("reg-ue:2016/679", "51", CELEX)
+        assert ref["text"] == "articolo 51" and ref["name"] == "articolo 51, Reg. UE 2016/679"
+        assert (f"rinvii: articolo 51, Reg. UE 2016/679 (non in archivio: {CELEX})"
+                in readable(answer))
+        [sources] = paginate(source_blocks(citation, citation.quote, "dlgs:196/2003"))
+        assert f'<a href="{CELEX}">articolo 51, Reg. UE 2016/679</a>' in sources.html
+        with TestClient(http_app(service)) as client:
+            page = client.get("/", params={"q": question, "mode": "chiedi"}).text
+        assert f'<a href="{CELEX}" rel="noopener noreferrer">articolo 51, Reg. UE 2016/679</a>' \
+            in page.replace("&amp;", "&")

@@ -15,6 +15,7 @@ from typing import Protocol
 from bot.answers.citations import locator_text
 from bot.answers.models import Answer
 from index.models import Hit
+from ingest.acts import act_spans, act_title
 from ingest.links import act_link
 from ingest.storetypes import ResolvedReference
 from ingest.vigenza import repeal_message
@@ -62,6 +63,17 @@ def outside_link(ref: ResolvedReference, dates: dict[str, str]) -> str | None:
     return act_link(ref.reference.act, dates.get(ref.reference.act), ref.reference.article)
 
 
+def reference_name(ref: ResolvedReference) -> str:
+    """The reference as an official reads it: its words, and its act when they do not name it
+    ("articolo 51" of "del Regolamento", a name the citing act gave: "articolo 51, Reg. UE
+    2016/679", as a formal citation puts it)."""
+    r = ref.reference
+    text = " ".join(r.text.split())
+    if r.same_act or not r.act or act_spans(text):
+        return text
+    return f"{text}, {act_title(r.act)}"
+
+
 def legal_context(answer: Answer, store: ReferenceSource, repealed: Sequence[Hit] = (),
                   links: ActLinks | None = None) -> Answer:
     """The answer with each citation's resolved references (with `url`, the public text of
@@ -71,7 +83,8 @@ def legal_context(answer: Answer, store: ReferenceSource, repealed: Sequence[Hit
     outside = any(not r.in_store for found in refs.values() for r in found)
     dates = (links or ActLinks(store)).dates() if outside else {}
     citations = tuple(
-        replace(c, references=tuple({**r.to_json(), "url": outside_link(r, dates)}
+        replace(c, references=tuple({**r.to_json(), "url": outside_link(r, dates),
+                                     "name": reference_name(r)}
                                     for r in refs.get(c.chunk_id, [])
                                     if r.reference.text in c.quote))
         for c in answer.citations)

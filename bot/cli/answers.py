@@ -64,7 +64,7 @@ def validate_question(question: str, max_chars: int) -> str:
 def references_text(references: Sequence[dict[str, object]]) -> str:
     """'art. 5; art. 20 d.lgs. 179/2016 (non in archivio: <link>)'."""
     def one(r: dict[str, object]) -> str:
-        name = " ".join(str(r["text"]).split())
+        name = " ".join(str(r.get("name") or r["text"]).split())
         if r.get("chunk_id"):
             return name
         return f"{name} (non in archivio{': ' + str(r['url']) if r.get('url') else ''})"

@@ -247,7 +247,7 @@ def _references_block(references: Sequence[dict[str, object]]) -> Block:
         return found if isinstance(found, str) and link(found) else None
 
     def name(r: dict[str, object]) -> str:
-        return " ".join(str(r["text"]).split())
+        return " ".join(str(r.get("name") or r["text"]).split())
 
     full = "Rinvii: " + "; ".join(
         f"{name(r)}{outside(r)}" + (f": {url(r)}" if url(r) else "") for r in references)
