@@ -62,7 +62,7 @@ def parse_references(query: str) -> list[QueryRef]:
     for r in found:
         comma = r.comma
         if r.article and comma is None:
-            after = _COMMA_AFTER.match(query[r.span[1]:])
+            after = _COMMA_AFTER.match(query[r.article_end or r.span[1]:])
             comma = after.group("comma") if after else None
         items.append((r.span, QueryRef(r.act, normalise_number(r.article),
                                        normalise_number(comma))))

@@ -27,6 +27,7 @@ def test_order_puts_pinned_first_and_bonus_moves_candidates() -> None:
 @pytest.mark.parametrize(("query", "expected"), [
     ("art. 50, comma 5, del TUEL", [QueryRef("dlgs:267/2000", "50", "5")]),
     ("art. 107 co. 3 d.lgs. 267/2000", [QueryRef("dlgs:267/2000", "107", "3")]),
+    ("art. 1, comma 44, lett. c), della legge 56/2014", [QueryRef("legge:56/2014", "1", "44")]),
     ("l'art. 14-ter della legge 241", [QueryRef("legge:241/", "14-ter", None)]),
     ("legge 241 del 1990, art. 2", [QueryRef("legge:241/1990", "2", None)]),
     ("art. 3 bis del CAD", [QueryRef("dlgs:82/2005", "3-bis", None)]),
