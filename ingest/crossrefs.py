@@ -197,7 +197,20 @@ def find_references(text: str, *, act: str | None, article: str | None = None,
         if head is not None:
             out.extend(_more(text, head.end(), key, same, taken))
     out.extend(_bare_commi(text, notes, taken, act, article, comma))
-    return [r for _, r in sorted(out, key=lambda item: item[0])]
+    return _without_repeats(text, [r for _, r in sorted(out, key=lambda item: item[0])])
+
+
+def _without_repeats(text: str, refs: list[Reference]) -> list[Reference]:
+    """Drops the act named right after its articles' list ("… e 43 del decreto legislativo …
+    n. 51"): the articles already carry it."""
+    out: list[Reference] = []
+    for ref in refs:
+        prev = out[-1] if out else None
+        if (ref.article is None and prev is not None and prev.article is not None
+                and prev.act == ref.act and re.fullmatch(_OF, text[prev.end:ref.start])):
+            continue
+        out.append(ref)
+    return out
 
 
 def _list_end(text: str, end: int) -> int:
