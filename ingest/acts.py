@@ -220,9 +220,10 @@ _DEFINED = re.compile(
     r"(?:(?:denominat|definit|indicat|richiamat)[oaie]\s+)?(?:(?:il|la|lo|l['’])\s*)?"
     r"[«\"“](?P<term>[^»\"”\n]{2,40})[»\"”]", re.I)
 # the kinds of act a defined name's first word can stand for
-_NAMED_KINDS = {"regolamento": ("reg-ue", "dpr"), "codice": ("dlgs", "dpr", "rd"),
-                "decreto": ("dlgs", "dl", "dpr", "dpcm", "dm"), "legge": ("legge", "lcost"),
-                "testo": ("dlgs", "dpr")}
+# the kinds of act a word can name ("il Regolamento", "il medesimo decreto", "il Codice")
+KIND_WORDS = {"regolamento": ("reg-ue", "dpr"), "codice": ("dlgs", "dpr", "rd"),
+              "decreto": ("dlgs", "dl", "dpr", "dpcm", "dm"), "legge": ("legge", "lcost"),
+              "testo": ("dlgs", "dpr")}
 _DEFINITION_REACH = 300
 
 
@@ -232,7 +233,7 @@ def defined_acts(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for m in _DEFINED.finditer(text):
         term = " ".join(m.group("term").split())
-        kinds = _NAMED_KINDS.get(term.split()[0].lower())
+        kinds = KIND_WORDS.get(term.split()[0].lower())
         if kinds is None or term.lower() in out:
             continue
         start = max(0, m.start() - _DEFINITION_REACH)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ingest.acts import act_spans, find_act_references
+from ingest.acts import KIND_WORDS, act_spans, find_act_references
 from ingest.legal import SUFFIXES
 from ingest.models import Reference
 
@@ -61,8 +61,8 @@ _OTHER = re.compile(
 _BARE_COMMA = re.compile(rf"\bcomm[ai]\s+(?P<comma>{_NUM})\b(?!\s*°)", re.I)
 _BARE_LETTER = re.compile(rf"\blettera\s+(?P<let>[a-z]{{1,3}}(?:-{_SUF})?)\)"
                           rf"(?:{_OF}comma\s+(?P<comma>{_NUM}))?", re.I)
-_KINDS = {"legge": ("legge", "lcost"), "decreto": ("dlgs", "dl", "dpr", "dpcm", "dm"),
-          "codice": (), "testo": ("dlgs", "dpr"), "regolamento": ("reg-ue", "dpr")}
+# "del medesimo codice" is left without act: codes are named by title, not by a kind's key
+_KINDS = {**KIND_WORDS, "codice": ()}
 
 
 def norm_number(raw: str | None) -> str | None:
@@ -109,7 +109,8 @@ def _bare_act(text: str, end: int, own: str | None, defined: Mapping[str, str]
     tail = _TAIL.match(text[end:])
     rest = end + (tail.end() if tail else 0)
     after = text[rest:rest + 80]
-    name = _defined_name(after, defined)
+    of = re.match(_OF, after)
+    name = _defined_name(after[of.end():], defined) if of else None
     if name is not None:  # "articolo 6, paragrafo 1, del Regolamento", so named by the act
         return name, name == own
     if _EU.match(text[end:end + 20]) or _CHANGES.match(text[end:end + 40]):
@@ -121,7 +122,6 @@ def _bare_act(text: str, end: int, own: str | None, defined: Mapping[str, str]
             return nxt[0].act, nxt[0].act == own
     if _PRESENT.match(after):
         return own, True
-    of = re.match(_OF, after)
     follows = act_spans(text[end + of.end():end + of.end() + 160]) if of else []
     if follows and follows[0][0] == 0:  # "articoli 2, 3, 8, … e 43 del decreto legislativo …"
         return follows[0][2], follows[0][2] == own
@@ -143,12 +143,8 @@ def _bare_act(text: str, end: int, own: str | None, defined: Mapping[str, str]
     return own, True
 
 
-def _defined_name(after: str, defined: Mapping[str, str]) -> str | None:
-    """The act of a name the document defined ("del Regolamento"), when `after` opens with it."""
-    of = re.match(_OF, after)
-    if of is None or not defined:
-        return None
-    rest = after[of.end():]
+def _defined_name(rest: str, defined: Mapping[str, str]) -> str | None:
+    """The act of a name the document defined ("Regolamento"), when `rest` opens with it."""
     for term in sorted(defined, key=len, reverse=True):
         if re.match(re.escape(term) + r"(?![\w(])(?!\s*(?:\(|di\s+cui|recante|n\.))", rest,
                     re.I):
