@@ -216,8 +216,16 @@ def test_a_question_that_only_asks_is_a_followup(question: str, asks: bool) -> N
 
 
 @pytest.mark.parametrize(("previous", "question", "expected"), [
+    # only an interrogative: the previous question's verb stays ("approva", "si paga")
     ("Chi approva il bilancio di previsione del comune?", "entro quale data?",
-     "Entro quale data il bilancio di previsione del comune?"),
+     "Entro quale data approva il bilancio di previsione del comune?"),
+    ("Chi nomina i responsabili degli uffici e dei servizi?", "con quali criteri?",
+     "Con quali criteri nomina i responsabili degli uffici e dei servizi?"),
+    ("Chi nomina il segretario comunale?", "entro quanto tempo?",
+     "Entro quanto tempo nomina il segretario comunale?"),
+    # ...not a verb that says nothing ("ha"), nor after "quanto" and a verb ("quanto dura")
+    ("Che compiti ha il segretario comunale?", "e quando?", "Quando il segretario comunale?"),
+    ("Chi nomina il segretario comunale?", "quanto dura?", "Quanto dura il segretario comunale?"),
     ("Che compiti ha il segretario comunale?", "e chi lo nomina?",
      "Chi lo nomina il segretario comunale?"),
     ("Che cos'è il piano di riequilibrio finanziario pluriennale?", "quanto dura?",
@@ -225,7 +233,7 @@ def test_a_question_that_only_asks_is_a_followup(question: str, asks: bool) -> N
     ("Entro quanto tempo deve concludersi il procedimento di accesso civico?",
      "e chi decide?", "Chi decide il procedimento di accesso civico?"),
     ("Come si paga una multa con pagoPA in Piemonte?", "entro quanti giorni?",
-     "Entro quanti giorni una multa con pagoPA in Piemonte?"),
+     "Entro quanti giorni si paga una multa con pagoPA in Piemonte?"),
     ("Che cos'è il documento unico di programmazione?", "entro quando va presentato?",
      "Entro quando va presentato il documento unico di programmazione?"),
     # no noun phrase to take as the topic: the whole previous question follows

@@ -216,7 +216,8 @@ def _merge(question: str, previous: str) -> str:
         topic = _topic(previous)
         if topic is None:
             return f"{asked}: {previous[:1].lower()}{previous[1:]}"
-        return f"{asked} {topic}?"
+        predicate = _predicate(previous) if _asks_without_verb(spoken) else ""
+        return " ".join(filter(None, (asked, predicate, topic))) + "?"
     replaced = _substitute(spoken, previous)
     if replaced is not None:
         return replaced
@@ -228,10 +229,10 @@ def _merge(question: str, previous: str) -> str:
 # noun it asks for), clitics and modals, one verb; the topic follows, opening as a noun
 # phrase does (an article, an articulated preposition).
 _QUESTION_LEAD = re.compile(
-    r"^\s*" + _ASK_PREPOSITION
+    r"^\s*(?P<ask>" + _ASK_PREPOSITION
     + r"(?:" + _ASK_DETERMINER + r"(?!cos)\w+"
     r"|(?:che\s+)?cos['’]\s*(?:è|e')|(?:che\s+)?cosa(?:\s+(?:è|e'))?"
-    r"|" + _ASK_PRONOUN + r")\s+"
+    r"|" + _ASK_PRONOUN + r"))\s+"
     r"(?:(?:" + _CLITICS + r"|" + _MODALS + r")"
     r"(?:\s+|(?<=['’])))*"
     r"(?:(?!(?:il|lo|la|i|gli|le|un|uno|una)\b)\w+\s+){0,2}"
@@ -248,6 +249,28 @@ def _topic(question: str) -> str | None:
         return None
     topic = question[lead.end():].strip().rstrip("?!. ")
     return topic or None
+
+
+def _predicate(question: str) -> str:
+    """What a question says of its topic between the interrogative and the topic ("approva"
+    in "Chi approva il bilancio?", "si paga" in "Come si paga una multa?"); empty when that
+    says nothing a passage must be about ("ha" in "Che compiti ha il segretario?")."""
+    lead = _QUESTION_LEAD.match(question)
+    if lead is None:
+        return ""
+    predicate = question[lead.end("ask"):lead.end()].strip()
+    return predicate if terms(predicate) else ""
+
+
+def _asks_without_verb(spoken: str) -> bool:
+    """True for a follow-up made only of an interrogative, with its preposition or the noun
+    it asks for ("entro quando?", "e chi?", "entro quale data?"): it keeps the previous
+    question's verb. "quanto" may ask for a noun or be followed by a verb ("quanto dura?"),
+    so it is left out."""
+    asked = _ASKS_ONLY.match(spoken)
+    if asked is None or asked.group("verb") or asked.group("then"):
+        return False
+    return not re.search(r"\bquanto\s+(?!tempo\b)\w+\s*[?!.]*\s*$", spoken, re.IGNORECASE)
 
 
 def _without_connective(question: str) -> str:
