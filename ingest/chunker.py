@@ -17,6 +17,7 @@ Rules:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -36,8 +37,9 @@ OVERLAP = 120
 # "6": documents record the date of their text version (`DocumentMeta.in_force`), read again;
 # "7": references to the codes (civil, penal, procedure, road, cultural heritage) keyed;
 # "8": names acts give ("di seguito «Regolamento»"), "art. 1, comma 44, lett. c), della legge
-# 56/2014" of that law with its letter, acts after long lists, more codes known by name
-CHUNKING_VERSION = "8"
+# 56/2014" of that law with its letter, acts after long lists, more codes known by name;
+# "9": a long comma is no longer cut after an abbreviation's dot ("n.", "art.", "D.P.R.")
+CHUNKING_VERSION = "9"
 
 
 @dataclass(frozen=True)
@@ -261,10 +263,24 @@ def _breaks(marks: Iterable[tuple[int, int | None]]) -> tuple[tuple[int, int], .
     return tuple(out) if len(out) > 1 else ()
 
 
+# a full stop that ends a sentence, not an abbreviation: a long comma is never cut inside a
+# citation ("della legge 27 dicembre 2006, n.| 296", "previste dall'art.| 175", "D.P.R.| 445")
+ABBREVIATIONS = ("art", "artt", "lett", "lgs", "co", "par", "pag", "pagg", "pp", "nn", "num",
+                 "cfr", "cit", "rif", "all", "es", "sez", "cap", "tab", "reg", "dott", "sig")
+_FULL_STOP = ("(?i:" + "".join(rf"(?<!\b{a})" for a in ABBREVIATIONS) + r"(?<!\b[^\W\d_]))\. ")
+
+
+def ends_inside_citation(text: str) -> bool:
+    """True when `text` ends with an abbreviation's dot ("…, n.", "dall'art."), not a sentence's."""
+    end = re.search(r"(?i)\b(?:" + "|".join(ABBREVIATIONS) + r"|[^\W\d_])\.\s*$", text)
+    return end is not None
+
+
 def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:
     return RecursiveCharacterTextSplitter(
         chunk_size=size, chunk_overlap=min(overlap, size // 4), keep_separator="end",
-        separators=["\n\n", "\n", ". ", "; ", ", ", " ", ""], strip_whitespace=True)
+        separators=["\n\n", "\n", _FULL_STOP, "; ", ", ", " ", ""], is_separator_regex=True,
+        strip_whitespace=True)
 
 
 def _spans(text: str, start: int, end: int,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.chunker import Chunker
+from ingest.chunker import Chunker, ends_inside_citation
 from ingest.legal import parse_units
 from ingest.models import Block, DocumentMeta
 
@@ -165,3 +165,27 @@ def test_a_split_comma_keeps_where_each_page_begins() -> None:
     turn = head.text.index("Seconda pagina frase 0")
     assert head.page_breaks == ((0, 1), (turn, 2))
     assert [c.page_breaks for c in chunks[1:]] == [()] * (len(chunks) - 1)
+
+
+def test_a_long_comma_is_never_cut_inside_a_citation() -> None:
+    """Every sentence cites an act; the splitter may cut at any sentence's full stop, never
+    at the dot of "n.", "art." or "D.P.R." (which would leave a passage ending mid-citation)."""
+    cited = ("Si applica la legge 24 dicembre 2012, n. 243, come previsto dall'art. 175 e dal "
+             "D.P.R. 28 dicembre 2000, n. 445, secondo la frase numero {i}.")
+    blocks = (Block("Art. 9 - Citazioni", heading_level=3),
+              Block("1. " + " ".join(cited.format(i=i) for i in range(40))))
+    chunks = Chunker(max_chars=600, overlap=60).chunk(parse_units(blocks, "markdown"),
+                                                      META, "markdown")
+    assert len(chunks) >= 4
+    for chunk in chunks:
+        assert chunk.text.rstrip().endswith((".", ",")), chunk.text[-40:]
+        assert not chunk.text.rstrip().endswith(("n.", "art.", "R.", "P.")), chunk.text[-40:]
+
+
+def test_what_ends_inside_a_citation() -> None:
+    for cut in ("della legge 24 dicembre 2012, n.", "previste dall'art.", "del D.P.R.",
+                "ai sensi dell'art. 5, lett.", "(cfr.  "):
+        assert ends_inside_citation(cut), cut
+    for whole in ("entro trenta giorni.", "ai sensi del comma 1.", "della legge n. 241/1990.",
+                  "le parti."):
+        assert not ends_inside_citation(whole), whole
