@@ -26,6 +26,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 from ingest.acts import short_title
 from ingest.legal import Part, Unit
 from ingest.models import Chunk, DocumentMeta, Locator
+from ingest.sentences import ABBREVIATIONS, TERMINAL, is_abbreviation
 from ingest.vigenza import Vigenza, article_repeal, chunk_vigenza
 
 MAX_CHARS = 1200
@@ -263,17 +264,19 @@ def _breaks(marks: Iterable[tuple[int, int | None]]) -> tuple[tuple[int, int], .
     return tuple(out) if len(out) > 1 else ()
 
 
-# a full stop that ends a sentence, not an abbreviation: a long comma is never cut inside a
-# citation ("della legge 27 dicembre 2006, n.| 296", "previste dall'art.| 175", "D.P.R.| 445")
-ABBREVIATIONS = ("art", "artt", "lett", "lgs", "co", "par", "pag", "pagg", "pp", "nn", "num",
-                 "cfr", "cit", "rif", "all", "es", "sez", "cap", "tab", "reg", "dott", "sig")
-_FULL_STOP = ("(?i:" + "".join(rf"(?<!\b{a})" for a in ABBREVIATIONS) + r"(?<!\b[^\W\d_]))\. ")
+# a full stop that ends a sentence, not an abbreviation's dot (`ingest.sentences`' list, and
+# single letters): a long comma is never cut inside a citation ("della legge 27 dicembre
+# 2006, n.| 296", "previste dall'art.| 175", "D.P.R.| 445")
+_FULL_STOP = (r"\.(?i:" + "".join(rf"(?<!\b{re.escape(a)}\.)"
+                                   for a in sorted(ABBREVIATIONS - TERMINAL))
+              + r"(?<!\b[^\W\d_]\.)) ")
+_LAST_WORD = re.compile(r"(?<![\w.])([^\W\d_]+(?:\.[^\W\d_]+)*)\.\s*$")
 
 
 def ends_inside_citation(text: str) -> bool:
     """True when `text` ends with an abbreviation's dot ("…, n.", "dall'art."), not a sentence's."""
-    end = re.search(r"(?i)\b(?:" + "|".join(ABBREVIATIONS) + r"|[^\W\d_])\.\s*$", text)
-    return end is not None
+    last = _LAST_WORD.search(text)
+    return last is not None and is_abbreviation(last.group(1).lower())
 
 
 def _splitter(size: int, overlap: int) -> RecursiveCharacterTextSplitter:

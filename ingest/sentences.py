@@ -145,10 +145,10 @@ def _is_boundary(text: str, dot: int, after: int, end: int) -> bool:
         return True
     word_m = _WORD_BEFORE.search(text, max(0, dot - 40), dot)
     word = word_m.group(1).lower().strip("'’-") if word_m else ""
-    return not _is_abbreviation(word)
+    return not is_abbreviation(word)
 
 
-def _is_abbreviation(word: str) -> bool:
+def is_abbreviation(word: str) -> bool:
     """True for known abbreviations, dotted acronyms (D.P.R, s.m.i) and single letters."""
     if not word or word in TERMINAL:
         return False
