@@ -265,8 +265,8 @@ def _predicate(question: str) -> str:
 def _asks_without_verb(spoken: str) -> bool:
     """True for a follow-up made only of an interrogative, with its preposition or the noun
     it asks for ("entro quando?", "e chi?", "entro quale data?"): it keeps the previous
-    question's verb. "quanto" may ask for a noun or be followed by a verb ("quanto dura?"),
-    so it is left out."""
+    question's verb. "quanto" and a word may be a verb ("quanto dura?") as well as a noun, so
+    it is left out, save for "quanto tempo"."""
     asked = _ASKS_ONLY.match(spoken)
     if asked is None or asked.group("verb") or asked.group("then"):
         return False
