@@ -89,11 +89,12 @@ def test_untrained_half_declines_what_the_sources_do_not_state(shared_service: o
     answers = answer_questions(shared_service.ask, questions)  # type: ignore[attr-defined]
     metrics = evaluate_answers(questions, answers)
     # 10 of 11 `no_answer` declined (6 before the figure check: "Quanto si paga…", "Quali
-    # tariffe…", "Quale articolo…", "Per quanti anni…"), 15 of 82 answerable declined
-    # (docs/answers.md, 2026-12-01)
+    # tariffe…", "Quale articolo…", "Per quanti anni…"), 16 of 82 answerable declined (15
+    # until chunking version 9, when v1-006, answered with a passage that does not hold its
+    # evidence, became declined; docs/answers.md, 2026-12-02 evening)
     assert metrics["abstention"] >= 0.90, metrics["details"]
-    assert metrics["false_abstention"] <= 0.19, metrics["details"]
-    assert metrics["citation_precision"] >= 0.61, metrics["details"]  # 0.615
+    assert metrics["false_abstention"] <= 0.20, metrics["details"]  # 0.195
+    assert metrics["citation_precision"] >= 0.62, metrics["details"]  # 0.622
 
 
 @pytest.fixture(scope="module")
