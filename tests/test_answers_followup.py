@@ -236,6 +236,16 @@ def test_a_question_that_only_asks_is_a_followup(question: str, asks: bool) -> N
      "Entro quanti giorni si paga una multa con pagoPA in Piemonte?"),
     ("Che cos'è il documento unico di programmazione?", "entro quando va presentato?",
      "Entro quando va presentato il documento unico di programmazione?"),
+    # "quanto" and a verb, then a noun: the previous topic is the noun's complement, or
+    # takes its place when it names the same noun; after the noun asked for, "lo" is a clitic
+    ("Chi nomina il segretario comunale?", "quanto dura la nomina?",
+     "Quanto dura la nomina del segretario comunale?"),
+    ("Chi rilascia l'autorizzazione paesaggistica?", "e quanto dura la validità?",
+     "Quanto dura la validità dell'autorizzazione paesaggistica?"),
+    ("Che cos'è la tessera elettorale?", "quanto costa la tessera?",
+     "Quanto costa la tessera elettorale?"),
+    ("Chi approva il bilancio?", "entro quanti giorni lo approva?",
+     "Entro quanti giorni lo approva il bilancio?"),
     # no noun phrase to take as the topic: the whole previous question follows
     ("Il sindaco può revocare un assessore?", "entro quando?",
      "Entro quando: il sindaco può revocare un assessore?"),

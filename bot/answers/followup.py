@@ -20,7 +20,9 @@ Method (deterministic, no model):
    comuni?"). A fragment that only asks leads, and the previous question's topic (`_topic`,
    its noun phrase after what it asked) follows: "Chi approva il bilancio di previsione?" +
    "entro quale data?" → "Entro quale data il bilancio di previsione?"; with no noun phrase
-   to take, the whole previous question follows a colon. Otherwise the fragment, with its
+   to take, the whole previous question follows a colon. After "quanto", a verb and a noun
+   ("quanto dura la nomina?"), the topic is the noun's complement ("... la nomina del
+   segretario comunale?"). Otherwise the fragment, with its
    preposition, is appended.
 4. `added_terms` gives what the follow-up adds: the answerer declines when the passage it
    would cite is not about it (bot.answers.answerer). The noun an interrogative asks for
@@ -217,6 +219,9 @@ def _merge(question: str, previous: str) -> str:
         if topic is None:
             return f"{asked}: {previous[:1].lower()}{previous[1:]}"
         predicate = _predicate(previous) if _asks_without_verb(spoken) else ""
+        of_noun = _ASKS_OF_NOUN.match(spoken)
+        if of_noun is not None:
+            asked, topic = _of_noun(asked, of_noun, topic)
         return " ".join(filter(None, (asked, predicate, topic))) + "?"
     replaced = _substitute(spoken, previous)
     if replaced is not None:
@@ -260,6 +265,37 @@ def _predicate(question: str) -> str:
         return ""
     predicate = question[lead.end("ask"):lead.end()].strip()
     return predicate if terms(predicate) else ""
+
+
+# "quanto" and a verb, then an article and a noun ("quanto dura la nomina?", "quanto costa
+# la tessera?"): the noun is the verb's subject, and the previous topic is its complement.
+# After the noun asked for ("entro quanti giorni lo approva?") "lo" is a clitic instead.
+_ASKS_OF_NOUN = re.compile(
+    r"^\s*" + _ASK_PREPOSITION + r"quanto\s+(?!tempo\b)\w+"
+    r"(?P<np>\s+(?:il|lo|la|i|gli|le)\s+(?P<noun>\w+))\s*[?!.]*\s*$", re.IGNORECASE)
+_TOPIC_ARTICLE = re.compile(r"^(?P<art>il|lo|la|i|gli|le|l['’])(?:\s+|(?<=['’]))", re.IGNORECASE)
+
+
+def _of_noun(asked: str, of_noun: re.Match[str], topic: str) -> tuple[str, str]:
+    """The follow-up's noun phrase with the previous topic as its complement, or the topic
+    in its place when it names the same noun ("quanto costa la tessera?" after a question on
+    "la tessera elettorale")."""
+    head = _TOPIC_ARTICLE.sub("", topic).split(maxsplit=1)
+    if head and head[0].lower() == of_noun.group("noun").lower():
+        return asked[:of_noun.start("np")], topic
+    return asked, _of(topic)
+
+
+def _of(topic: str) -> str:
+    """The topic as a noun's complement: "il segretario comunale" -> "del segretario
+    comunale", "un assessore" -> "di un assessore"."""
+    lead = _TOPIC_ARTICLE.match(topic)
+    if lead is not None:
+        article = lead.group("art").lower().replace("’", "'")
+        return _phrase("di", article, topic[lead.end():])
+    if re.match(r"(?:un|uno|una|un['’])(?:\s|(?<=['’]))", topic, re.IGNORECASE):
+        return f"di {topic}"
+    return topic
 
 
 def _asks_without_verb(spoken: str) -> bool:
