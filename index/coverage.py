@@ -38,6 +38,7 @@ from typing import Any
 from index.models import Filters, Hit
 from index.quantities import stating_first
 from index.searcher import PINNED_SCORE
+from index.thesaurus import Thesaurus
 from index.tokenizer import term_set
 from ingest.sentences import split_spans
 
@@ -47,12 +48,14 @@ PREFIX_MIN = 6  # stems sharing a prefix this long are one word family (propon-e
 PREFIX_CREDIT = 0.7  # ...and count this much of an exact match
 
 
-def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) -> float:
+def coverage(question: frozenset[str], found: frozenset[str], weight: Weight,
+             thesaurus: Thesaurus | None = None) -> float:
     """Weighted share of `question` terms present in `found` (0 when the question is empty).
 
     A term missing from `found` still counts `PREFIX_CREDIT` when one of the found terms
     extends it or is extended by it over at least `PREFIX_MIN` characters: the stemmer keeps
-    "propone" and "proponente", or "autenticano" and "autenticazione", apart.
+    "propone" and "proponente", or "autenticano" and "autenticazione", apart; and, with a
+    `thesaurus`, when `found` holds one of its alternatives ("deliberare" for "approvare").
     """
     total = sum(weight(t) for t in question)
     if total <= 0:
@@ -61,7 +64,7 @@ def coverage(question: frozenset[str], found: frozenset[str], weight: Weight) ->
     for term in question:
         if term in found:
             got += weight(term)
-        elif in_family(term, found):
+        elif in_family(term, found) or (thesaurus is not None and thesaurus.covers(term, found)):
             got += PREFIX_CREDIT * weight(term)
     return got / total
 
@@ -92,9 +95,9 @@ def sentence_terms(text: str) -> list[frozenset[str]]:
 
 
 def best_coverage(q_terms: frozenset[str], parts: Sequence[frozenset[str]],
-                  weight: Weight) -> float:
+                  weight: Weight, thesaurus: Thesaurus | None = None) -> float:
     """The highest coverage of the question by one of `parts` (0 when there is none)."""
-    return max((coverage(q_terms, part, weight) for part in parts), default=0.0)
+    return max((coverage(q_terms, part, weight, thesaurus) for part in parts), default=0.0)
 
 
 def best_sentence_coverage(q_terms: frozenset[str], text: str, weight: Weight) -> float:
@@ -143,6 +146,7 @@ class CoverageRanker:
     weights: RankingWeights = FITTED
     depth: int = 10
     figures_first: bool = False  # a question asking for a figure: passages stating one first
+    thesaurus: Thesaurus | None = None  # alternatives of question words credited as found
 
     def features(self, query: str, hits: Sequence[Hit]) -> list[tuple[float, ...]]:
         """The `FEATURES` of each hit, the candidates being `hits`."""
@@ -159,11 +163,12 @@ class CoverageRanker:
         rows: list[tuple[float, ...]] = []
         for h, terms in zip(hits, passage_terms, strict=True):
             sentences = sentence_terms(h.chunk.text)
+            th = self.thesaurus
             rows.append((h.score, (h.dense - best_dense) if h.dense is not None else 0.0,
                          (h.lexical or 0.0) / best_lexical,
-                         coverage(q_terms, terms, weight), coverage(q_terms, terms, focus),
-                         best_coverage(q_terms, sentences, weight),
-                         best_coverage(q_terms, sentences, focus)))
+                         coverage(q_terms, terms, weight, th), coverage(q_terms, terms, focus, th),
+                         best_coverage(q_terms, sentences, weight, th),
+                         best_coverage(q_terms, sentences, focus, th)))
         return rows
 
     def scores(self, query: str, hits: Sequence[Hit]) -> list[float]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from index.thesaurus import Thesaurus
 from index.tokenizer import analyze
 
 log = logging.getLogger(__name__)
@@ -63,11 +64,21 @@ class LexicalIndex:
         indptr = self._bm25.scores["indptr"]
         return int(indptr[tid + 1] - indptr[tid])
 
-    def scores(self, query: str, max_terms: int = MAX_QUERY_TERMS) -> np.ndarray:
-        """BM25 score of every row for the query's first `max_terms` terms (zeros if none)."""
+    def scores(self, query: str, max_terms: int = MAX_QUERY_TERMS,
+               thesaurus: Thesaurus | None = None) -> np.ndarray:
+        """BM25 score of every row for the query's first `max_terms` terms (zeros if none),
+        plus, with a `thesaurus`, its weight times the score of the terms' alternatives."""
         if self.size == 0:
             return np.zeros(0, dtype=np.float32)
-        ids = self._bm25.get_tokens_ids(analyze(query)[:max_terms])
+        terms = analyze(query)[:max_terms]
+        scores = self._term_scores(terms)
+        if thesaurus is not None and (extra := thesaurus.expansion(terms)):
+            scores = scores + np.float32(thesaurus.weight) * self._term_scores(extra)
+        return scores
+
+    def _term_scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every row for analysed terms (unknown terms score nothing)."""
+        ids = self._bm25.get_tokens_ids(terms) if terms else []
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)

@@ -10,6 +10,7 @@ import numpy as np
 
 from index.lexical import K1, MAX_QUERY_TERMS, B
 from index.models import Filters
+from index.thesaurus import Thesaurus
 from index.tokenizer import analyze
 from ingest.pgstore import vector_text
 
@@ -50,16 +51,22 @@ def dense_sql(qvec: np.ndarray, n: int, where: Clause, *, exact: bool) -> Clause
             [q, *where[1], q, n])
 
 
-def query_terms(query: str) -> tuple[list[str], list[int]]:
-    """Analysed query terms (the first MAX_QUERY_TERMS) with their counts."""
-    counts = Counter(analyze(query)[:MAX_QUERY_TERMS])
+def query_terms(query: str, thesaurus: Thesaurus | None = None
+                ) -> tuple[list[str], list[float]]:
+    """Analysed query terms (the first MAX_QUERY_TERMS) with their counts, then, with a
+    `thesaurus`, their alternatives' terms at its weight (as `LexicalIndex.scores`)."""
+    analysed = analyze(query)[:MAX_QUERY_TERMS]
+    counts: dict[str, float] = {t: float(n) for t, n in Counter(analysed).items()}
+    if thesaurus is not None:
+        counts.update((term, thesaurus.weight) for term in thesaurus.expansion(analysed))
     return list(counts), list(counts.values())
 
 
 def bm25_sql(query: str, n_docs: int, avgdl: float, where: Clause, *, limit: int | None,
-             only: Sequence[int] | None = None) -> Clause | None:
+             only: Sequence[int] | None = None,
+             thesaurus: Thesaurus | None = None) -> Clause | None:
     """BM25 (Lucene, as bm25s) of the chunks matching the query, best first (None: no term)."""
-    terms, qtf = query_terms(query)
+    terms, qtf = query_terms(query, thesaurus)
     if not terms:
         return None
     restrict, extra = ("", []) if only is None else (" AND t.chunk_id = ANY(%s)", [list(only)])
@@ -67,7 +74,7 @@ def bm25_sql(query: str, n_docs: int, avgdl: float, where: Clause, *, limit: int
     join = " JOIN chunks c ON c.id = t.chunk_id JOIN documents d ON d.id = c.doc_id" \
         if filtered else ""
     cond = f" AND {where[0]}" if filtered else ""
-    sql = ("WITH q(term, qtf) AS (SELECT * FROM unnest(%s::text[], %s::int[])),"
+    sql = ("WITH q(term, qtf) AS (SELECT * FROM unnest(%s::text[], %s::float8[])),"
            " df AS (SELECT t.term, COUNT(*)::float8 AS df FROM chunk_terms t JOIN q USING (term)"
            " GROUP BY t.term)"
            " SELECT t.chunk_id, SUM(q.qtf * ln(1 + (%s - df.df + 0.5) / (df.df + 0.5)) * t.tf"

@@ -35,6 +35,7 @@ from index.pgqueries import (
     tsvector_sql,
 )
 from index.searcher import MIN_POOL, RELOAD_CHECK_S
+from index.thesaurus import Thesaurus
 from ingest.pgstore import PgStore
 from ingest.storerows import DOC_SELECT, doc_from_row
 from ingest.storetypes import StoredChunk
@@ -84,13 +85,15 @@ class PgSearcher:
     """The `Searcher` interface over PostgreSQL; thread-safe, follows the store's version."""
 
     def __init__(self, store: PgStore, embedder: Embedder, *,
-                 weights: Weights = DEFAULT_WEIGHTS, lexical: str = "bm25") -> None:
+                 weights: Weights = DEFAULT_WEIGHTS, lexical: str = "bm25",
+                 thesaurus: Thesaurus | None = None) -> None:
         if lexical not in LEXICAL_MODES:
             raise ValueError(f"lexical must be one of {LEXICAL_MODES}")
         self.store = store
         self.embedder = embedder
         self.weights = weights
         self.lexical = lexical
+        self.thesaurus = thesaurus  # BM25 only: PostgreSQL's full text ("tsvector") has none
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
         self._checked_at = 0.0
@@ -160,7 +163,8 @@ class PgSearcher:
                      only: Sequence[int] | None = None) -> Clause | None:
         if self.lexical == "tsvector":
             return tsvector_sql(query, where, limit=limit, only=only)
-        return bm25_sql(query, int(snap.ids.size), snap.avgdl, where, limit=limit, only=only)
+        return bm25_sql(query, int(snap.ids.size), snap.avgdl, where, limit=limit, only=only,
+                        thesaurus=self.thesaurus)
 
     def _rows(self, sql: str, args: list[Any], ef: int | None = None) -> list[Any]:
         with self.store.db.connect() as conn, conn.transaction():

@@ -20,6 +20,7 @@ from index.hybrid import collect_hits, rank
 from index.lexical import LexicalIndex, bm25_idf, top_positive
 from index.metadata import ChunkTable, load_chunk_table, theme_chunk_ids
 from index.models import Filters, Hit
+from index.thesaurus import Thesaurus
 from ingest.store import Store
 from ingest.storetypes import StoredChunk
 
@@ -61,11 +62,12 @@ class Searcher:
     """Thread-safe search that hot-reloads new generations and serves the old one meanwhile."""
 
     def __init__(self, store: Store, index_dir: Path, embedder: Embedder, *,
-                 weights: Weights = DEFAULT_WEIGHTS) -> None:
+                 weights: Weights = DEFAULT_WEIGHTS, thesaurus: Thesaurus | None = None) -> None:
         self.store = store
         self.index_dir = Path(str(index_dir))
         self.embedder = embedder
         self.weights = weights
+        self.thesaurus = thesaurus  # alternatives of question words for BM25 (index.thesaurus)
         self._gen: Generation | None = None
         self._load_lock = threading.Lock()
         self._checked_at = 0.0
@@ -115,7 +117,7 @@ class Searcher:
         allowed = gen.ids[mask] if mask is not None else None
         dense_ids, dense_scores = gen.dense.search(qvec, pool, allowed)
         dense_rows = gen.rows_of(dense_ids)
-        lex_scores = gen.lexical.scores(query)
+        lex_scores = gen.lexical.scores(query, thesaurus=self.thesaurus)
         if mask is not None:
             lex_scores = np.where(mask, lex_scores, 0.0).astype(np.float32)
         lex_rows, lex_top = top_positive(lex_scores, pool)

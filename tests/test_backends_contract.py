@@ -224,16 +224,19 @@ def test_application_state(service: Raccordo) -> None:
     assert db.audit_rows(1)[0][2] == "prova"
 
 
+ANSWERED = "Come funziona la centrale unica di committenza a Torino?"  # the demo corpus says
+
+
 def test_an_answer_voted_up_becomes_a_training_question(service: Raccordo) -> None:
-    answer = service.ask(QUERIES[0])
+    answer = service.ask(ANSWERED)
     assert answer.citations
     qid = service.appdb.log_answer(answer, "api", log_questions=True)
     service.appdb.add_feedback(channel="api", vote=1, question_id=qid)
     (exported,) = training_questions(service.appdb.voted_answers()).questions
-    assert exported["question"] == QUERIES[0]
+    assert exported["question"] == ANSWERED
     (relevant,) = exported["relevant"]  # type: ignore[misc]
-    question = Question("fb", QUERIES[0], relevant=(Relevant(relevant["file"],
-                                                             relevant["evidence"]),))
+    question = Question("fb", ANSWERED, relevant=(Relevant(relevant["file"],
+                                                           relevant["evidence"]),))
     first = next(h for h in answer.hits if h.chunk.id == answer.citations[0].chunk_id)
     assert is_relevant(question, first)  # the shared relevance rule finds the cited passage
 
@@ -281,7 +284,7 @@ def test_both_backends_rank_the_same(tmp_path: Path, pg_url: str) -> None:
 
 
 def test_answers_and_dashboard(service: Raccordo) -> None:
-    answer = service.ask("Come funziona la centrale unica di committenza a Torino?")
+    answer = service.ask(ANSWERED)
     assert not answer.abstained and answer.citations
     service.appdb.log_answer(answer, "api", log_questions=False)
     stats = service.stats()

@@ -61,7 +61,7 @@ def test_an_older_question_log_gains_the_cited_column(tmp_path: Path) -> None:
 def test_the_cli_exports_what_officials_approved(fresh_service: object, tmp_path: Path
                                                  ) -> None:
     service = fresh_service
-    answer = service.ask("Chi approva il bilancio della città metropolitana?")  # type: ignore[attr-defined]
+    answer = service.ask("Chi approva il piano strategico metropolitano?")  # type: ignore[attr-defined]
     qid = service.appdb.log_answer(answer, "telegram", log_questions=True)  # type: ignore[attr-defined]
     service.appdb.add_feedback(channel="telegram", vote=1, question_id=qid)  # type: ignore[attr-defined]
     wrong = service.ask("Quali sono le zone omogenee?")  # type: ignore[attr-defined]
@@ -75,7 +75,7 @@ def test_the_cli_exports_what_officials_approved(fresh_service: object, tmp_path
     assert "Esportata 1 domanda con" in result.output
     assert "training.data --questions" in result.output
     (question,) = load_questions(out)
-    assert question.question.startswith("Chi approva il bilancio")
+    assert question.question.startswith("Chi approva il piano strategico")
     assert question.relevant[0].file == answer.citations[0].file
     (review,) = load_questions(review_path(out))  # unanswerable until a coordinator fills it
     assert review.question == "Quali sono le zone omogenee?" and not review.answerable
@@ -97,7 +97,7 @@ def test_the_cli_says_why_nothing_was_exported(fresh_service: object, tmp_path: 
 
 def test_with_logging_off_no_cited_passage_is_kept(fresh_service: object) -> None:
     service = fresh_service
-    answer = service.ask("Chi approva il bilancio della città metropolitana?")  # type: ignore[attr-defined]
+    answer = service.ask("Chi approva il piano strategico metropolitano?")  # type: ignore[attr-defined]
     assert answer.citations
     db = service.appdb  # type: ignore[attr-defined]
     off = db.log_answer(answer, "api", log_questions=False)

@@ -232,7 +232,7 @@ def test_api_docs_render_offline(page: Any, shots: Path) -> None:
 
 
 def test_an_uncertain_answer_warns_and_offers_passages_to_check(page: Any, shots: Path) -> None:
-    _search(page, "Chi approva il bilancio della città metropolitana?", mode="chiedi")
+    _search(page, "Chi firma la convenzione per il SUAP associato?", mode="chiedi")
     answer = page.locator(".risposta")
     assert "incerta" in (answer.get_attribute("class") or "")  # framed as a warning
     assert page.locator(".testo-risposta").inner_text().startswith("Attenzione:")

@@ -16,7 +16,7 @@ from tests.browser_kit import contrast_failures
 
 pytestmark = pytest.mark.browser
 
-QUESTION = "Chi approva il bilancio della città metropolitana?"
+QUESTION = "Chi approva il piano strategico metropolitano?"
 UNANSWERABLE = "Quanto costa il parcheggio in centro?"
 
 

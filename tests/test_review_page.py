@@ -17,7 +17,7 @@ from bot.cli.main import app
 from index.evaluation import is_relevant, load_questions
 from index.models import Filters
 
-QUESTION = "Chi approva il bilancio della città metropolitana?"
+QUESTION = "Chi approva il piano strategico metropolitano?"
 CHOICE = re.compile(r'name="scelta" value="(\d+)"')
 
 

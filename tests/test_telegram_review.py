@@ -14,7 +14,7 @@ from telegram_harness import ADMIN, ALICE, GROUP, RunningBot, bot_settings, open
 
 from index.models import Filters
 
-QUESTIONS = ("Chi approva il bilancio della città metropolitana?",
+QUESTIONS = ("Chi approva il piano strategico metropolitano?",
              "Quali sono le zone omogenee?", "Quanto costa il parcheggio in centro?")
 
 
@@ -36,7 +36,7 @@ def test_an_admin_reviews_answers_voted_down(fake: FakeBotAPI, demo_service: Any
         [group] = bot.say(ADMIN, "/rivedi", chat_id=GROUP, chat_type="group")
         assert "chat privata" in group.text
         [shown] = bot.say(ADMIN, "/rivedi")
-        assert f"Risposta con 👎 n. {first}" in shown.text and "bilancio" in shown.text
+        assert f"Risposta con 👎 n. {first}" in shown.text and "piano strategico" in shown.text
         assert "Commento: Non è questo il passo" in shown.text
         assert "citato nella risposta con 👎" in shown.text
         message = fake.message(ADMIN, shown.result["message_id"])

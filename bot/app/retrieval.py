@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from index.pgsearch import PgSearcher
     from index.ranking import CrossEncoderRanker
     from index.searcher import Searcher
+    from index.thesaurus import Thesaurus
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +30,19 @@ def passage_search(searcher: Searcher | PgSearcher, settings: Settings,
         fitted = settings.coverage_weights == "fitted" and calibrated_weights == "raccordo"
         search = CoverageSearch(search, CoverageRanker(
             searcher.term_weight, FITTED if fitted else HAND_TUNED,
-            figures_first=settings.figures_first))
+            figures_first=settings.figures_first, thesaurus=thesaurus(settings)))
     if settings.ranker and ranker is not None:
         from index.ranking import RerankedSearch
 
         search = RerankedSearch(search, ranker, pool=settings.ranker_pool)
     return search
+
+
+def thesaurus(settings: Settings) -> Thesaurus | None:
+    """The words of administrative Italian that name the same thing, unless switched off."""
+    from index.thesaurus import ADMINISTRATIVE
+
+    return ADMINISTRATIVE if settings.thesaurus else None
 
 
 def load_ranker(settings: Settings) -> tuple[CrossEncoderRanker | None, str]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.answers.legal import ActLinks, legal_context
 from bot.answers.llm import LLMClient
 from bot.app.gate import QueryGate, gated
+from bot.app.retrieval import thesaurus
 from bot.app.settings import Settings
 from bot.errors import NotFound
 from index.models import Filters, Hit
@@ -145,12 +146,14 @@ class Raccordo:
             from ingest.pgstore import PgStore
 
             assert isinstance(store, PgStore)
-            return PgSearcher(store, self.embedder, lexical=self.settings.pg_lexical)
+            return PgSearcher(store, self.embedder, lexical=self.settings.pg_lexical,
+                              thesaurus=thesaurus(self.settings))
         from index.searcher import Searcher
         from ingest.store import Store
 
         assert isinstance(store, Store)
-        return Searcher(store, self.settings.index_dir, self.embedder)
+        return Searcher(store, self.settings.index_dir, self.embedder,
+                        thesaurus=thesaurus(self.settings))
 
     @cached_property
     def answerer(self) -> Answerer:

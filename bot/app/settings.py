@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     # answers
     coverage_rerank: bool = True  # first hits re-ordered by question coverage (index.coverage)
+    # words of administrative Italian that name the same thing ("approvare"/"deliberare",
+    # "comune" -> "enti locali") count for BM25 and coverage (index.thesaurus)
+    thesaurus: bool = True
     # its weights: fitted on SQuAD-it's training questions (for our e5-small), or the earlier
     # hand-tuned formula (always used with other embedding weights)
     coverage_weights: Literal["fitted", "hand-tuned"] = "fitted"
